@@ -1,0 +1,135 @@
+#pragma once
+
+#include <apiserver/chain.h>
+#include <apiserver/config.h>
+#include <apiserver/object.h>
+#include <apiserver/request.h>
+#include <apiserver/result.h>
+#include <apiserver/schema.h>
+#include <apiserver/strategy.h>
+
+#include <boost/json/object.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// @file registry.h
+/// What a plugin adds to the server, through the Registrar it is given at start: resources,
+/// handler-chain links, admission steps, controllers and delegate servers.
+
+namespace apiserver {
+
+/// LogLevel orders log messages by severity.
+enum class LogLevel { Trace, Debug, Info, Warn, Error };
+
+/// Logger is the host's logger, offered to plugins. Thread-safe.
+class Logger {
+ public:
+  virtual ~Logger() = default;
+  virtual void log(LogLevel level, std::string_view message) = 0;
+  virtual bool enabled(LogLevel level) const = 0;
+  void debug(std::string_view m) { log(LogLevel::Debug, m); }
+  void info(std::string_view m) { log(LogLevel::Info, m); }
+  void warn(std::string_view m) { log(LogLevel::Warn, m); }
+  void error(std::string_view m) { log(LogLevel::Error, m); }
+};
+
+/// WallClock is the time source (injectable in tests). Thread-safe.
+class WallClock {
+ public:
+  virtual ~WallClock() = default;
+  virtual TimePoint now() const = 0;
+};
+
+/// Operation is what a write does, for admission.
+enum class Operation { Create, Update, Delete };
+
+/// AdmissionAttributes describe one write on its way to storage (kube's admission.Attributes).
+struct AdmissionAttributes {
+  Operation operation = Operation::Create;
+  const ResourceSpec* resource = nullptr;
+  std::string_view namespace_;
+  std::string_view name;
+  std::string_view subresource;
+  json::object* object = nullptr;           ///< the new object; null for Delete. Mutable in admit().
+  const json::object* oldObject = nullptr;  ///< the stored object for Update and Delete
+  const UserInfo* user = nullptr;
+  bool dryRun = false;
+};
+
+/// AdmissionStep runs on every write after validation-free defaulting and before storage, as a
+/// kube admission plugin does: first every step's admit (mutating), then every step's validate.
+/// Thread-safe. A failure is returned to the client as it is.
+class AdmissionStep {
+ public:
+  virtual ~AdmissionStep() = default;
+  virtual std::string_view name() const = 0;
+  virtual Result<void> admit(AdmissionAttributes& a) {
+    (void)a;
+    return {};
+  }
+  virtual Result<void> validate(const AdmissionAttributes& a) {
+    (void)a;
+    return {};
+  }
+};
+
+/// ObjectList is the result of Client::list.
+struct ObjectList {
+  std::vector<json::object> items;
+  std::string resourceVersion;
+};
+
+/// Client reads and writes objects of any served resource from inside the server, through the
+/// same Store (strategy, admission, storage) that REST requests use, as a privileged system user.
+/// Available once the server has started (controllers receive it in start()). Thread-safe.
+class Client {
+ public:
+  virtual ~Client() = default;
+  virtual Result<json::object> get(const GroupResource& gr, std::string_view ns, std::string_view name) = 0;
+  virtual Result<ObjectList> list(const GroupResource& gr, std::string_view ns,
+                                  std::string_view labelSelector = {}, std::string_view fieldSelector = {}) = 0;
+  virtual Result<json::object> create(const GroupResource& gr, std::string_view ns, json::object obj) = 0;
+  virtual Result<json::object> update(const GroupResource& gr, std::string_view ns, json::object obj) = 0;
+  virtual Result<void> remove(const GroupResource& gr, std::string_view ns, std::string_view name) = 0;
+};
+
+/// Controller is a background loop started after the server's storage is ready and stopped on
+/// shutdown (kube's post-start hooks and controllers).
+class Controller {
+ public:
+  virtual ~Controller() = default;
+  virtual std::string_view name() const = 0;
+  /// start runs once; a failure stops start-up. Long work belongs on a thread the controller owns.
+  virtual Result<void> start(Client& client) = 0;
+  /// stop asks the controller to finish; it returns once the controller's threads have ended.
+  virtual void stop() noexcept {}
+};
+
+/// Registrar is how a plugin adds what it provides. Valid only during Plugin::registerWith.
+/// Names must be unique across all plugins; a duplicate fails with both owners named.
+class Registrar {
+ public:
+  virtual ~Registrar() = default;
+  /// addResource serves `spec` with `strategy`'s rules over the configured storage backend.
+  virtual Result<void> addResource(ResourceSpec spec, std::shared_ptr<const Strategy> strategy) = 0;
+  /// addLink offers a handler-chain link under `name`; the YAML handlerChain decides whether and
+  /// where it runs.
+  virtual Result<void> addLink(std::string name, std::shared_ptr<LinkFactory> factory) = 0;
+  /// addAdmission adds an admission step (they run in registration order).
+  virtual Result<void> addAdmission(std::shared_ptr<AdmissionStep> step) = 0;
+  /// addController adds a background controller.
+  virtual Result<void> addController(std::shared_ptr<Controller> controller) = 0;
+  /// addDelegate puts a server in the server chain in front of the resource server.
+  virtual Result<void> addDelegate(std::string name, std::shared_ptr<DelegateServer> server) = 0;
+
+  virtual Logger& logger() = 0;
+  virtual std::shared_ptr<const WallClock> clock() = 0;
+  /// client reads and writes objects in-process. It may be kept (e.g. by an admission step), but
+  /// it answers ServiceUnavailable until the server has started.
+  virtual std::shared_ptr<Client> client() = 0;
+};
+
+}  // namespace apiserver
