@@ -1,0 +1,199 @@
+// Labels / Fields sets, the Go formatting helpers, and that matching never allocates.
+
+#include "selection/set.h"
+#include "selection/field_selector.h"
+#include "selection/go_format.h"
+#include "selection/label_selector.h"
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+// Counting global allocation functions, for the no-allocation checks below.
+namespace {
+std::atomic<long> gAllocations{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+  gAllocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n))
+    return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  gAllocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n))
+    return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  gAllocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  gAllocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace apiserver::selection {
+namespace {
+
+TEST(Set, Normalize) {
+  struct Case {
+    std::string name;
+    KeyValues in;
+    KeyValues want;
+  };
+  const std::vector<Case> cases = {
+      {"empty", {}, {}},
+      {"sorted", {{"b", "2"}, {"a", "1"}}, {{"a", "1"}, {"b", "2"}}},
+      {"last value wins", {{"a", "1"}, {"b", "2"}, {"a", "3"}}, {{"a", "3"}, {"b", "2"}}},
+      {"bytewise order",
+       {{"a", "x"}, {"B", "y"}, {"a.b/c", "z"}},
+       {{"B", "y"}, {"a", "x"}, {"a.b/c", "z"}}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(makeLabels(c.in), c.want);
+  }
+}
+
+TEST(Set, FindAndGet) {
+  const Labels labels = makeLabels({{"app", "web"}, {"tier", ""}, {"example.com/x", "1"}});
+  ASSERT_NE(find(labels, "app"), nullptr);
+  EXPECT_EQ(*find(labels, "app"), "web");
+  EXPECT_EQ(find(labels, "ap"), nullptr);
+  EXPECT_EQ(find(labels, "zzz"), nullptr);
+  EXPECT_TRUE(has(labels, "tier"));
+  EXPECT_EQ(get(labels, "tier"), "");
+  EXPECT_EQ(get(labels, "missing"), "");
+  EXPECT_FALSE(has(labels, "missing"));
+  EXPECT_EQ(get(labels, "example.com/x"), "1");
+  EXPECT_EQ(find(Labels{}, "a"), nullptr);
+}
+
+TEST(Set, FromJson) {
+  const auto obj =
+      boost::json::parse(R"({"metadata":{"name":"web","labels":{"tier":"db","app":"web","n":1}}})")
+          .as_object();
+  EXPECT_EQ(labelsOfObject(obj), (Labels{{"app", "web"}, {"tier", "db"}}));
+  EXPECT_EQ(labelsOfObject(boost::json::parse(R"({"metadata":{}})").as_object()), Labels{});
+  EXPECT_EQ(labelsOfObject(boost::json::parse(R"({})").as_object()), Labels{});
+  EXPECT_EQ(labelsOfObject(boost::json::parse(R"({"metadata":{"labels":null}})").as_object()),
+            Labels{});
+}
+
+TEST(Set, ObjectFields) {
+  EXPECT_EQ(objectFields("web", "default", {{"status.phase", "Running"}}),
+            (Fields{{"metadata.name", "web"},
+                    {"metadata.namespace", "default"},
+                    {"status.phase", "Running"}}));
+  EXPECT_EQ(objectFields("n1", ""), (Fields{{"metadata.name", "n1"}, {"metadata.namespace", ""}}));
+}
+
+TEST(GoFormat, Quote) {
+  struct Case {
+    std::string name;
+    std::string in;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"plain", "abc", "\"abc\""},
+      {"empty", "", "\"\""},
+      {"quote and backslash", "a\"b\\c", "\"a\\\"b\\\\c\""},
+      {"short escapes", "\a\b\f\n\r\t\v", "\"\\a\\b\\f\\n\\r\\t\\v\""},
+      {"control", std::string("\x01\x1f\x7f", 3), "\"\\x01\\x1f\\x7f\""},
+      {"nul", std::string("a\0b", 3), "\"a\\x00b\""},
+      {"printable utf8", "caf\xC3\xA9 \xE6\x97\xA5", "\"caf\xC3\xA9 \xE6\x97\xA5\""},
+      {"invalid utf8", "\xFF\xC3", "\"\\xff\\xc3\""},
+      {"C1 control", "\xC2\x85", "\"\\u0085\""},
+      {"no-break space", "\xC2\xA0", "\"\\u00a0\""},
+      {"zero width space", "\xE2\x80\x8B", "\"\\u200b\""},
+      {"emoji", "\xF0\x9F\x98\x80", "\"\xF0\x9F\x98\x80\""},
+      {"surrogate encoding is invalid", "\xED\xA0\x80", "\"\\xed\\xa0\\x80\""},
+      {"overlong is invalid", "\xC0\xAF", "\"\\xc0\\xaf\""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(detail::goQuote(c.in), c.want);
+  }
+}
+
+TEST(GoFormat, ParseInt64) {
+  EXPECT_EQ(detail::parseInt64("0"), 0);
+  EXPECT_EQ(detail::parseInt64("+7"), 7);
+  EXPECT_EQ(detail::parseInt64("-7"), -7);
+  EXPECT_EQ(detail::parseInt64("007"), 7);
+  EXPECT_EQ(detail::parseInt64("9223372036854775807"), INT64_MAX);
+  EXPECT_EQ(detail::parseInt64("-9223372036854775808"), INT64_MIN);
+  EXPECT_FALSE(detail::parseInt64("9223372036854775808"));
+  EXPECT_FALSE(detail::parseInt64("-9223372036854775809"));
+  EXPECT_FALSE(detail::parseInt64(""));
+  EXPECT_FALSE(detail::parseInt64("+"));
+  EXPECT_FALSE(detail::parseInt64("1_000"));
+  EXPECT_FALSE(detail::parseInt64(" 1"));
+  EXPECT_FALSE(detail::parseInt64("0x10"));
+}
+
+TEST(GoFormat, Aggregate) {
+  EXPECT_EQ(detail::aggregate({}), "");
+  EXPECT_EQ(detail::aggregate({"a"}), "a");
+  EXPECT_EQ(detail::aggregate({"a", "b"}), "[a, b]");
+  EXPECT_EQ(detail::aggregate({"a", "a"}), "a");
+  EXPECT_EQ(detail::aggregate({"a", "b", "a"}), "[a, b]");
+}
+
+TEST(Matching, DoesNotAllocate) {
+  auto labels = LabelSelector::parse(
+      "app in (web,api,a,b,c,d,e,f,g,h),tier notin (db),!legacy,env,rank>3,x!=y,z=,w==1,size<100");
+  ASSERT_TRUE(labels);
+  auto fields = FieldSelector::parse("metadata.name!=x,status.phase=Running,spec.nodeName=");
+  ASSERT_TRUE(fields);
+  const Labels objectLabels = makeLabels({{"app", "web"},
+                                          {"env", "prod"},
+                                          {"rank", "5"},
+                                          {"size", "10"},
+                                          {"tier", "front"},
+                                          {"w", "1"},
+                                          {"z", ""},
+                                          {"a-very-long-label-key-that-does-not-fit-sso", "v"}});
+  const Fields objectFields_ = objectFields("web", "default", {{"status.phase", "Running"}});
+
+  const long before = gAllocations.load();
+  bool all = true;
+  for (int i = 0; i < 1000; ++i) {
+    all = labels->matches(objectLabels) && all;
+    all = fields->matches(objectFields_) && all;
+    all = !labels->matches(Labels{}) && all;
+    all = !LabelSelector::nothing().matches(objectLabels) && all;  // small object, no heap
+  }
+  const long after = gAllocations.load();
+  EXPECT_TRUE(all);
+  EXPECT_EQ(after - before, 0);
+}
+
+}  // namespace
+}  // namespace apiserver::selection
