@@ -1,0 +1,171 @@
+#include "config/config.h"
+
+#include "codec/yaml_json.h"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern const std::string_view apiserver_default_config_yaml;
+
+namespace apiserver::config {
+
+namespace {
+
+void readServing(ConfigReader& r, ServingConfig& s) {
+  if (auto v = r.string("bindAddress")) s.bindAddress = *v;
+  if (auto v = r.integer("insecurePort", 0, 65535)) s.insecurePort = *v;
+  if (auto v = r.integer("workerThreads", 0, 1024)) s.workerThreads = *v;
+  if (auto v = r.integer("maxRequestsInFlight", 0)) s.maxRequestsInFlight = *v;
+  if (auto v = r.integer("maxMutatingRequestsInFlight", 0)) s.maxMutatingRequestsInFlight = *v;
+  if (auto v = r.duration("requestTimeout")) {
+    if (v->count() <= 0) r.error("requestTimeout", "must be greater than 0");
+    s.requestTimeout = *v;
+  }
+  if (auto v = r.duration("minRequestTimeout")) {
+    if (v->count() < 1000) r.error("minRequestTimeout", "must be at least 1s");
+    s.minRequestTimeout = *v;
+  }
+  if (auto v = r.integer("maxRequestBodyBytes", 1024, std::int64_t{1} << 32)) s.maxRequestBodyBytes = *v;
+  if (auto v = r.duration("shutdownGracePeriod")) s.shutdownGracePeriod = *v;
+}
+
+void readStorage(ConfigReader& r, StorageConfig& s) {
+  if (auto v = r.oneOf("backend", kStorageBackends)) s.backend = *v;
+  if (auto v = r.string("prefix")) {
+    if (v->empty() || v->front() != '/') r.error("prefix", "must start with '/'");
+    while (v->size() > 1 && v->back() == '/') v->pop_back();
+    s.prefix = *v;
+  }
+  if (auto v = r.integer("watchCacheSize", 100, 10000000)) s.watchCacheSize = *v;
+}
+
+// readNamed reads a list entry that is either a bare name or {name:, config:, ...}.
+template <class Entry, class Extra>
+void readEntries(ConfigReader& parent, const char* key, std::vector<Entry>& out, Extra extra) {
+  auto section = parent.section(key);
+  if (!section) return;
+  if (!section->value().is_array()) {
+    parent.error(key, "expected a list");
+    return;
+  }
+  for (std::size_t i = 0; i < section->value().get_array().size(); ++i) {
+    ConfigSection item = section->element(i);
+    Entry e;
+    e.where = item.where(item.path());
+    if (item.value().is_string()) {
+      e.name = std::string(item.value().get_string());
+      e.config = ConfigSection(boost::json::value(), item.childPath("config"), item.locations());
+    } else {
+      ConfigReader r(item);
+      if (auto n = r.string("name")) {
+        e.name = *n;
+      } else {
+        r.error("name", "required: the name of the entry");
+      }
+      e.config = item.child("config");
+      extra(r, e);
+      parent.merge(r);
+    }
+    if (e.name.empty()) {
+      if (item.value().is_string()) parent.errorAt(item.path(), "must not be empty");
+      continue;
+    }
+    out.push_back(std::move(e));
+  }
+}
+
+}  // namespace
+
+Result<Config> parseConfig(std::string_view yaml, const std::string& fileName, const std::filesystem::path& baseDir) {
+  auto locations = std::make_shared<ConfigLocations>();
+  codec::YamlToJsonOptions yo;
+  yo.typedScalars = false;
+  yo.locations = locations.get();
+  yo.file = fileName;
+  auto doc = codec::yamlToJson(yaml, yo);
+  if (!doc) {
+    std::string msg = doc.error().message;
+    const std::string prefix = "error converting YAML to JSON: ";
+    if (msg.compare(0, prefix.size(), prefix) == 0) msg = msg.substr(prefix.size());
+    return fail(configFailure({ConfigError{"", "", "invalid YAML: " + msg}}));
+  }
+  (*locations)[""] = fileName;
+  ConfigSection root(std::move(*doc), "", locations);
+  ConfigReader r(root);
+  Config c;
+  c.source = fileName;
+  if (auto s = r.section("serving")) {
+    ConfigReader sr(*s);
+    readServing(sr, c.serving);
+    r.merge(sr);
+  }
+  if (auto s = r.section("storage")) {
+    ConfigReader sr(*s);
+    readStorage(sr, c.storage);
+    r.merge(sr);
+  }
+  if (auto s = r.section("plugins")) {
+    ConfigReader pr(*s);
+    if (auto d = pr.string("directory")) {
+      std::filesystem::path p(*d);
+      c.pluginDirectory = p.is_absolute() ? p : baseDir / p;
+    }
+    readEntries(pr, "enabled", c.plugins, [&](ConfigReader& er, PluginEntry& e) {
+      if (auto f = er.string("file")) {
+        std::filesystem::path p(*f);
+        e.file = p.is_absolute() ? p : baseDir / p;
+      }
+      (void)er.section("config");
+    });
+    r.merge(pr);
+  }
+  readEntries(r, "handlerChain", c.handlerChain, [](ConfigReader& er, LinkEntry&) { (void)er.section("config"); });
+  if (auto s = r.section("logging")) {
+    ConfigReader lr(*s);
+    if (auto v = lr.oneOf("level", kLogLevels)) c.logLevel = *v;
+    r.merge(lr);
+  }
+  if (auto done = r.finish(); !done) return fail(std::move(done).error());
+  // Absent lists take the documented defaults; an explicitly empty one is an error (complete()).
+  const auto* rootObj = root.value().is_object() ? &root.value().get_object() : nullptr;
+  const auto* plugins = rootObj != nullptr ? rootObj->if_contains("plugins") : nullptr;
+  const bool pluginsListed = plugins != nullptr && plugins->is_object() && plugins->get_object().contains("enabled");
+  if (!pluginsListed) c.plugins.push_back({"core", {}, ConfigSection(boost::json::value(), "plugins.enabled[0].config", locations), fileName});
+  if (rootObj == nullptr || !rootObj->contains("handlerChain"))
+    for (const char* link : {"panic-recovery", "request-info", "request-log", "max-in-flight", "timeout"})
+      c.handlerChain.push_back({link, ConfigSection(boost::json::value(), "handlerChain", locations), fileName});
+  return c;
+}
+
+Result<Config> loadConfigFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(configFailure({ConfigError{"", "", "cannot read config file " + file.string()}}));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto base = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  return parseConfig(ss.str(), file.string(), std::filesystem::absolute(base));
+}
+
+Result<Config> embeddedDefaultConfig() {
+  return parseConfig(apiserver_default_config_yaml, "<embedded config/apiserver.yaml>", std::filesystem::current_path());
+}
+
+Result<CompletedConfig> complete(Config c, const std::filesystem::path& executable) {
+  std::vector<ConfigError> errs;
+  if (c.serving.workerThreads == 0)
+    c.serving.workerThreads = std::max<std::int64_t>(2, static_cast<std::int64_t>(std::thread::hardware_concurrency()));
+  if (c.pluginDirectory.empty()) {
+    std::error_code ec;
+    auto exe = std::filesystem::weakly_canonical(executable, ec);
+    c.pluginDirectory = (ec ? executable : exe).parent_path().parent_path() / "plugins";
+  }
+  if (c.plugins.empty())
+    errs.push_back({c.source, "plugins.enabled", "no plugins are enabled; the server would serve nothing"});
+  if (c.handlerChain.empty())
+    errs.push_back({c.source, "handlerChain", "must name at least one link (e.g. panic-recovery)"});
+  if (!errs.empty()) return fail(configFailure(errs));
+  return CompletedConfig(std::move(c));
+}
+
+}  // namespace apiserver::config

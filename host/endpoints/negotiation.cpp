@@ -1,0 +1,126 @@
+#include "endpoints/negotiation.h"
+
+#include "codec/protobuf_decoder.h"
+#include "codec/yaml_json.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <vector>
+
+namespace apiserver::endpoints {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+struct MediaRange {
+  std::string_view type;
+  std::vector<std::pair<std::string_view, std::string_view>> params;
+  std::string_view param(std::string_view k) const {
+    for (const auto& [pk, pv] : params)
+      if (iequals(pk, k)) return pv;
+    return {};
+  }
+};
+
+MediaRange parseRange(std::string_view s) {
+  MediaRange r;
+  auto semi = s.find(';');
+  r.type = trim(s.substr(0, semi));
+  while (semi != std::string_view::npos) {
+    s.remove_prefix(semi + 1);
+    semi = s.find(';');
+    std::string_view p = trim(s.substr(0, semi));
+    auto eq = p.find('=');
+    if (eq == std::string_view::npos) continue;
+    r.params.emplace_back(trim(p.substr(0, eq)), trim(p.substr(eq + 1)));
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string_view mediaTypeOf(std::string_view contentType) { return trim(contentType.substr(0, contentType.find(';'))); }
+
+Result<Output> negotiateOutput(const Request& req) {
+  Output out;
+  if (auto inc = req.query.get("includeObject")) {
+    if (*inc == "None") out.include = IncludeObject::None;
+    else if (*inc == "Object") out.include = IncludeObject::Object;
+    else if (*inc == "Metadata" || inc->empty()) out.include = IncludeObject::Metadata;
+    else return fail(ApiError::badRequest("includeObject: Unsupported value: \"" + std::string(*inc) +
+                                          "\": supported values: \"Metadata\", \"None\", \"Object\""));
+  }
+  auto accept = req.header("Accept");
+  if (!accept || trim(*accept).empty()) return out;
+  std::string_view rest = *accept;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    MediaRange r = parseRange(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    std::string_view as = r.param("as");
+    if (iequals(r.type, "application/json") || iequals(r.type, "application/yaml")) {
+      const bool yaml = iequals(r.type, "application/yaml");
+      if (as.empty()) {
+        out.format = yaml ? Format::Yaml : Format::Json;
+        return out;
+      }
+      if (as == "Table" && r.param("g") == "meta.k8s.io" && (r.param("v") == "v1" || r.param("v") == "v1beta1")) {
+        out.format = Format::Table;
+        return out;
+      }
+      continue;  // another "as" (PartialObjectMetadata, ...) is not offered
+    }
+    if (r.type == "*/*" || iequals(r.type, "application/*")) {
+      out.format = Format::Json;
+      return out;
+    }
+  }
+  return fail(ApiError::notAcceptable(
+      "only the following media types are accepted: application/json, application/yaml, "
+      "application/json;as=Table;v=v1;g=meta.k8s.io"));
+}
+
+Result<boost::json::object> decodeBody(const Request& req) {
+  std::string_view type = mediaTypeOf(req.header("Content-Type").value_or("application/json"));
+  if (type.empty()) type = "application/json";
+  if (req.body.empty()) return fail(ApiError::badRequest("the request body is empty; an object was expected"));
+  if (iequals(type, codec::kProtobufMediaType)) return codec::decodeProtobuf(req.body);
+  boost::json::value v;
+  if (iequals(type, "application/json")) {
+    boost::system::error_code ec;
+    boost::json::parse_options po;
+    po.allow_invalid_utf8 = false;
+    v = boost::json::parse(req.body, ec, {}, po);
+    if (ec) return fail(ApiError::badRequest("couldn't get version/kind; json parse error: " + ec.message()));
+  } else if (iequals(type, "application/yaml")) {
+    auto y = codec::yamlToJson(req.body);
+    if (!y) return fail(std::move(y).error());
+    v = std::move(*y);
+  } else {
+    return fail(ApiError::unsupportedMediaType());
+  }
+  if (!v.is_object())
+    return fail(ApiError::badRequest("couldn't get version/kind; json parse error: the body must be a JSON object"));
+  return std::move(v.get_object());
+}
+
+Response encode(int status, const boost::json::value& v, const Output& out) {
+  if (out.format == Format::Yaml) return Response::bytes(status, "application/yaml", codec::jsonToYaml(v));
+  return Response::json(status, v);
+}
+
+}  // namespace apiserver::endpoints

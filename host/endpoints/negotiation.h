@@ -1,0 +1,41 @@
+#pragma once
+
+#include <apiserver/request.h>
+#include <apiserver/result.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+/// @file negotiation.h
+/// Content negotiation for resource requests: which form the answer takes (Accept) and how the
+/// request body is decoded (Content-Type), as kube's negotiation package decides.
+
+namespace apiserver::endpoints {
+
+/// Format is the form of an answer.
+enum class Format { Json, Yaml, Table };
+
+/// IncludeObject is the Table's row.object choice (includeObject parameter).
+enum class IncludeObject { None, Metadata, Object };
+
+/// Output is the negotiated answer form.
+struct Output {
+  Format format = Format::Json;
+  IncludeObject include = IncludeObject::Metadata;
+};
+
+/// negotiateOutput reads Accept (first acceptable media range wins) and includeObject.
+/// Fails with 406 NotAcceptable when nothing offered can be produced.
+Result<Output> negotiateOutput(const Request& req);
+
+/// decodeBody decodes the request body by its Content-Type (JSON, YAML or kube protobuf; JSON
+/// when absent) into an object. 415 for other types, 400 for bodies that do not decode.
+Result<boost::json::object> decodeBody(const Request& req);
+
+/// encode renders a value in the negotiated form (JSON or YAML; Table is the caller's job).
+Response encode(int status, const boost::json::value& v, const Output& out);
+
+/// mediaTypeOf returns the bare media type of a Content-Type value ("application/json").
+std::string_view mediaTypeOf(std::string_view contentType);
+
+}  // namespace apiserver::endpoints

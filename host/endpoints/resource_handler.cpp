@@ -1,0 +1,309 @@
+#include "endpoints/resource_handler.h"
+
+#include "endpoints/negotiation.h"
+#include "endpoints/watch_stream.h"
+
+#include <apiserver/config.h>
+
+#include <boost/json/serialize.hpp>
+
+#include <random>
+
+namespace apiserver::endpoints {
+
+namespace json = boost::json;
+
+namespace {
+
+const SharedBytes& comma() {
+  static const SharedBytes k = makeBytes(",");
+  return k;
+}
+const SharedBytes& listSuffix() {
+  static const SharedBytes k = makeBytes("]}");
+  return k;
+}
+
+std::string_view param(const Request& req, std::string_view name) { return req.query.get(name).value_or(""); }
+
+Result<std::int64_t> intParam(const Request& req, std::string_view name) {
+  auto v = req.query.get(name);
+  if (!v || v->empty()) return std::int64_t{0};
+  auto n = ConfigReader::parseInteger(*v);
+  if (!n) return fail(ApiError::badRequest("invalid value for " + std::string(name) + ": strconv.ParseInt: parsing \"" +
+                                          std::string(*v) + "\": invalid syntax"));
+  return *n;
+}
+
+ApiError listOptionsInvalid(FieldErrors errs) {
+  return ApiError::invalid({"meta.k8s.io", "ListOptions"}, "", errs);
+}
+
+Result<registry::RvMatch> parseMatch(const Request& req, bool watch) {
+  std::string_view m = param(req, "resourceVersionMatch");
+  std::string_view rv = param(req, "resourceVersion");
+  if (m.empty()) return registry::RvMatch::Unset;
+  if (m != "NotOlderThan" && m != "Exact")
+    return fail(listOptionsInvalid({notSupportedField("resourceVersionMatch", json::value(m), {"Exact", "NotOlderThan"})}));
+  FieldErrors errs;
+  if (watch) errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden for watch"));
+  if (rv.empty())
+    errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+  if (!param(req, "continue").empty())
+    errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
+  if (m == "Exact" && rv == "0")
+    errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+  if (!errs.empty()) return fail(listOptionsInvalid(std::move(errs)));
+  return m == "Exact" ? registry::RvMatch::Exact : registry::RvMatch::NotOlderThan;
+}
+
+Result<bool> parseDryRun(const json::value* v) {
+  if (v == nullptr || v->is_null()) return false;
+  std::vector<std::string> vals;
+  if (v->is_string()) vals.emplace_back(v->get_string());
+  if (v->is_array())
+    for (const auto& e : v->get_array())
+      if (e.is_string()) vals.emplace_back(e.get_string());
+  for (const auto& s : vals)
+    if (s != "All")
+      return fail(ApiError::badRequest("dryRun: Unsupported value: \"" + s + "\": supported values: \"All\""));
+  return !vals.empty();
+}
+
+}  // namespace
+
+ResourceHandler::ResourceHandler(std::shared_ptr<registry::Store> store, Options options)
+    : store_(std::move(store)), opts_(std::move(options)) {
+  table_ = std::make_shared<TableRenderer>(store_->strategy());
+  const auto& spec = store_->spec();
+  std::string kind = spec.listKind.empty() ? spec.kind + "List" : spec.listKind;
+  listPrefixKind_ = makeBytes(R"({"kind":")" + kind + R"(","apiVersion":")" + spec.groupVersion() + R"(","metadata":)");
+}
+
+Response ResourceHandler::serve(Request& req) const {
+  const RequestInfo& info = req.info;
+  const bool status = info.subresource == "status";
+  if (!info.subresource.empty() && !(status && store_->hasStatus()))
+    return Response::error(ApiError{404, "NotFound", "the server could not find the requested resource", ApiError::Details{}});
+  auto out = negotiateOutput(req);
+  if (!out) return Response::error(out.error());
+  const std::string& v = info.verb;
+  if (v == "get") return get(req, *out);
+  if (v == "list" && !status) return list(req, *out);
+  if (v == "watch" && !status) return watch(req, *out);
+  if (v == "create" && !status && info.name.empty()) return create(req, *out);
+  if (v == "update") return update(req, *out);
+  if (v == "delete" && !status) return remove(req, *out);
+  std::string action = v == "deletecollection" ? "deletecollection" : v;
+  return Response::error(ApiError::methodNotSupported(store_->groupResource(), action));
+}
+
+Response ResourceHandler::objectResponse(int status, const storage::CachedObjectPtr& obj, const Output& out) const {
+  if (out.format == Format::Json) {
+    Response r;
+    r.status = status;
+    r.body.push_back(obj->json);
+    return r;
+  }
+  auto parsed = registry::parseObject(*obj->json);
+  if (!parsed) return Response::error(parsed.error());
+  return objectResponse(status, *parsed, out);
+}
+
+Response ResourceHandler::objectResponse(int status, const json::object& obj, const Output& out) const {
+  if (out.format == Format::Table) {
+    std::vector<json::object> one{obj};
+    return Response::json(status, table_->table(one, ListMeta{std::string(resourceVersionOf(obj)), {}, {}}, out.include,
+                                                opts_.clock->now()));
+  }
+  return encode(status, obj, out);
+}
+
+Response ResourceHandler::get(Request& req, const Output& out) const {
+  registry::ReadOptions ro;
+  ro.resourceVersion = std::string(param(req, "resourceVersion"));
+  auto obj = store_->get(req.info.namespace_, req.info.name, ro, req.deadline);
+  if (!obj) return Response::error(obj.error());
+  return objectResponse(200, *obj, out);
+}
+
+Response ResourceHandler::list(Request& req, const Output& out) const {
+  registry::ListOptions lo;
+  lo.read.resourceVersion = std::string(param(req, "resourceVersion"));
+  auto match = parseMatch(req, false);
+  if (!match) return Response::error(match.error());
+  lo.read.match = *match;
+  lo.labelSelector = std::string(param(req, "labelSelector"));
+  lo.fieldSelector = std::string(param(req, "fieldSelector"));
+  auto limit = intParam(req, "limit");
+  if (!limit) return Response::error(limit.error());
+  lo.limit = std::max<std::int64_t>(*limit, 0);
+  lo.continueToken = std::string(param(req, "continue"));
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  auto page = store_->list(ns, lo, req.deadline);
+  if (!page) return Response::error(page.error());
+
+  json::object meta;
+  meta["resourceVersion"] = page->resourceVersion;
+  if (!page->continueToken.empty()) meta["continue"] = page->continueToken;
+  if (page->remainingItemCount) meta["remainingItemCount"] = *page->remainingItemCount;
+
+  if (out.format == Format::Json) {
+    Response r;
+    r.body.reserve(page->items.size() * 2 + 3);
+    r.body.push_back(listPrefixKind_);
+    r.body.push_back(makeBytes(json::serialize(meta) + R"(,"items":[)"));
+    for (std::size_t i = 0; i < page->items.size(); ++i) {
+      if (i) r.body.push_back(comma());
+      r.body.push_back(page->items[i]->json);
+    }
+    r.body.push_back(listSuffix());
+    return r;
+  }
+  std::vector<json::object> objects;
+  objects.reserve(page->items.size());
+  for (const auto& item : page->items) {
+    auto o = registry::parseObject(*item->json);
+    if (!o) return Response::error(o.error());
+    objects.push_back(std::move(*o));
+  }
+  if (out.format == Format::Table) {
+    return Response::json(200, table_->table(objects, ListMeta{page->resourceVersion, page->continueToken,
+                                                              page->remainingItemCount},
+                                             out.include, opts_.clock->now()));
+  }
+  const auto& spec = store_->spec();
+  json::object list;
+  list["kind"] = spec.listKind.empty() ? spec.kind + "List" : spec.listKind;
+  list["apiVersion"] = spec.groupVersion();
+  list["metadata"] = std::move(meta);
+  json::array items;
+  for (auto& o : objects) items.push_back(std::move(o));
+  list["items"] = std::move(items);
+  return encode(200, list, out);
+}
+
+Response ResourceHandler::watch(Request& req, const Output& out) const {
+  if (auto m = parseMatch(req, true); !m) return Response::error(m.error());
+  registry::WatchOptions wo;
+  wo.resourceVersion = std::string(param(req, "resourceVersion"));
+  wo.labelSelector = std::string(param(req, "labelSelector"));
+  wo.fieldSelector = std::string(param(req, "fieldSelector"));
+  auto timeout = intParam(req, "timeoutSeconds");
+  if (!timeout) return Response::error(timeout.error());
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  auto w = store_->watch(ns, wo);
+  Response r;
+  r.contentType = "application/json";
+  if (!w) {
+    if (w.error().code != 410) return Response::error(w.error());
+    r.stream = std::make_shared<ErrorEventStream>(w.error());
+    return r;
+  }
+  Output streamOut = out;
+  if (streamOut.format == Format::Yaml) streamOut.format = Format::Json;  // watch events are JSON lines
+  r.stream = std::make_shared<WatchStream>(store_, *w, streamOut, table_, opts_.clock);
+  std::chrono::seconds length{*timeout};
+  if (length.count() <= 0) {
+    // kube spreads watch lengths over [min, 2*min] so that clients do not reconnect in step.
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    const auto min = opts_.minRequestTimeout.count();
+    length = std::chrono::seconds(min + std::uniform_int_distribution<std::int64_t>(0, min)(rng));
+  }
+  r.streamDeadline = std::chrono::steady_clock::now() + length;
+  return r;
+}
+
+Result<registry::WriteOptions> ResourceHandler::writeOptions(const Request& req) const {
+  registry::WriteOptions wo;
+  if (auto d = req.query.get("dryRun")) {
+    json::value v(*d);
+    auto dry = parseDryRun(&v);
+    if (!dry) return fail(std::move(dry).error());
+    wo.dryRun = *dry;
+  }
+  wo.fieldManager = std::string(param(req, "fieldManager"));
+  if (wo.fieldManager.size() > 128)
+    return fail(ApiError::badRequest("fieldManager: Too long: may not be more than 128 bytes"));
+  wo.user = &req.user;
+  return wo;
+}
+
+Response ResourceHandler::create(Request& req, const Output& out) const {
+  auto wo = writeOptions(req);
+  if (!wo) return Response::error(wo.error());
+  auto body = decodeBody(req);
+  if (!body) return Response::error(body.error());
+  const auto& spec = store_->spec();
+  std::string_view kind = stringField(*body, "", "kind");
+  std::string_view apiVersion = stringField(*body, "", "apiVersion");
+  if (!apiVersion.empty() && apiVersion != spec.groupVersion())
+    return Response::error(ApiError::badRequest("the API version in the data (" + std::string(apiVersion) +
+                                                ") does not match the expected API version (" + spec.groupVersion() + ")"));
+  if (!kind.empty() && kind != spec.kind)
+    return Response::error(ApiError::badRequest("the kind in the data (" + std::string(kind) +
+                                                ") does not match the expected kind (" + spec.kind + ")"));
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  auto created = store_->create(ns, std::move(*body), *wo);
+  if (!created) return Response::error(created.error());
+  return objectResponse(201, created->object, out);
+}
+
+Response ResourceHandler::update(Request& req, const Output& out) const {
+  auto wo = writeOptions(req);
+  if (!wo) return Response::error(wo.error());
+  auto body = decodeBody(req);
+  if (!body) return Response::error(body.error());
+  const auto& spec = store_->spec();
+  std::string_view kind = stringField(*body, "", "kind");
+  std::string_view apiVersion = stringField(*body, "", "apiVersion");
+  if (!apiVersion.empty() && apiVersion != spec.groupVersion())
+    return Response::error(ApiError::badRequest("the API version in the data (" + std::string(apiVersion) +
+                                                ") does not match the expected API version (" + spec.groupVersion() + ")"));
+  if (!kind.empty() && kind != spec.kind)
+    return Response::error(ApiError::badRequest("the kind in the data (" + std::string(kind) +
+                                                ") does not match the expected kind (" + spec.kind + ")"));
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  auto updated = store_->update(ns, req.info.name, std::move(*body), req.info.subresource == "status", *wo);
+  if (!updated) return Response::error(updated.error());
+  return objectResponse(updated->created ? 201 : 200, updated->object, out);
+}
+
+Response ResourceHandler::remove(Request& req, const Output& out) const {
+  registry::DeleteOptions del;
+  auto wo = writeOptions(req);
+  if (!wo) return Response::error(wo.error());
+  del.write = *wo;
+  json::object options;
+  if (!req.body.empty()) {
+    auto body = decodeBody(req);
+    if (!body) return Response::error(body.error());
+    options = std::move(*body);
+  }
+  auto dry = parseDryRun(options.if_contains("dryRun"));
+  if (!dry) return Response::error(dry.error());
+  del.write.dryRun = del.write.dryRun || *dry;
+  std::string_view policy = stringField(options, param(req, "propagationPolicy"), "propagationPolicy");
+  if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground")
+    return Response::error(ApiError::invalid({"meta.k8s.io", "DeleteOptions"}, "",
+                                             {notSupportedField("propagationPolicy", json::value(policy),
+                                                                {"Foreground", "Background", "Orphan"})}));
+  if (const auto* pre = objectField(options, "preconditions")) {
+    if (const auto* uid = pre->if_contains("uid"); uid != nullptr && uid->is_string())
+      del.preconditionUid = std::string(uid->get_string());
+    if (const auto* rv = pre->if_contains("resourceVersion"); rv != nullptr && rv->is_string())
+      del.preconditionResourceVersion = std::string(rv->get_string());
+  }
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  auto removed = store_->remove(ns, req.info.name, del);
+  if (!removed) return Response::error(removed.error());
+  if (store_->spec().returnDeletedObject) return objectResponse(200, removed->object, out);
+  json::object details{{"name", req.info.name}, {"kind", store_->spec().plural}};
+  if (!store_->spec().group.empty()) details["group"] = store_->spec().group;
+  details["uid"] = uidOf(removed->object);
+  json::object st{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"},
+                  {"details", std::move(details)}};
+  return encode(200, st, out);
+}
+
+}  // namespace apiserver::endpoints

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "endpoints/table.h"
+#include "registry/store.h"
+
+#include <apiserver/chain.h>
+#include <apiserver/registry.h>
+
+#include <chrono>
+#include <memory>
+
+/// @file resource_handler.h
+/// ResourceHandler serves every REST verb of one resource (kube's endpoints/handlers: get, list,
+/// watch, create, update, patch, delete) on top of its registry Store.
+
+namespace apiserver::endpoints {
+
+/// ResourceHandler is thread-safe; one instance serves all requests for its resource.
+class ResourceHandler {
+ public:
+  struct Options {
+    std::shared_ptr<const WallClock> clock;
+    /// A watch without timeoutSeconds lasts a random time in [min, 2*min] (kube's
+    /// --min-request-timeout).
+    std::chrono::seconds minRequestTimeout{1800};
+  };
+
+  ResourceHandler(std::shared_ptr<registry::Store> store, Options options);
+
+  /// serve answers a resource request whose RequestInfo names this handler's resource.
+  Response serve(Request& req) const;
+
+  const registry::Store& store() const { return *store_; }
+
+ private:
+  Response get(Request& req, const Output& out) const;
+  Response list(Request& req, const Output& out) const;
+  Response watch(Request& req, const Output& out) const;
+  Response create(Request& req, const Output& out) const;
+  Response update(Request& req, const Output& out) const;
+  Response remove(Request& req, const Output& out) const;
+  Response objectResponse(int status, const storage::CachedObjectPtr& obj, const Output& out) const;
+  Response objectResponse(int status, const boost::json::object& obj, const Output& out) const;
+  Result<registry::WriteOptions> writeOptions(const Request& req) const;
+
+  std::shared_ptr<registry::Store> store_;
+  Options opts_;
+  std::shared_ptr<const TableRenderer> table_;
+  SharedBytes listPrefixKind_;  // {"kind":"PodList","apiVersion":"v1","metadata":
+};
+
+}  // namespace apiserver::endpoints

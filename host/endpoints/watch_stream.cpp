@@ -1,0 +1,94 @@
+#include "endpoints/watch_stream.h"
+
+#include "registry/store.h"
+
+#include <boost/json/serialize.hpp>
+
+namespace apiserver::endpoints {
+
+namespace json = boost::json;
+
+namespace {
+
+// The fixed parts of an event line; the object bytes between them come from the cache.
+const SharedBytes& framePrefix(storage::WatchEventType t) {
+  static const SharedBytes kAdded = makeBytes(R"({"type":"ADDED","object":)");
+  static const SharedBytes kModified = makeBytes(R"({"type":"MODIFIED","object":)");
+  static const SharedBytes kDeleted = makeBytes(R"({"type":"DELETED","object":)");
+  static const SharedBytes kBookmark = makeBytes(R"({"type":"BOOKMARK","object":)");
+  switch (t) {
+    case storage::WatchEventType::Added: return kAdded;
+    case storage::WatchEventType::Modified: return kModified;
+    case storage::WatchEventType::Deleted: return kDeleted;
+    case storage::WatchEventType::Bookmark:
+    case storage::WatchEventType::Error: break;
+  }
+  return kBookmark;
+}
+
+const SharedBytes& frameSuffix() {
+  static const SharedBytes kSuffix = makeBytes("}\n");
+  return kSuffix;
+}
+
+}  // namespace
+
+SharedBytes errorEvent(const ApiError& error) {
+  return makeBytes(R"({"type":"ERROR","object":)" + json::serialize(error.toJson()) + "}\n");
+}
+
+WatchStream::WatchStream(std::shared_ptr<const registry::Store> store, storage::CacheWatcherPtr watcher, Output output,
+                         std::shared_ptr<const TableRenderer> table, std::shared_ptr<const WallClock> clock)
+    : store_(std::move(store)),
+      watcher_(std::move(watcher)),
+      output_(output),
+      table_(std::move(table)),
+      clock_(std::move(clock)) {}
+
+WatchStream::~WatchStream() { cancel(); }
+
+void WatchStream::start(std::function<void()> wake) { watcher_->setWake(std::move(wake)); }
+
+bool WatchStream::poll(std::vector<SharedBytes>& out) {
+  if (ended_) return false;
+  std::vector<storage::WatchEvent> events;
+  const bool more = watcher_->take(events);
+  for (const auto& ev : events) {
+    out.push_back(framePrefix(ev.type));
+    if (output_.format == Format::Table) {
+      auto obj = registry::parseObject(*ev.object->json);
+      if (!obj) continue;
+      std::vector<json::object> one;
+      one.push_back(std::move(*obj));
+      auto t = table_->table(one, ListMeta{std::to_string(ev.revision), {}, {}}, output_.include, clock_->now(),
+                             !columnsSent_);
+      columnsSent_ = true;
+      out.push_back(makeBytes(json::serialize(t)));
+    } else {
+      out.push_back(ev.object->json);
+    }
+    out.push_back(frameSuffix());
+  }
+  if (more) return true;
+  ended_ = true;
+  if (auto err = watcher_->endError(); err && !cancelled_.load()) out.push_back(errorEvent(*err));
+  store_->unwatch(watcher_);
+  return false;
+}
+
+void WatchStream::cancel() noexcept {
+  if (cancelled_.exchange(true)) return;
+  store_->unwatch(watcher_);  // ends the watcher, which wakes the session to finish
+}
+
+ErrorEventStream::ErrorEventStream(const ApiError& error) : event_(errorEvent(error)) {}
+
+bool ErrorEventStream::poll(std::vector<SharedBytes>& out) {
+  if (!sent_) {
+    out.push_back(event_);
+    sent_ = true;
+  }
+  return false;
+}
+
+}  // namespace apiserver::endpoints

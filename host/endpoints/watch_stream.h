@@ -1,0 +1,58 @@
+#pragma once
+
+#include "endpoints/negotiation.h"
+#include "endpoints/table.h"
+#include "registry/store.h"
+
+#include <apiserver/request.h>
+
+#include <atomic>
+#include <memory>
+
+/// @file watch_stream.h
+/// The body of a watch response: one JSON event per line ({"type":...,"object":...}), the object
+/// bytes shared with the watch cache (never copied per watcher), or one-row Tables when asked.
+
+namespace apiserver::endpoints {
+
+/// WatchStream streams one cache watcher's events. Thread-safe as BodyStream requires.
+class WatchStream final : public BodyStream {
+ public:
+  WatchStream(std::shared_ptr<const registry::Store> store, storage::CacheWatcherPtr watcher, Output output,
+              std::shared_ptr<const TableRenderer> table, std::shared_ptr<const WallClock> clock);
+  ~WatchStream() override;
+
+  // BodyStream
+  void start(std::function<void()> wake) override;
+  bool poll(std::vector<SharedBytes>& out) override;
+  void cancel() noexcept override;
+
+ private:
+  std::shared_ptr<const registry::Store> store_;
+  storage::CacheWatcherPtr watcher_;
+  Output output_;
+  std::shared_ptr<const TableRenderer> table_;
+  std::shared_ptr<const WallClock> clock_;
+  std::atomic<bool> cancelled_{false};
+  bool columnsSent_ = false;
+  bool ended_ = false;
+};
+
+/// ErrorEventStream is a watch that delivers one ERROR event and ends (a watch of a revision
+/// that is too old gets 200 and this, as kube answers).
+class ErrorEventStream final : public BodyStream {
+ public:
+  explicit ErrorEventStream(const ApiError& error);
+  void start(std::function<void()> wake) override { wake(); }
+  bool poll(std::vector<SharedBytes>& out) override;
+  void cancel() noexcept override {}
+
+ private:
+  SharedBytes event_;
+  bool sent_ = false;
+};
+
+/// errorEvent encodes {"type":"ERROR","object":<Status>}\n.
+SharedBytes errorEvent(const ApiError& error);
+
+}  // namespace apiserver::endpoints

@@ -1,0 +1,130 @@
+#include "options/options.h"
+
+#include <boost/program_options.hpp>
+
+#include <sstream>
+
+namespace apiserver::options {
+
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description describe(Options* o) {
+  po::options_description d("apiserver-host options");
+  // Each option stores into its std::optional through a notifier.
+  auto str = [](std::optional<std::string>* dst) {
+    return po::value<std::string>()->notifier([dst](const std::string& v) { *dst = v; });
+  };
+  auto num = [](std::optional<std::int64_t>* dst) {
+    return po::value<std::int64_t>()->notifier([dst](std::int64_t v) { *dst = v; });
+  };
+  d.add_options()
+      ("help,h", po::bool_switch(&o->help), "print this help and exit")
+      ("version", po::bool_switch(&o->version), "print the version and exit")
+      ("config", str(&o->configFile), "the YAML configuration file (default: the built-in config/apiserver.yaml)")
+      ("plugin-dir", str(&o->pluginDir), "directory to load plugins from (default: ../plugins next to the binary)")
+      ("bind-address", str(&o->bindAddress), "the IP address to serve on (serving.bindAddress)")
+      ("insecure-port", num(&o->insecurePort), "the plain-HTTP port; 0 picks a free one (serving.insecurePort)")
+      ("worker-threads", num(&o->workerThreads), "threads serving I/O and requests; 0 = one per core (serving.workerThreads)")
+      ("storage-backend", str(&o->storageBackend), "the storage backend: memory (storage.backend)")
+      ("etcd-prefix", str(&o->etcdPrefix), "the key prefix of every stored object (storage.prefix)")
+      ("max-requests-inflight", num(&o->maxRequestsInflight),
+       "the maximum number of non-mutating requests in flight; 0 = unlimited (serving.maxRequestsInFlight)")
+      ("max-mutating-requests-inflight", num(&o->maxMutatingRequestsInflight),
+       "the maximum number of mutating requests in flight; 0 = unlimited (serving.maxMutatingRequestsInFlight)")
+      ("request-timeout", str(&o->requestTimeout), "the duration a non-long-running request may take, e.g. 60s (serving.requestTimeout)")
+      ("min-request-timeout", num(&o->minRequestTimeout),
+       "seconds: a watch lasts between this and twice this unless it asks otherwise (serving.minRequestTimeout)")
+      ("log-level", str(&o->logLevel), "trace, debug, info, warn or error (logging.level)");
+  return d;
+}
+
+}  // namespace
+
+Result<Options> parse(int argc, const char* const* argv) {
+  Options o;
+  try {
+    auto desc = describe(&o);
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return fail(ApiError::badRequest(std::string(e.what()) + " (see --help)"));
+  }
+  return o;
+}
+
+std::string usage() {
+  Options o;
+  std::ostringstream ss;
+  ss << "Usage: apiserver-host [flags]\n\n"
+     << "A Kubernetes-style API server that loads its resources from plugins.\n"
+     << "Flags override the YAML configuration file.\n\n"
+     << describe(&o);
+  return ss.str();
+}
+
+Result<void> applyTo(const Options& o, config::Config& c) {
+  std::vector<ConfigError> errs;
+  auto bad = [&](const char* flag, std::string msg) { errs.push_back({"", flag, std::move(msg)}); };
+  if (o.pluginDir) c.pluginDirectory = std::filesystem::absolute(*o.pluginDir);
+  if (o.bindAddress) c.serving.bindAddress = *o.bindAddress;
+  if (o.insecurePort) {
+    if (*o.insecurePort < 0 || *o.insecurePort > 65535) bad("--insecure-port", "must be between 0 and 65535");
+    c.serving.insecurePort = *o.insecurePort;
+  }
+  if (o.workerThreads) {
+    if (*o.workerThreads < 0 || *o.workerThreads > 1024) bad("--worker-threads", "must be between 0 and 1024");
+    c.serving.workerThreads = *o.workerThreads;
+  }
+  if (o.storageBackend) {
+    if (std::find(config::kStorageBackends.begin(), config::kStorageBackends.end(), *o.storageBackend) ==
+        config::kStorageBackends.end()) {
+      std::string list;
+      for (const auto& b : config::kStorageBackends) list += (list.empty() ? "" : ", ") + b;
+      bad("--storage-backend", "unsupported backend \"" + *o.storageBackend + "\"; expected one of " + list);
+    }
+    c.storage.backend = *o.storageBackend;
+  }
+  if (o.etcdPrefix) {
+    if (o.etcdPrefix->empty() || o.etcdPrefix->front() != '/') bad("--etcd-prefix", "must start with '/'");
+    c.storage.prefix = *o.etcdPrefix;
+  }
+  if (o.maxRequestsInflight) {
+    if (*o.maxRequestsInflight < 0) bad("--max-requests-inflight", "can not be negative value");
+    c.serving.maxRequestsInFlight = *o.maxRequestsInflight;
+  }
+  if (o.maxMutatingRequestsInflight) {
+    if (*o.maxMutatingRequestsInflight < 0) bad("--max-mutating-requests-inflight", "can not be negative value");
+    c.serving.maxMutatingRequestsInFlight = *o.maxMutatingRequestsInflight;
+  }
+  if (o.requestTimeout) {
+    auto d = ConfigReader::parseDuration(*o.requestTimeout);
+    if (!d || d->count() <= 0) {
+      bad("--request-timeout", "expected a positive duration such as 60s or 1m, got \"" + *o.requestTimeout + "\"");
+    } else {
+      c.serving.requestTimeout = *d;
+    }
+  }
+  if (o.minRequestTimeout) {
+    if (*o.minRequestTimeout <= 0) bad("--min-request-timeout", "must be a positive number of seconds");
+    c.serving.minRequestTimeout = std::chrono::seconds(*o.minRequestTimeout);
+  }
+  if (o.logLevel) {
+    if (std::find(config::kLogLevels.begin(), config::kLogLevels.end(), *o.logLevel) == config::kLogLevels.end())
+      bad("--log-level", "expected one of trace, debug, info, warn, error, got \"" + *o.logLevel + "\"");
+    c.logLevel = *o.logLevel;
+  }
+  if (!errs.empty()) return fail(configFailure(errs));
+  return {};
+}
+
+Result<config::Config> loadConfig(const Options& o) {
+  auto c = o.configFile ? config::loadConfigFile(*o.configFile) : config::embeddedDefaultConfig();
+  if (!c) return c;
+  if (auto r = applyTo(o, *c); !r) return fail(std::move(r).error());
+  return c;
+}
+
+}  // namespace apiserver::options

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "config/config.h"
+
+#include <apiserver/result.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+/// @file options.h
+/// Options: what can be said on the command line (Boost.Program_options), with kube-apiserver's
+/// flag names where kube has the flag. Flags override the YAML file.
+
+namespace apiserver::options {
+
+/// Options holds the flags given; unset flags leave the file's value alone.
+struct Options {
+  bool help = false;
+  bool version = false;
+  std::optional<std::string> configFile;
+  std::optional<std::string> pluginDir;
+  std::optional<std::string> bindAddress;
+  std::optional<std::int64_t> insecurePort;
+  std::optional<std::int64_t> workerThreads;
+  std::optional<std::string> storageBackend;
+  std::optional<std::string> etcdPrefix;
+  std::optional<std::int64_t> maxRequestsInflight;
+  std::optional<std::int64_t> maxMutatingRequestsInflight;
+  std::optional<std::string> requestTimeout;
+  std::optional<std::int64_t> minRequestTimeout;
+  std::optional<std::string> logLevel;
+};
+
+/// parse reads argv. Unknown flags and malformed values fail with a usage error.
+Result<Options> parse(int argc, const char* const* argv);
+
+/// usage is the --help text.
+std::string usage();
+
+/// applyTo overrides `config` with the flags given, checking each value; every problem is
+/// reported at once, naming its flag.
+Result<void> applyTo(const Options& options, config::Config& config);
+
+/// loadConfig reads the file named by --config (or the embedded default) and applies the flags.
+Result<config::Config> loadConfig(const Options& options);
+
+}  // namespace apiserver::options

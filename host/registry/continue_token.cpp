@@ -1,0 +1,78 @@
+#include "registry/continue_token.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <openssl/evp.h>
+
+namespace apiserver::registry {
+
+std::string base64Encode(std::string_view bytes, bool url) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  if (url) {
+    while (!out.empty() && out.back() == '=') out.pop_back();
+    for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  return out;
+}
+
+std::optional<std::string> base64Decode(std::string_view text, bool url) {
+  std::string in(text);
+  if (url) {
+    for (char& c : in) {
+      if (c == '+' || c == '/') return std::nullopt;
+      c = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    while (in.size() % 4 != 0) in.push_back('=');
+  }
+  if (in.size() % 4 != 0) return std::nullopt;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+              (c == '=' && i + 2 >= in.size() && (i + 1 == in.size() || in[i + 1] == '='));
+    if (!ok) return std::nullopt;
+  }
+  std::string out(3 * (in.size() / 4) + 1, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0) return std::nullopt;
+  std::size_t pad = 0;
+  if (!in.empty() && in.back() == '=') ++pad;
+  if (in.size() > 1 && in[in.size() - 2] == '=') ++pad;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
+}
+
+std::string encodeContinue(const ContinueToken& token) {
+  boost::json::object o;
+  o["v"] = "meta.k8s.io/v1";
+  o["rv"] = token.revision;
+  o["start"] = token.start;
+  return base64Encode(boost::json::serialize(o), /*url=*/true);
+}
+
+Result<ContinueToken> decodeContinue(std::string_view text) {
+  auto bad = [](std::string why) { return fail(ApiError::badRequest("invalid continue token: continue key is not valid: " + why)); };
+  auto raw = base64Decode(text, /*url=*/true);
+  if (!raw) return bad("illegal base64 data");
+  boost::system::error_code ec;
+  auto v = boost::json::parse(*raw, ec);
+  if (ec || !v.is_object()) return bad("the token is not a JSON object");
+  const auto& o = v.get_object();
+  const auto* ver = o.if_contains("v");
+  if (ver == nullptr || !ver->is_string() || ver->get_string() != "meta.k8s.io/v1")
+    return bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  const auto* rv = o.if_contains("rv");
+  const auto* start = o.if_contains("start");
+  if (rv == nullptr || !rv->is_int64() || rv->get_int64() <= 0) return bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  if (start == nullptr || !start->is_string() || start->get_string().empty()) return bad("encoded start key empty");
+  std::string_view s = start->get_string();
+  if (s.find("..") != std::string_view::npos || s.front() == '/') return bad("path traversal attempt detected");
+  return ContinueToken{rv->get_int64(), std::string(s)};
+}
+
+}  // namespace apiserver::registry

@@ -1,0 +1,558 @@
+#include "registry/store.h"
+
+#include "registry/continue_token.h"
+#include "selection/list_selectors.h"
+#include "selection/set.h"
+
+#include <apiserver/object.h>
+#include <apiserver/validation.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+namespace apiserver::registry {
+
+namespace {
+
+constexpr int kMaxConflictRetries = 100;
+
+// Random sources are per thread: no shared mutable state, no locking.
+std::string newUid() {
+  thread_local boost::uuids::random_generator gen;
+  return boost::uuids::to_string(gen());
+}
+
+// kube's utilrand.String: consonants and digits that cannot spell words.
+std::string randomSuffix(std::size_t n) {
+  static constexpr std::string_view kAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<std::size_t> pick(0, kAlphabet.size() - 1);
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s.push_back(kAlphabet[pick(rng)]);
+  return s;
+}
+
+void setResourceVersion(json::object& obj, std::int64_t rev) { metadata(obj)["resourceVersion"] = std::to_string(rev); }
+
+// contentOf is everything but metadata and status: what `generation` tracks.
+bool sameContent(const json::object& a, const json::object& b) {
+  auto strip = [](const json::object& o) {
+    json::object c = o;
+    c.erase("metadata");
+    c.erase("status");
+    return c;
+  };
+  return strip(a) == strip(b);
+}
+
+bool sameIgnoringResourceVersion(json::object a, json::object b) {
+  metadata(a).erase("resourceVersion");
+  metadata(b).erase("resourceVersion");
+  return a == b;
+}
+
+std::vector<std::string> nameRuleErrors(NameRule rule, std::string_view name) {
+  switch (rule) {
+    case NameRule::Dns1123Label: return validation::isDns1123Label(name);
+    case NameRule::Dns1035Label: return validation::isDns1035Label(name);
+    case NameRule::PathSegment: return validation::isValidPathSegmentName(name);
+    case NameRule::Dns1123Subdomain: break;
+  }
+  return validation::isDns1123Subdomain(name);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- AdmissionChain
+
+Result<void> AdmissionChain::run(AdmissionAttributes& attrs) const {
+  for (const auto& s : steps_)
+    if (auto r = s->admit(attrs); !r) return r;
+  for (const auto& s : steps_)
+    if (auto r = s->validate(attrs); !r) return r;
+  return {};
+}
+
+// ---------------------------------------------------------------- encoding
+
+std::string encodeForStorage(json::object obj) {
+  if (auto* m = obj.if_contains("metadata"); m != nullptr && m->is_object()) m->get_object().erase("resourceVersion");
+  return json::serialize(obj);
+}
+
+Result<json::object> parseObject(std::string_view bytes) {
+  boost::system::error_code ec;
+  json::value v = json::parse(bytes, ec);
+  if (ec) return fail(ApiError::internal("stored object is not valid JSON: " + ec.message()));
+  if (!v.is_object()) return fail(ApiError::internal("stored value is not a JSON object"));
+  return std::move(v.get_object());
+}
+
+// ---------------------------------------------------------------- Store
+
+Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storage::InterfacePtr backend, Options options)
+    : spec_(std::move(spec)), strategy_(std::move(strategy)), backend_(std::move(backend)), opts_(std::move(options)) {
+  hasStatus_ = std::find(spec_.subresources.begin(), spec_.subresources.end(), "status") != spec_.subresources.end();
+  // kube words refusals differently for kinds with their own field-label conversion (those with
+  // selectable fields) and for the rest; its cluster-scoped kinds with a conversion refuse
+  // metadata.namespace.
+  fieldLabels_.fields = strategy_->selectableFieldNames();
+  if (fieldLabels_.fields.empty()) {
+    fieldLabels_ = selection::FieldLabelConversion::defaults();
+  } else {
+    fieldLabels_.metadataNamespace = namespaced();
+  }
+  storage::Cacher::Options co;
+  co.prefix = prefix("");
+  co.historySize = opts_.watchCacheSize;
+  co.decode = [this](std::string_view key, const std::string& value, std::int64_t rev) { return decode(key, value, rev); };
+  co.logError = opts_.logError;
+  cacher_ = std::make_unique<storage::Cacher>(backend_, std::move(co));
+}
+
+Store::~Store() { stop(); }
+
+Result<void> Store::start() {
+  auto r = cacher_->start();
+  if (!r) return fail(translate(r.error(), ""));
+  return {};
+}
+
+void Store::stop() { cacher_->stop(); }
+
+std::string Store::prefix(std::string_view ns) const {
+  std::string p = opts_.keyPrefix + "/";
+  if (!spec_.group.empty()) p += spec_.group + "/";
+  p += spec_.plural + "/";
+  if (!ns.empty()) {
+    p += ns;
+    p += '/';
+  }
+  return p;
+}
+
+std::string Store::key(std::string_view ns, std::string_view name) const { return prefix(ns) + std::string(name); }
+
+Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::string& value, std::int64_t revision) const {
+  auto obj = parseObject(value);
+  if (!obj) return fail(std::move(obj).error());
+  setResourceVersion(*obj, revision);
+  auto out = std::make_shared<storage::CachedObject>();
+  out->key = std::string(key);
+  out->name = std::string(nameOf(*obj));
+  out->namespace_ = std::string(namespaceOf(*obj));
+  out->revision = revision;
+  out->labels = selection::labelsOfObject(*obj);
+  SelectableFields selectable;
+  strategy_->selectableFields(*obj, selectable);
+  out->fields = selection::objectFields(out->name, out->namespace_, std::move(selectable));
+  out->json = makeBytes(json::serialize(*obj));
+  return storage::CachedObjectPtr(std::move(out));
+}
+
+ApiError Store::translate(const storage::Error& e, std::string_view name) const {
+  using storage::ErrorCode;
+  switch (e.code) {
+    case ErrorCode::KeyNotFound: return ApiError::notFound(groupResource(), name);
+    case ErrorCode::KeyExists: return ApiError::alreadyExists(groupResource(), name);
+    case ErrorCode::Conflict: return ApiError::conflictModified(groupResource(), name);
+    case ErrorCode::Compacted: return ApiError::expired(e.message);
+    case ErrorCode::RevisionTooLarge: {
+      ApiError err = ApiError::timeout("Too large resource version", 1);
+      err.message = e.message;
+      err.details->causes.push_back({"ResourceVersionTooLarge", "Too large resource version", ""});
+      return err;
+    }
+    case ErrorCode::Unreachable: return ApiError::serviceUnavailable("storage is unavailable: " + e.message);
+    case ErrorCode::Timeout: return ApiError::timeout(e.message, 1);
+    case ErrorCode::Internal: break;
+  }
+  return ApiError::internal(e.message);
+}
+
+ApiError Store::invalid(std::string_view name, const FieldErrors& errs) const {
+  return ApiError::invalid({spec_.group, spec_.kind}, name, errs);
+}
+
+Result<std::int64_t> Store::parseResourceVersion(std::string_view rv) const {
+  auto n = ConfigReader::parseInteger(rv);
+  if (!n || *n < 0) return fail(ApiError::badRequest("invalid resource version: " + std::string(rv)));
+  return *n;
+}
+
+FieldErrors Store::validateMeta(const json::object& obj) const {
+  FieldErrors errs;
+  std::string_view name = nameOf(obj);
+  std::string_view generateName = stringField(obj, "", "metadata", "generateName");
+  if (name.empty() && generateName.empty()) {
+    errs.push_back(requiredField("metadata.name", "name or generateName is required"));
+  } else if (!name.empty()) {
+    validation::addInvalid(errs, "metadata.name", name, nameRuleErrors(spec_.nameRule, name));
+  }
+  if (!generateName.empty()) {
+    std::string masked(generateName);  // a trailing '-' is fine in a prefix
+    if (masked.size() > 1 && masked.back() == '-') masked.back() = 'a';
+    validation::addInvalid(errs, "metadata.generateName", generateName, nameRuleErrors(spec_.nameRule, masked));
+  }
+  std::string_view ns = namespaceOf(obj);
+  if (namespaced() && ns.empty()) errs.push_back(requiredField("metadata.namespace"));
+  if (!namespaced() && !ns.empty()) errs.push_back(forbiddenField("metadata.namespace", "not allowed on this type"));
+  validation::validateLabels(field(obj, "metadata", "labels"), "metadata.labels", errs);
+  validation::validateAnnotations(field(obj, "metadata", "annotations"), "metadata.annotations", errs);
+  if (const auto* f = field(obj, "metadata", "finalizers"); f != nullptr && !f->is_null() && !f->is_array())
+    errs.push_back(invalidField("metadata.finalizers", *f, "must be a list of strings"));
+  return errs;
+}
+
+FieldErrors Store::validateMetaUpdate(const json::object& obj, const json::object& old) const {
+  FieldErrors errs = validateMeta(obj);
+  auto immutable = [&](const char* key) {
+    std::string_view now = stringField(obj, "", "metadata", key);
+    std::string_view was = stringField(old, "", "metadata", key);
+    if (now != was) errs.push_back(invalidField(std::string("metadata.") + key, json::value(now), "field is immutable"));
+  };
+  immutable("name");
+  immutable("namespace");
+  immutable("uid");
+  immutable("creationTimestamp");
+  return errs;
+}
+
+Result<void> Store::admit(Operation op, std::string_view ns, std::string_view name, bool status, json::object* obj,
+                          const json::object* old, const WriteOptions& opts) const {
+  if (!opts_.admission) return {};
+  AdmissionAttributes a;
+  a.operation = op;
+  a.resource = &spec_;
+  a.namespace_ = ns;
+  a.name = name;
+  a.subresource = status ? "status" : "";
+  a.object = obj;
+  a.oldObject = old;
+  a.user = opts.user;
+  a.dryRun = opts.dryRun;
+  return opts_.admission->run(a);
+}
+
+// ---------------------------------------------------------------- reads
+
+Result<storage::Filter> Store::filter(std::string_view ns, std::string_view labelSelector,
+                                      std::string_view fieldSelector) const {
+  auto parsed = selection::parseListSelectors(labelSelector, fieldSelector, fieldLabels_);
+  if (!parsed) return fail(std::move(parsed).error());
+  storage::Filter f;
+  f.prefix = prefix(ns);
+  f.labels = std::move(parsed->labels);
+  f.fields = std::move(parsed->fields);
+  // A selector that pins the name (kubectl get NAME -w, wait, describe) reads one key.
+  if (auto name = f.fields.exactValue("metadata.name")) {
+    std::string_view scope = ns;
+    if (auto fns = f.fields.exactValue("metadata.namespace"); fns && ns.empty()) scope = *fns;
+    if (!namespaced() || !scope.empty()) f.key = key(namespaced() ? scope : "", *name);
+  }
+  return f;
+}
+
+Result<storage::CachedObjectPtr> Store::get(std::string_view ns, std::string_view name, const ReadOptions& opts,
+                                            std::chrono::steady_clock::time_point deadline) const {
+  if (opts.resourceVersion.empty()) {
+    if (auto r = cacher_->waitFresh(deadline); !r) return fail(translate(r.error(), name));
+  } else if (opts.resourceVersion != "0") {
+    auto rv = parseResourceVersion(opts.resourceVersion);
+    if (!rv) return fail(std::move(rv).error());
+    auto until = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(3));
+    if (auto r = cacher_->waitFor(*rv, until); !r)
+      return fail(translate(storage::Error::revisionTooLarge(*rv, cacher_->revision()), name));
+  }
+  auto obj = cacher_->get(key(ns, name));
+  if (!obj) return fail(translate(obj.error(), name));
+  return *obj;
+}
+
+Result<ListResult> Store::list(std::string_view ns, const ListOptions& opts,
+                               std::chrono::steady_clock::time_point deadline) const {
+  auto made = filter(ns, opts.labelSelector, opts.fieldSelector);
+  if (!made) return fail(std::move(made).error());
+  storage::Filter& filter = *made;
+  storage::Cacher::ListRequest req;
+  req.filter = &filter;
+  req.limit = opts.limit;
+  if (!opts.continueToken.empty()) {
+    if (!opts.read.resourceVersion.empty() && opts.read.resourceVersion != "0")
+      return fail(invalid("", {forbiddenField("resourceVersion", "specifying resource version is not allowed when using continue")}));
+    auto token = decodeContinue(opts.continueToken);
+    if (!token) return fail(std::move(token).error());
+    req.revision = token->revision;
+    req.startKey = prefix("") + token->start;
+    if (req.startKey.compare(0, filter.prefix.size(), filter.prefix) != 0) req.startKey = filter.prefix;
+  } else if (opts.read.resourceVersion.empty()) {
+    if (auto r = cacher_->waitFresh(deadline); !r) return fail(translate(r.error(), ""));
+  } else if (opts.read.resourceVersion != "0") {
+    auto rv = parseResourceVersion(opts.read.resourceVersion);
+    if (!rv) return fail(std::move(rv).error());
+    const bool exact = opts.read.match == RvMatch::Exact || (opts.read.match == RvMatch::Unset && opts.limit > 0);
+    auto until = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(3));
+    if (auto r = cacher_->waitFor(*rv, until); !r)
+      return fail(translate(storage::Error::revisionTooLarge(*rv, cacher_->revision()), ""));
+    if (exact) req.revision = *rv;
+  }
+
+  auto page = cacher_->list(req);
+  if (!page) {
+    if (page.error().code == storage::ErrorCode::Compacted && !opts.continueToken.empty())
+      return fail(ApiError::expired(
+          "The provided continue parameter is too old to display a consistent list result. You can start a new "
+          "list without the continue parameter, or use the continue token in this response to retrieve the "
+          "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
+          "that were created, modified, or deleted between the time the first chunk was returned and now may show "
+          "up in the list."));
+    if (page.error().code == storage::ErrorCode::Compacted)
+      return fail(ApiError::expired("too old resource version: " + opts.read.resourceVersion + " (" +
+                                    std::to_string(page.error().revision) + ")"));
+    return fail(translate(page.error(), ""));
+  }
+  ListResult out;
+  out.items = std::move(page->items);
+  out.resourceVersion = std::to_string(page->revision);
+  if (!page->nextKey.empty())
+    out.continueToken = encodeContinue({page->revision, page->nextKey.substr(prefix("").size())});
+  out.remainingItemCount = page->remaining;
+  return out;
+}
+
+Result<storage::CacheWatcherPtr> Store::watch(std::string_view ns, const WatchOptions& opts) const {
+  storage::Cacher::WatchRequest req;
+  auto made = filter(ns, opts.labelSelector, opts.fieldSelector);
+  if (!made) return fail(std::move(made).error());
+  req.filter = std::move(*made);
+  if (opts.resourceVersion.empty() || opts.resourceVersion == "0") {
+    req.initialEvents = true;
+  } else {
+    auto rv = parseResourceVersion(opts.resourceVersion);
+    if (!rv) return fail(std::move(rv).error());
+    req.afterRevision = *rv;
+  }
+  auto w = cacher_->watch(std::move(req));
+  if (!w) {
+    if (w.error().code == storage::ErrorCode::Compacted)
+      return fail(ApiError::expired("too old resource version: " + opts.resourceVersion + " (" +
+                                    std::to_string(w.error().revision) + ")"));
+    return fail(translate(w.error(), ""));
+  }
+  return *w;
+}
+
+// ---------------------------------------------------------------- writes
+
+Result<WriteResult> Store::create(std::string_view ns, json::object obj, const WriteOptions& opts) const {
+  if (!resourceVersionOf(obj).empty())
+    return fail(ApiError::badRequest("resourceVersion should not be set on objects to be created"));
+  json::object& meta = metadata(obj);
+  if (namespaced()) {
+    std::string_view bodyNs = namespaceOf(obj);
+    if (!bodyNs.empty() && bodyNs != ns)
+      return fail(ApiError::badRequest("the namespace of the provided object does not match the namespace sent on the request"));
+    meta["namespace"] = ns;
+  } else {
+    meta.erase("namespace");
+  }
+  return createObject(ns, std::move(obj), opts);
+}
+
+Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, const WriteOptions& opts) const {
+  obj["apiVersion"] = spec_.groupVersion();
+  obj["kind"] = spec_.kind;
+  json::object& meta = metadata(obj);
+  if (nameOf(obj).empty()) {
+    std::string_view gen = stringField(obj, "", "metadata", "generateName");
+    if (!gen.empty()) meta["name"] = std::string(gen.substr(0, 58)) + randomSuffix(5);
+  }
+  meta.erase("deletionTimestamp");
+  meta.erase("deletionGracePeriodSeconds");
+  meta.erase("resourceVersion");
+  meta["uid"] = newUid();
+  meta["creationTimestamp"] = formatTime(opts_.clock->now());
+  meta["generation"] = 1;
+  strategy_->prepareForCreate(obj);
+  std::string name(nameOf(obj));
+
+  FieldErrors errs = validateMeta(obj);
+  for (auto& e : strategy_->validate(obj)) errs.push_back(std::move(e));
+  if (!errs.empty()) return fail(invalid(name, errs));
+  if (auto r = admit(Operation::Create, ns, name, false, &obj, nullptr, opts); !r) return fail(std::move(r).error());
+
+  if (opts.dryRun) {
+    if (cacher_->get(key(ns, name))) return fail(ApiError::alreadyExists(groupResource(), name));
+    return WriteResult{std::move(obj), true};
+  }
+  auto rev = backend_->create(key(ns, name), encodeForStorage(obj));
+  if (!rev) return fail(translate(rev.error(), name));
+  setResourceVersion(obj, *rev);
+  return WriteResult{std::move(obj), true};
+}
+
+Result<WriteResult> Store::update(std::string_view ns, std::string_view name, json::object obj, bool status,
+                                  const WriteOptions& opts) const {
+  std::string_view bodyName = nameOf(obj);
+  if (!bodyName.empty() && bodyName != name)
+    return fail(ApiError::badRequest("the name of the object (" + std::string(bodyName) +
+                                     ") does not match the name on the URL (" + std::string(name) + ")"));
+  if (namespaced()) {
+    std::string_view bodyNs = namespaceOf(obj);
+    if (!bodyNs.empty() && bodyNs != ns)
+      return fail(ApiError::badRequest("the namespace of the provided object does not match the namespace sent on the request"));
+  }
+  std::optional<std::int64_t> precondition;
+  if (std::string_view rv = resourceVersionOf(obj); !rv.empty()) {
+    auto n = parseResourceVersion(rv);
+    if (!n) return fail(invalid(name, {invalidField("metadata.resourceVersion", json::value(rv), "must be an integer")}));
+    precondition = *n;
+  } else if (!status && !strategy_->allowUnconditionalUpdate()) {
+    return fail(invalid(name, {invalidField("metadata.resourceVersion", json::value(0), "must be specified for an update")}));
+  }
+  auto body = std::make_shared<json::object>(std::move(obj));
+  Mutation fn = [body](json::object) -> Result<json::object> { return *body; };
+  return guaranteedUpdate(ns, name, status ? UpdateKind::Status : UpdateKind::Put, fn, precondition, opts);
+}
+
+Result<WriteResult> Store::mutate(std::string_view ns, std::string_view name, const Mutation& fn, bool status,
+                                  const WriteOptions& opts) const {
+  return guaranteedUpdate(ns, name, status ? UpdateKind::Status : UpdateKind::Mutation, fn, std::nullopt, opts);
+}
+
+Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_view name, UpdateKind kind,
+                                            const Mutation& fn, std::optional<std::int64_t> precondition,
+                                            const WriteOptions& opts) const {
+  const std::string k = key(ns, name);
+  for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
+    auto cur = backend_->get(k);
+    if (!cur) {
+      if (cur.error().code != storage::ErrorCode::KeyNotFound) return fail(translate(cur.error(), name));
+      if (kind != UpdateKind::Put || !strategy_->allowCreateOnUpdate()) return fail(ApiError::notFound(groupResource(), name));
+      auto candidate = fn(json::object());
+      if (!candidate) return fail(std::move(candidate).error());
+      metadata(*candidate).erase("resourceVersion");
+      metadata(*candidate)["name"] = name;
+      if (namespaced()) metadata(*candidate)["namespace"] = ns;
+      auto created = createObject(ns, std::move(*candidate), opts);
+      if (!created && created.error().reason == "AlreadyExists") continue;  // raced with a create
+      return created;
+    }
+    auto old = parseObject(*cur->value);
+    if (!old) return fail(std::move(old).error());
+    setResourceVersion(*old, cur->modRevision);
+    if (precondition && *precondition != cur->modRevision) return fail(ApiError::conflictModified(groupResource(), name));
+
+    auto candidate = fn(*old);
+    if (!candidate) return fail(std::move(candidate).error());
+    if (kind == UpdateKind::Mutation) {
+      std::string_view rv = resourceVersionOf(*candidate);
+      if (!rv.empty() && rv != resourceVersionOf(*old)) return fail(ApiError::conflictModified(groupResource(), name));
+      std::string_view n = nameOf(*candidate);
+      if (n != name)
+        return fail(ApiError::badRequest("the name of the object (" + std::string(n) +
+                                         ") does not match the name on the URL (" + std::string(name) + ")"));
+    }
+
+    json::object next;
+    if (kind == UpdateKind::Status) {
+      next = *old;
+      if (const auto* s = candidate->if_contains("status")) {
+        next["status"] = *s;
+      } else {
+        next.erase("status");
+      }
+    } else {
+      next = std::move(*candidate);
+      next["apiVersion"] = spec_.groupVersion();
+      next["kind"] = spec_.kind;
+      json::object& meta = metadata(next);
+      static const json::object kNoMeta;
+      const json::object* oldMetaP = objectField(*old, "metadata");
+      const json::object& oldMeta = oldMetaP != nullptr ? *oldMetaP : kNoMeta;
+      if (stringField(next, "", "metadata", "uid").empty())
+        if (const auto* uid = oldMeta.if_contains("uid")) meta["uid"] = *uid;
+      if (const auto* ct = oldMeta.if_contains("creationTimestamp")) meta["creationTimestamp"] = *ct;
+      for (const char* f : {"deletionTimestamp", "deletionGracePeriodSeconds", "generation"}) {
+        if (const auto* v = oldMeta.if_contains(f)) {
+          meta[f] = *v;
+        } else {
+          meta.erase(f);
+        }
+      }
+      if (namespaced() && namespaceOf(next).empty()) meta["namespace"] = ns;
+      if (hasStatus_) {
+        if (const auto* s = old->if_contains("status")) {
+          next["status"] = *s;
+        } else {
+          next.erase("status");
+        }
+      }
+      strategy_->prepareForUpdate(next, *old);
+    }
+    setResourceVersion(next, cur->modRevision);
+
+    FieldErrors errs = validateMetaUpdate(next, *old);
+    auto more = kind == UpdateKind::Status ? strategy_->validateStatusUpdate(next, *old) : strategy_->validateUpdate(next, *old);
+    for (auto& e : more) errs.push_back(std::move(e));
+    if (!errs.empty()) return fail(invalid(name, errs));
+
+    if (kind != UpdateKind::Status && !sameContent(next, *old)) {
+      auto gen = int64Field(*old, "metadata", "generation").value_or(0);
+      metadata(next)["generation"] = gen + 1;
+    }
+    if (sameIgnoringResourceVersion(next, *old)) return WriteResult{std::move(*old), false};  // nothing to write
+
+    if (auto r = admit(Operation::Update, ns, name, kind == UpdateKind::Status, &next, &*old, opts); !r)
+      return fail(std::move(r).error());
+    if (opts.dryRun) return WriteResult{std::move(next), false};
+
+    auto rev = backend_->update(k, encodeForStorage(next), cur->modRevision);
+    if (!rev) {
+      if (rev.error().code == storage::ErrorCode::Conflict && !precondition) continue;
+      if (rev.error().code == storage::ErrorCode::KeyNotFound && !precondition) continue;
+      return fail(translate(rev.error(), name));
+    }
+    setResourceVersion(next, *rev);
+    return WriteResult{std::move(next), false};
+  }
+  return fail(ApiError::conflict(groupResource(), name, "too many conflicting updates; try again"));
+}
+
+Result<WriteResult> Store::remove(std::string_view ns, std::string_view name, const DeleteOptions& opts) const {
+  const std::string k = key(ns, name);
+  for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
+    auto cur = backend_->get(k);
+    if (!cur) return fail(translate(cur.error(), name));
+    auto old = parseObject(*cur->value);
+    if (!old) return fail(std::move(old).error());
+    setResourceVersion(*old, cur->modRevision);
+    if (opts.preconditionUid && *opts.preconditionUid != uidOf(*old))
+      return fail(ApiError::conflict(groupResource(), name,
+                                     "Precondition failed: UID in precondition: " + *opts.preconditionUid +
+                                         ", UID in object meta: " + std::string(uidOf(*old))));
+    if (opts.preconditionResourceVersion && *opts.preconditionResourceVersion != resourceVersionOf(*old))
+      return fail(ApiError::conflict(groupResource(), name,
+                                     "Precondition failed: ResourceVersion in precondition: " +
+                                         *opts.preconditionResourceVersion + ", ResourceVersion in object meta: " +
+                                         std::string(resourceVersionOf(*old))));
+    if (auto r = admit(Operation::Delete, ns, name, false, nullptr, &*old, opts.write); !r)
+      return fail(std::move(r).error());
+    if (opts.write.dryRun) return WriteResult{std::move(*old), false};
+    auto removed = backend_->remove(k, cur->modRevision);
+    if (!removed) {
+      if (removed.error().code == storage::ErrorCode::Conflict) continue;
+      return fail(translate(removed.error(), name));
+    }
+    return WriteResult{std::move(*old), false};
+  }
+  return fail(ApiError::conflict(groupResource(), name, "too many conflicting updates; try again"));
+}
+
+}  // namespace apiserver::registry

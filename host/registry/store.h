@@ -1,0 +1,182 @@
+#pragma once
+
+#include "selection/field_selector.h"
+#include "storage/cacher/cacher.h"
+#include "storage/interface.h"
+
+#include <apiserver/registry.h>
+#include <apiserver/result.h>
+#include <apiserver/schema.h>
+#include <apiserver/strategy.h>
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// @file store.h
+/// The generic registry Store (kube's pkg/registry/generic/registry.Store): object-level REST
+/// semantics for one resource over storage::Interface, with the resource's Strategy, the
+/// admission chain and the watch cache.
+
+namespace apiserver::registry {
+
+namespace json = boost::json;
+
+/// AdmissionChain runs every registered admission step: all admits, then all validates.
+class AdmissionChain {
+ public:
+  void add(std::shared_ptr<AdmissionStep> step) { steps_.push_back(std::move(step)); }
+  Result<void> run(AdmissionAttributes& attrs) const;
+
+ private:
+  std::vector<std::shared_ptr<AdmissionStep>> steps_;
+};
+
+/// ResourceVersionMatch is the list/get resourceVersionMatch parameter.
+enum class RvMatch { Unset, NotOlderThan, Exact };
+
+/// ReadOptions are the resourceVersion semantics of a get or list.
+struct ReadOptions {
+  std::string resourceVersion;  ///< "" most recent (consistent), "0" any, else a revision
+  RvMatch match = RvMatch::Unset;
+};
+
+/// ListOptions are a list request's parameters (kube's metav1.ListOptions), already parsed.
+struct ListOptions {
+  ReadOptions read;
+  std::string labelSelector;
+  std::string fieldSelector;
+  std::int64_t limit = 0;
+  std::string continueToken;
+};
+
+/// ListResult is one page of a list: objects as served, plus list metadata.
+struct ListResult {
+  std::vector<storage::CachedObjectPtr> items;
+  std::string resourceVersion;
+  std::string continueToken;
+  std::optional<std::int64_t> remainingItemCount;
+};
+
+/// WatchOptions are a watch request's parameters.
+struct WatchOptions {
+  std::string resourceVersion;
+  std::string labelSelector;
+  std::string fieldSelector;
+};
+
+/// WriteOptions apply to create, update and delete.
+struct WriteOptions {
+  bool dryRun = false;
+  std::string fieldManager;
+  const UserInfo* user = nullptr;
+};
+
+/// DeleteOptions are the parsed metav1.DeleteOptions of a delete.
+struct DeleteOptions {
+  WriteOptions write;
+  std::optional<std::string> preconditionUid;
+  std::optional<std::string> preconditionResourceVersion;
+};
+
+/// WriteResult is the object a write produced, as served.
+struct WriteResult {
+  json::object object;  ///< with metadata.resourceVersion set (unset for a dry-run create)
+  bool created = false; ///< an update that created the object (201)
+};
+
+/// Mutation computes the new object from the current one (for patches and guaranteed updates).
+/// It receives a copy it may change and returns the object to store, or an error to abort.
+using Mutation = std::function<Result<json::object>(json::object current)>;
+
+/// Store serves one resource. Thread-safe.
+class Store {
+ public:
+  struct Options {
+    std::string keyPrefix = "/registry";
+    std::size_t watchCacheSize = 10000;
+    std::shared_ptr<const AdmissionChain> admission;
+    std::shared_ptr<const WallClock> clock;
+    std::function<void(std::string_view)> logError;
+  };
+
+  Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storage::InterfacePtr backend, Options options);
+  ~Store();
+
+  /// start fills the watch cache.
+  Result<void> start();
+  void stop();
+
+  const ResourceSpec& spec() const { return spec_; }
+  const Strategy& strategy() const { return *strategy_; }
+  GroupResource groupResource() const { return {spec_.group, spec_.plural}; }
+  bool namespaced() const { return spec_.scope == Scope::Namespaced; }
+  bool hasStatus() const { return hasStatus_; }
+  /// fieldLabels is what the resource accepts in field selectors.
+  const selection::FieldLabelConversion& fieldLabels() const { return fieldLabels_; }
+
+  Result<storage::CachedObjectPtr> get(std::string_view ns, std::string_view name, const ReadOptions& opts,
+                                       std::chrono::steady_clock::time_point deadline) const;
+  Result<ListResult> list(std::string_view ns, const ListOptions& opts,
+                          std::chrono::steady_clock::time_point deadline) const;
+  Result<storage::CacheWatcherPtr> watch(std::string_view ns, const WatchOptions& opts) const;
+  void unwatch(const storage::CacheWatcherPtr& w) const { cacher_->unwatch(w); }
+
+  /// create stores a new object (POST).
+  Result<WriteResult> create(std::string_view ns, json::object obj, const WriteOptions& opts) const;
+  /// update replaces an object (PUT); `status` selects the status subresource.
+  Result<WriteResult> update(std::string_view ns, std::string_view name, json::object obj, bool status,
+                             const WriteOptions& opts) const;
+  /// mutate applies `fn` to the current object and stores the result, retrying on conflicts
+  /// (PATCH and in-process updates); `status` selects the status subresource.
+  Result<WriteResult> mutate(std::string_view ns, std::string_view name, const Mutation& fn, bool status,
+                             const WriteOptions& opts) const;
+  /// remove deletes an object; the result is its last state.
+  Result<WriteResult> remove(std::string_view ns, std::string_view name, const DeleteOptions& opts) const;
+
+  /// decode turns a stored value into a cached object (used by the watch cache).
+  Result<storage::CachedObjectPtr> decode(std::string_view key, const std::string& value, std::int64_t revision) const;
+  /// key is the storage key of an object.
+  std::string key(std::string_view ns, std::string_view name) const;
+  /// prefix is the key prefix of all objects (ns empty) or of one namespace.
+  std::string prefix(std::string_view ns) const;
+
+ private:
+  // How a write obtains the object to store from the current one.
+  enum class UpdateKind { Put, Status, Mutation };
+  Result<WriteResult> guaranteedUpdate(std::string_view ns, std::string_view name, UpdateKind kind,
+                                       const Mutation& fn, std::optional<std::int64_t> precondition,
+                                       const WriteOptions& opts) const;
+  Result<WriteResult> createObject(std::string_view ns, json::object obj, const WriteOptions& opts) const;
+  FieldErrors validateMeta(const json::object& obj) const;
+  FieldErrors validateMetaUpdate(const json::object& obj, const json::object& old) const;
+  ApiError translate(const storage::Error& e, std::string_view name) const;
+  ApiError invalid(std::string_view name, const FieldErrors& errs) const;
+  Result<void> admit(Operation op, std::string_view ns, std::string_view name, bool status, json::object* obj,
+                     const json::object* old, const WriteOptions& opts) const;
+  Result<std::int64_t> parseResourceVersion(std::string_view rv) const;
+  Result<storage::Filter> filter(std::string_view ns, std::string_view labelSelector,
+                                 std::string_view fieldSelector) const;
+
+  ResourceSpec spec_;
+  std::shared_ptr<const Strategy> strategy_;
+  storage::InterfacePtr backend_;
+  Options opts_;
+  std::unique_ptr<storage::Cacher> cacher_;
+  selection::FieldLabelConversion fieldLabels_;
+  bool hasStatus_ = false;
+};
+
+/// encodeObject serializes an object for storage (without metadata.resourceVersion).
+std::string encodeForStorage(json::object obj);
+/// parseObject parses JSON bytes that must hold an object.
+Result<json::object> parseObject(std::string_view bytes);
+
+}  // namespace apiserver::registry

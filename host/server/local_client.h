@@ -1,0 +1,42 @@
+#pragma once
+
+#include "registry/store.h"
+
+#include <apiserver/registry.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+/// @file local_client.h
+/// LocalClient: the in-process Client offered to plugins (kube's loopback client, without the
+/// HTTP round trip). It goes through each resource's Store — strategy, admission, storage — as
+/// the system user, and answers 503 until the server has started.
+
+namespace apiserver::server {
+
+class LocalClient final : public Client {
+ public:
+  using StoreMap = std::map<std::string, std::shared_ptr<registry::Store>, std::less<>>;  // "group/resource"
+
+  /// attach makes the client usable (called once the stores have started).
+  void attach(std::shared_ptr<const StoreMap> stores) { stores_.store(std::move(stores)); }
+  void detach() { stores_.store(nullptr); }
+
+  Result<json::object> get(const GroupResource& gr, std::string_view ns, std::string_view name) override;
+  Result<ObjectList> list(const GroupResource& gr, std::string_view ns, std::string_view labelSelector,
+                          std::string_view fieldSelector) override;
+  Result<json::object> create(const GroupResource& gr, std::string_view ns, json::object obj) override;
+  Result<json::object> update(const GroupResource& gr, std::string_view ns, json::object obj) override;
+  Result<void> remove(const GroupResource& gr, std::string_view ns, std::string_view name) override;
+
+ private:
+  Result<std::shared_ptr<registry::Store>> store(const GroupResource& gr) const;
+  registry::WriteOptions writeOptions() const { return registry::WriteOptions{false, "apiserver-host", &user_}; }
+
+  std::atomic<std::shared_ptr<const StoreMap>> stores_;
+  UserInfo user_{"system:apiserver", "", {"system:masters"}, {}};
+};
+
+}  // namespace apiserver::server

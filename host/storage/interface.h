@@ -1,0 +1,153 @@
+#pragma once
+
+#include <apiserver/request.h>
+#include <apiserver/result.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// @file interface.h
+/// storage::Interface: the key-value contract every backend (memory, sqlite, etcd3) keeps, with
+/// etcd's revision semantics. The registry Store and the watch cache build kube's object-level
+/// semantics (resourceVersion, continue tokens, guaranteed update) on top of it.
+
+namespace apiserver::storage {
+
+/// ErrorCode is a storage failure, translated to API errors once, in the registry Store.
+enum class ErrorCode {
+  KeyNotFound,       ///< no such key
+  KeyExists,         ///< create of a key that exists
+  Conflict,          ///< compare-and-swap lost: the key's mod revision is not the expected one
+  Compacted,         ///< the requested revision is older than the oldest one kept
+  RevisionTooLarge,  ///< the requested revision is newer than the current one
+  Unreachable,       ///< the backend cannot be reached
+  Timeout,           ///< the backend did not answer in time
+  Internal,          ///< anything else (a bug, a corrupt value)
+};
+
+/// Error is a storage failure with the key and revision involved.
+struct Error {
+  ErrorCode code = ErrorCode::Internal;
+  std::string key;
+  std::int64_t revision = 0;  ///< Conflict: the current mod revision; Compacted: the oldest kept
+  std::string message;
+
+  static Error keyNotFound(std::string_view key) { return {ErrorCode::KeyNotFound, std::string(key), 0, "key not found"}; }
+  static Error keyExists(std::string_view key) { return {ErrorCode::KeyExists, std::string(key), 0, "key exists"}; }
+  static Error conflict(std::string_view key, std::int64_t current) {
+    return {ErrorCode::Conflict, std::string(key), current, "revision conflict"};
+  }
+  static Error compacted(std::int64_t requested, std::int64_t oldest) {
+    return {ErrorCode::Compacted, {}, oldest,
+            "required revision " + std::to_string(requested) + " has been compacted (oldest available is " +
+                std::to_string(oldest) + ")"};
+  }
+  static Error revisionTooLarge(std::int64_t requested, std::int64_t current) {
+    return {ErrorCode::RevisionTooLarge, {}, current,
+            "required revision " + std::to_string(requested) + " is a future revision (current is " +
+                std::to_string(current) + ")"};
+  }
+  static Error internal(std::string message) { return {ErrorCode::Internal, {}, 0, std::move(message)}; }
+};
+
+template <class T>
+using Result = apiserver::Result<T, Error>;
+
+/// KeyValue is one key at one revision.
+struct KeyValue {
+  std::string key;
+  SharedBytes value;
+  std::int64_t createRevision = 0;
+  std::int64_t modRevision = 0;
+};
+
+/// ListOptions select what list returns.
+struct ListOptions {
+  std::int64_t revision = 0;  ///< 0: the latest; otherwise the state as of that revision
+  std::string startKey;       ///< first key to return (inclusive); empty: from the prefix start
+  std::int64_t limit = 0;     ///< at most this many items; 0: no limit
+};
+
+/// ListResult is a snapshot (or one page of it) of the keys under a prefix.
+struct ListResult {
+  std::vector<KeyValue> items;  ///< in key order
+  std::int64_t revision = 0;    ///< the revision the snapshot is of
+  bool more = false;            ///< keys past the last item remain (with limit)
+  std::int64_t remaining = 0;   ///< how many keys remain after the page, if known
+};
+
+/// DeleteResult is what remove returns: the removed key as it was, and the deletion's revision.
+struct DeleteResult {
+  KeyValue previous;
+  std::int64_t revision = 0;
+};
+
+/// EventType is a change to one key.
+enum class EventType { Put, Delete };
+
+/// Event is one change, at `revision`. For Put, `value` is the new value and `previous` the old
+/// one (null if the key was created); for Delete, `value` is null and `previous` the last value.
+struct Event {
+  EventType type = EventType::Put;
+  std::string key;
+  std::int64_t revision = 0;
+  std::int64_t createRevision = 0;
+  SharedBytes value;
+  SharedBytes previous;
+  std::int64_t previousRevision = 0;  ///< mod revision of `previous`
+};
+
+/// WatchNotification is one delivery to a watcher: events in revision order, or the error that
+/// ended the watch (no further deliveries follow an error).
+struct WatchNotification {
+  std::vector<Event> events;
+  std::optional<Error> error;
+};
+
+/// WatchCallback receives deliveries in order, never two at once for one watch. It must be quick
+/// and must not call back into the same backend's write methods.
+using WatchCallback = std::function<void(WatchNotification&&)>;
+
+/// Watch is a running watch. Destroying it (or stop()) ends it; once stop() returns the callback
+/// is not running and will not run again.
+class Watch {
+ public:
+  virtual ~Watch() = default;
+  virtual void stop() = 0;
+};
+
+/// Interface is the backend contract. All methods are thread-safe.
+class Interface {
+ public:
+  virtual ~Interface() = default;
+
+  /// get returns the current value of key, or KeyNotFound.
+  virtual Result<KeyValue> get(std::string_view key) = 0;
+  /// list returns the keys under prefix in key order, as of opts.revision (Compacted if that
+  /// state is gone, RevisionTooLarge if it is in the future).
+  virtual Result<ListResult> list(std::string_view prefix, const ListOptions& opts) = 0;
+  /// create stores a new key; KeyExists if it exists. Returns the write's revision.
+  virtual Result<std::int64_t> create(std::string_view key, std::string value) = 0;
+  /// update replaces key's value if its mod revision is `expectedModRevision` (Conflict carrying
+  /// the current one otherwise; KeyNotFound if it is gone). Returns the write's revision.
+  virtual Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expectedModRevision) = 0;
+  /// remove deletes key, if `expectedModRevision` is 0 or its mod revision.
+  virtual Result<DeleteResult> remove(std::string_view key, std::int64_t expectedModRevision) = 0;
+  /// watch delivers every change under prefix with a revision greater than afterRevision, in
+  /// order, each exactly once; Compacted if afterRevision is older than the history kept.
+  virtual Result<std::unique_ptr<Watch>> watch(std::string_view prefix, std::int64_t afterRevision,
+                                               WatchCallback callback) = 0;
+  /// currentRevision is the revision of the latest write (what a consistent read must reflect).
+  virtual Result<std::int64_t> currentRevision() = 0;
+  /// compact discards history up to and including revision.
+  virtual Result<void> compact(std::int64_t revision) = 0;
+};
+
+using InterfacePtr = std::shared_ptr<Interface>;
+
+}  // namespace apiserver::storage

@@ -1,0 +1,239 @@
+#include "storage/memory/memory_storage.h"
+
+#include <algorithm>
+#include <atomic>
+#include <unordered_map>
+
+namespace apiserver::storage {
+
+namespace {
+
+bool hasPrefix(std::string_view key, std::string_view prefix) {
+  return key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Set while this thread runs watch callbacks, so that stop() from inside a callback does not
+// wait for itself.
+thread_local bool tDispatching = false;
+
+}  // namespace
+
+struct MemoryStorage::Watcher {
+  std::string prefix;
+  WatchCallback callback;
+  std::int64_t delivered = 0;  // highest revision handed to callback; guarded by dispatchMu_
+  std::atomic<bool> active{true};
+};
+
+class MemoryStorage::WatchHandle final : public Watch {
+ public:
+  WatchHandle(MemoryStorage* owner, std::shared_ptr<Watcher> w) : owner_(owner), w_(std::move(w)) {}
+  ~WatchHandle() override { stop(); }
+  void stop() override {
+    if (w_ && w_->active.exchange(false)) owner_->removeWatcher(w_);
+    w_.reset();
+  }
+
+ private:
+  MemoryStorage* owner_;
+  std::shared_ptr<Watcher> w_;
+};
+
+MemoryStorage::MemoryStorage(std::size_t historyLimit) : historyLimit_(std::max<std::size_t>(historyLimit, 1)) {}
+
+MemoryStorage::~MemoryStorage() = default;
+
+Result<KeyValue> MemoryStorage::get(std::string_view key) {
+  std::lock_guard lock(mu_);
+  auto it = data_.find(key);
+  if (it == data_.end()) return fail(Error::keyNotFound(key));
+  return KeyValue{it->first, it->second.value, it->second.createRevision, it->second.modRevision};
+}
+
+Result<ListResult> MemoryStorage::list(std::string_view prefix, const ListOptions& opts) {
+  std::lock_guard lock(mu_);
+  const std::int64_t at = opts.revision == 0 ? revision_ : opts.revision;
+  if (at > revision_) return fail(Error::revisionTooLarge(at, revision_));
+  if (at < compacted_) return fail(Error::compacted(at, compacted_ + 1));
+
+  // The state at `at` is the current state with every later event undone: for each key touched
+  // after `at`, the first such event's previous value is what the key held at `at`.
+  std::map<std::string_view, std::optional<KeyValue>> undone;
+  for (auto it = history_.rbegin(); it != history_.rend() && it->revision > at; ++it) {
+    if (!hasPrefix(it->key, prefix)) continue;
+    std::optional<KeyValue> prev;
+    if (it->previous) prev = KeyValue{it->key, it->previous, 0, it->previousRevision};
+    undone[it->key] = std::move(prev);  // iterating backwards: the earliest event wins
+  }
+  // createRevision of undone keys is unknown from events alone; take it from the current record
+  // when the key still exists (it cannot have been re-created in between without a delete event).
+  for (auto& [k, v] : undone)
+    if (v) {
+      auto cur = data_.find(k);
+      v->createRevision = cur != data_.end() ? cur->second.createRevision : v->modRevision;
+    }
+
+  ListResult out;
+  out.revision = at;
+  std::string_view start = opts.startKey.empty() ? prefix : std::string_view(opts.startKey);
+  auto cur = data_.lower_bound(start);
+  auto und = undone.lower_bound(start);
+  auto emit = [&](const KeyValue& kv) -> bool {
+    if (opts.limit > 0 && static_cast<std::int64_t>(out.items.size()) >= opts.limit) {
+      out.more = true;
+      ++out.remaining;
+      return true;
+    }
+    out.items.push_back(kv);
+    return true;
+  };
+  while (true) {
+    bool curOk = cur != data_.end() && hasPrefix(cur->first, prefix);
+    bool undOk = und != undone.end();
+    if (!curOk && !undOk) break;
+    if (undOk && (!curOk || und->first <= std::string_view(cur->first))) {
+      if (curOk && und->first == std::string_view(cur->first)) ++cur;
+      if (und->second) emit(*und->second);
+      ++und;
+    } else {
+      emit(KeyValue{cur->first, cur->second.value, cur->second.createRevision, cur->second.modRevision});
+      ++cur;
+    }
+  }
+  return out;
+}
+
+void MemoryStorage::appendLocked(Event event) {
+  history_.push_back(event);
+  if (!watchers_.empty()) pending_.push_back(std::move(event));
+  if (history_.size() > historyLimit_) compactLocked(history_[history_.size() - historyLimit_ - 1].revision);
+}
+
+void MemoryStorage::compactLocked(std::int64_t revision) {
+  while (!history_.empty() && history_.front().revision <= revision) history_.pop_front();
+  compacted_ = std::max(compacted_, std::min(revision, revision_));
+}
+
+Result<std::int64_t> MemoryStorage::create(std::string_view key, std::string value) {
+  std::int64_t rev;
+  {
+    std::lock_guard lock(mu_);
+    if (data_.find(key) != data_.end()) return fail(Error::keyExists(key));
+    rev = ++revision_;
+    auto bytes = makeBytes(std::move(value));
+    data_.emplace(std::string(key), Record{bytes, rev, rev});
+    appendLocked(Event{EventType::Put, std::string(key), rev, rev, bytes, nullptr, 0});
+  }
+  dispatch();
+  return rev;
+}
+
+Result<std::int64_t> MemoryStorage::update(std::string_view key, std::string value, std::int64_t expectedModRevision) {
+  std::int64_t rev;
+  {
+    std::lock_guard lock(mu_);
+    auto it = data_.find(key);
+    if (it == data_.end()) return fail(Error::keyNotFound(key));
+    if (it->second.modRevision != expectedModRevision) return fail(Error::conflict(key, it->second.modRevision));
+    rev = ++revision_;
+    auto bytes = makeBytes(std::move(value));
+    Event ev{EventType::Put, std::string(key), rev, it->second.createRevision, bytes, it->second.value,
+             it->second.modRevision};
+    it->second.value = std::move(bytes);
+    it->second.modRevision = rev;
+    appendLocked(std::move(ev));
+  }
+  dispatch();
+  return rev;
+}
+
+Result<DeleteResult> MemoryStorage::remove(std::string_view key, std::int64_t expectedModRevision) {
+  DeleteResult out;
+  {
+    std::lock_guard lock(mu_);
+    auto it = data_.find(key);
+    if (it == data_.end()) return fail(Error::keyNotFound(key));
+    if (expectedModRevision != 0 && it->second.modRevision != expectedModRevision)
+      return fail(Error::conflict(key, it->second.modRevision));
+    out.previous = KeyValue{it->first, it->second.value, it->second.createRevision, it->second.modRevision};
+    out.revision = ++revision_;
+    Event ev{EventType::Delete, it->first, out.revision, it->second.createRevision, nullptr, it->second.value,
+             it->second.modRevision};
+    data_.erase(it);
+    appendLocked(std::move(ev));
+  }
+  dispatch();
+  return out;
+}
+
+void MemoryStorage::dispatch() {
+  std::lock_guard dlock(dispatchMu_);
+  tDispatching = true;
+  for (;;) {
+    std::vector<Event> batch;
+    std::vector<std::shared_ptr<Watcher>> watchers;
+    {
+      std::lock_guard lock(mu_);
+      if (pending_.empty()) break;
+      batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+      pending_.clear();
+      watchers = watchers_;
+    }
+    for (const auto& w : watchers) {
+      WatchNotification n;
+      for (const auto& ev : batch)
+        if (ev.revision > w->delivered && hasPrefix(ev.key, w->prefix)) n.events.push_back(ev);
+      if (n.events.empty() || !w->active.load()) continue;
+      w->delivered = n.events.back().revision;
+      w->callback(std::move(n));
+    }
+  }
+  tDispatching = false;
+}
+
+Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std::int64_t afterRevision,
+                                                    WatchCallback callback) {
+  auto w = std::make_shared<Watcher>();
+  w->prefix = std::string(prefix);
+  w->callback = std::move(callback);
+  std::unique_lock dlock(dispatchMu_);
+  WatchNotification replay;
+  {
+    std::lock_guard lock(mu_);
+    if (afterRevision < compacted_) return fail(Error::compacted(afterRevision, compacted_ + 1));
+    for (const auto& ev : history_)
+      if (ev.revision > afterRevision && hasPrefix(ev.key, w->prefix)) replay.events.push_back(ev);
+    w->delivered = revision_;
+    watchers_.push_back(w);
+  }
+  if (!replay.events.empty()) {
+    tDispatching = true;
+    w->callback(std::move(replay));
+    tDispatching = false;
+  }
+  return std::unique_ptr<Watch>(std::make_unique<WatchHandle>(this, std::move(w)));
+}
+
+void MemoryStorage::removeWatcher(const std::shared_ptr<Watcher>& w) {
+  // Waiting for dispatchMu_ guarantees the callback is not running once stop() returns, unless
+  // stop() is called from inside a callback (then the dispatcher skips inactive watchers).
+  std::unique_lock<std::mutex> dlock;
+  if (!tDispatching) dlock = std::unique_lock(dispatchMu_);
+  std::lock_guard lock(mu_);
+  watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
+}
+
+Result<std::int64_t> MemoryStorage::currentRevision() {
+  std::lock_guard lock(mu_);
+  return revision_;
+}
+
+Result<void> MemoryStorage::compact(std::int64_t revision) {
+  std::lock_guard lock(mu_);
+  if (revision > revision_) return fail(Error::revisionTooLarge(revision, revision_));
+  if (revision <= compacted_) return fail(Error::compacted(revision, compacted_ + 1));
+  compactLocked(revision);
+  return {};
+}
+
+}  // namespace apiserver::storage

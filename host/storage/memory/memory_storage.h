@@ -1,0 +1,61 @@
+#pragma once
+
+#include "storage/interface.h"
+
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace apiserver::storage {
+
+/// MemoryStorage keeps everything in memory with etcd's revision semantics: one revision counter
+/// for all keys, a bounded history of events (for watches and lists at past revisions) and
+/// compaction. For tests and throw-away servers.
+class MemoryStorage final : public Interface {
+ public:
+  /// historyLimit is how many events are kept before the oldest are compacted away.
+  explicit MemoryStorage(std::size_t historyLimit = 100000);
+  ~MemoryStorage() override;
+
+  Result<KeyValue> get(std::string_view key) override;
+  Result<ListResult> list(std::string_view prefix, const ListOptions& opts) override;
+  Result<std::int64_t> create(std::string_view key, std::string value) override;
+  Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expectedModRevision) override;
+  Result<DeleteResult> remove(std::string_view key, std::int64_t expectedModRevision) override;
+  Result<std::unique_ptr<Watch>> watch(std::string_view prefix, std::int64_t afterRevision,
+                                       WatchCallback callback) override;
+  Result<std::int64_t> currentRevision() override;
+  Result<void> compact(std::int64_t revision) override;
+
+ private:
+  struct Record {
+    SharedBytes value;
+    std::int64_t createRevision = 0;
+    std::int64_t modRevision = 0;
+  };
+  struct Watcher;
+  class WatchHandle;
+
+  // Both called with mu_ held.
+  void appendLocked(Event event);
+  void compactLocked(std::int64_t revision);
+  // Delivers queued events to watchers, in order. Takes dispatchMu_ then mu_ briefly.
+  void dispatch();
+  void removeWatcher(const std::shared_ptr<Watcher>& w);
+
+  const std::size_t historyLimit_;
+  std::mutex dispatchMu_;  // ordered before mu_; held while callbacks run
+  std::mutex mu_;
+  std::map<std::string, Record, std::less<>> data_;
+  std::int64_t revision_ = 1;  // like etcd, a fresh store is at revision 1
+  std::int64_t compacted_ = 1; // history holds every event with revision > compacted_
+  std::deque<Event> history_;
+  std::deque<Event> pending_;  // appended, not yet delivered
+  std::vector<std::shared_ptr<Watcher>> watchers_;
+};
+
+}  // namespace apiserver::storage

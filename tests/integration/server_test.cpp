@@ -1,0 +1,285 @@
+// The host with only the "testing" plugin (a Widget resource without rules, and a link that
+// misbehaves on request): the generic REST machinery, the built-in links, discovery, and the
+// lifecycle, through real HTTP.
+#include "host_process.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+namespace apiserver::testing {
+namespace {
+
+namespace json = boost::json;
+
+std::string testingConfig(const std::string& extra = {}) {
+  return "plugins:\n  directory: " + testPluginDir().string() +
+         "\n  enabled:\n    - testing\n"
+         "handlerChain:\n  - panic-recovery\n  - request-info\n  - max-in-flight\n  - timeout\n  - test.misbehave\n" +
+         extra;
+}
+
+json::object parse(const std::string& s) {
+  auto v = json::parse(s);
+  return v.as_object();
+}
+
+const std::string kWidgets = "/apis/testing.example.com/v1/namespaces/ns1/widgets";
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { host_ = new HostProcess(testingConfig(), {"--request-timeout", "2s"}); }
+  static void TearDownTestSuite() {
+    delete host_;
+    host_ = nullptr;
+  }
+  HttpClient client() { return HttpClient(host_->port()); }
+  static HostProcess* host_;
+};
+HostProcess* ServerTest::host_ = nullptr;
+
+TEST_F(ServerTest, VersionReportsKubernetes132) {
+  auto r = client().get("/version");
+  ASSERT_EQ(r.status, 200);
+  auto v = parse(r.body);
+  EXPECT_EQ(v["major"], "1");
+  EXPECT_EQ(v["minor"], "32");
+  EXPECT_TRUE(v["gitVersion"].as_string().starts_with("v1.32.0"));
+}
+
+TEST_F(ServerTest, HealthEndpoints) {
+  auto c = client();
+  for (const char* p : {"/healthz", "/livez", "/readyz", "/readyz/ping"}) {
+    auto r = c.get(p);
+    EXPECT_EQ(r.status, 200) << p;
+    EXPECT_EQ(r.body, "ok") << p;
+  }
+  auto verbose = c.get("/readyz?verbose");
+  EXPECT_NE(verbose.body.find("readyz check passed"), std::string::npos) << verbose.body;
+}
+
+TEST_F(ServerTest, DiscoveryLegacyAndAggregated) {
+  auto c = client();
+  auto apis = c.get("/apis");
+  ASSERT_EQ(apis.status, 200);
+  auto groups = parse(apis.body);
+  EXPECT_EQ(groups["kind"], "APIGroupList");
+  EXPECT_EQ(groups["groups"].as_array()[0].as_object().at("name"), "testing.example.com");
+
+  auto agg = c.get("/apis", {{"Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"}});
+  EXPECT_EQ(agg.header("content-type"), "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+  auto list = parse(agg.body);
+  auto res = list["items"].as_array()[0].as_object()["versions"].as_array()[0].as_object()["resources"].as_array()[0].as_object();
+  EXPECT_EQ(res["resource"], "widgets");
+  EXPECT_EQ(res["scope"], "Namespaced");
+  EXPECT_EQ(res["responseKind"].as_object()["kind"], "Widget");
+
+  auto rl = parse(c.get("/apis/testing.example.com/v1").body);
+  EXPECT_EQ(rl["kind"], "APIResourceList");
+  EXPECT_EQ(rl["resources"].as_array().size(), 2u);  // widgets, widgets/status
+  EXPECT_EQ(c.get("/api").status, 200);
+  EXPECT_EQ(c.get("/apis/nosuch.example.com/v1").status, 404);
+}
+
+TEST_F(ServerTest, OpenApiIndexAndDocument) {
+  auto c = client();
+  auto index = parse(c.get("/openapi/v3").body);
+  auto url = index["paths"].as_object()["apis/testing.example.com/v1"].as_object()["serverRelativeURL"].as_string();
+  EXPECT_TRUE(url.starts_with("/openapi/v3/apis/testing.example.com/v1?hash="));
+  auto doc = parse(c.get(std::string(url)).body);
+  auto patch = doc["paths"].as_object()["/apis/testing.example.com/v1/namespaces/{namespace}/widgets/{name}"]
+                   .as_object()["patch"].as_object();
+  EXPECT_EQ(patch["x-kubernetes-group-version-kind"].as_object()["kind"], "Widget");
+  bool hasFieldValidation = false;
+  for (const auto& p : patch["parameters"].as_array()) hasFieldValidation |= p.as_object().at("name") == "fieldValidation";
+  EXPECT_TRUE(hasFieldValidation);
+}
+
+TEST_F(ServerTest, CreateGetUpdateDelete) {
+  auto c = client();
+  auto created = c.request("POST", kWidgets, R"({"apiVersion":"testing.example.com/v1","kind":"Widget","metadata":{"name":"w1","labels":{"a":"b"}},"spec":{"size":1}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto obj = parse(created.body);
+  auto meta = obj["metadata"].as_object();
+  EXPECT_EQ(meta["namespace"], "ns1");
+  EXPECT_FALSE(meta["uid"].as_string().empty());
+  EXPECT_FALSE(meta["resourceVersion"].as_string().empty());
+  EXPECT_FALSE(meta["creationTimestamp"].as_string().empty());
+  EXPECT_EQ(meta["generation"], 1);
+
+  auto got = c.get(kWidgets + "/w1");
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(parse(got.body)["metadata"].as_object()["uid"], meta["uid"]);
+
+  auto dup = c.request("POST", kWidgets, R"({"metadata":{"name":"w1"}})");
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(parse(dup.body)["reason"], "AlreadyExists");
+  EXPECT_EQ(parse(dup.body)["message"], "widgets.testing.example.com \"w1\" already exists");
+
+  // Update: the spec changes, generation goes up; a stale resourceVersion is a conflict.
+  json::object upd = obj;
+  upd["spec"] = json::object{{"size", 2}};
+  auto updated = c.request("PUT", kWidgets + "/w1", json::serialize(upd));
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(parse(updated.body)["metadata"].as_object()["generation"], 2);
+  auto stale = c.request("PUT", kWidgets + "/w1", json::serialize(upd));
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_EQ(parse(stale.body)["reason"], "Conflict");
+
+  auto list = parse(c.get(kWidgets).body);
+  EXPECT_EQ(list["kind"], "WidgetList");
+  EXPECT_EQ(list["items"].as_array().size(), 1u);
+
+  auto del = c.request("DELETE", kWidgets + "/w1");
+  ASSERT_EQ(del.status, 200) << del.body;
+  EXPECT_EQ(parse(del.body)["status"], "Success");
+  auto gone = c.get(kWidgets + "/w1");
+  EXPECT_EQ(gone.status, 404);
+  auto st = parse(gone.body);
+  EXPECT_EQ(st["kind"], "Status");
+  EXPECT_EQ(st["reason"], "NotFound");
+  EXPECT_EQ(st["message"], "widgets.testing.example.com \"w1\" not found");
+}
+
+TEST_F(ServerTest, GenerateNameAndInvalidNames) {
+  auto c = client();
+  auto r = c.request("POST", kWidgets, R"({"metadata":{"generateName":"gen-"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto name = std::string(parse(r.body)["metadata"].as_object()["name"].as_string());
+  EXPECT_TRUE(name.starts_with("gen-"));
+  EXPECT_EQ(name.size(), 9u);
+
+  auto bad = c.request("POST", kWidgets, R"({"metadata":{"name":"Bad_Name"}})");
+  ASSERT_EQ(bad.status, 422);
+  auto st = parse(bad.body);
+  EXPECT_EQ(st["reason"], "Invalid");
+  EXPECT_EQ(st["details"].as_object()["causes"].as_array()[0].as_object()["field"], "metadata.name");
+  EXPECT_TRUE(st["message"].as_string().starts_with("Widget.testing.example.com \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\""));
+
+  auto none = c.request("POST", kWidgets, R"({"metadata":{}})");
+  EXPECT_EQ(none.status, 422);
+  EXPECT_NE(none.body.find("metadata.name: Required value: name or generateName is required"), std::string::npos);
+}
+
+TEST_F(ServerTest, BadRequestsAreStatuses) {
+  auto c = client();
+  auto malformed = c.request("POST", kWidgets, R"({"metadata":)");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(parse(malformed.body)["reason"], "BadRequest");
+  auto media = c.request("POST", kWidgets, "x", {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(media.status, 415);
+  EXPECT_EQ(parse(media.body)["reason"], "UnsupportedMediaType");
+  auto notAllowed = c.request("DELETE", kWidgets);
+  EXPECT_EQ(notAllowed.status, 405);
+  EXPECT_EQ(parse(notAllowed.body)["reason"], "MethodNotAllowed");
+  auto unknown = c.get("/no/such/path");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(parse(unknown.body)["message"], "the server could not find the requested resource");
+  auto badSelector = c.get(kWidgets + "?labelSelector=a%20b");
+  EXPECT_EQ(badSelector.status, 400);
+  EXPECT_EQ(parse(badSelector.body)["message"], "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt");
+  auto wrongKind = c.request("POST", kWidgets, R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"}})");
+  EXPECT_EQ(wrongKind.status, 400);
+  // Nothing of the failed writes was stored.
+  EXPECT_EQ(c.get(kWidgets + "/x").status, 404);
+}
+
+TEST_F(ServerTest, OversizedBodyIs413) {
+  std::string big(4 * 1024 * 1024, 'x');
+  auto r = client().request("POST", kWidgets, R"({"metadata":{"name":"big"},"data":")" + big + "\"}");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(parse(r.body)["reason"], "RequestEntityTooLarge");
+  EXPECT_EQ(client().get(kWidgets + "/big").status, 404);
+}
+
+TEST_F(ServerTest, MalformedHttpGets400AndServerLivesOn) {
+  auto out = client().raw("NOT-HTTP\r\n\r\n");
+  EXPECT_NE(out.find("400"), std::string::npos) << out;
+  EXPECT_EQ(client().get("/healthz").status, 200);
+}
+
+TEST_F(ServerTest, PanicRecoveryAnswers500) {
+  auto c = client();
+  auto r = c.get("/healthz", {{"X-Test-Throw", "1"}});
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(parse(r.body)["reason"], "InternalError");
+  EXPECT_EQ(c.get("/healthz").status, 200);  // and the server lives on
+}
+
+TEST_F(ServerTest, TimeoutAnswers504) {
+  auto r = client().get(kWidgets, {{"X-Test-Sleep-Ms", "2500"}});
+  EXPECT_EQ(r.status, 504);
+  auto st = parse(r.body);
+  EXPECT_EQ(st["reason"], "Timeout");
+  EXPECT_EQ(st["message"], "Timeout: request did not complete within requested timeout - context deadline exceeded");
+  // The timeout query parameter shortens it.
+  auto q = client().get(kWidgets + "?timeout=1s", {{"X-Test-Sleep-Ms", "1200"}});
+  EXPECT_EQ(q.status, 504);
+}
+
+TEST_F(ServerTest, WatchStreamsEvents) {
+  auto c = client();
+  auto listed = parse(c.get(kWidgets).body);
+  std::string rv(listed["metadata"].as_object()["resourceVersion"].as_string());
+  WatchReader w(host_->port(), kWidgets + "?watch=true&resourceVersion=" + rv);
+  ASSERT_EQ(w.status(), 200);
+  EXPECT_EQ(w.header("transfer-encoding"), "chunked");
+  auto created = c.request("POST", kWidgets, R"({"metadata":{"name":"watched"}})");
+  ASSERT_EQ(created.status, 201);
+  auto obj = parse(created.body);
+  obj["spec"] = json::object{{"x", 1}};
+  ASSERT_EQ(c.request("PUT", kWidgets + "/watched", json::serialize(obj)).status, 200);
+  ASSERT_EQ(c.request("DELETE", kWidgets + "/watched").status, 200);
+  std::vector<std::string> types;
+  for (int i = 0; i < 3; ++i) {
+    auto line = w.next();
+    ASSERT_TRUE(line) << "event " << i;
+    auto ev = parse(*line);
+    types.emplace_back(ev["type"].as_string());
+    EXPECT_EQ(ev["object"].as_object()["metadata"].as_object()["name"], "watched");
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"ADDED", "MODIFIED", "DELETED"}));
+}
+
+TEST_F(ServerTest, WatchFromZeroStartsWithAddedAndHonoursTimeout) {
+  auto c = client();
+  ASSERT_EQ(c.request("POST", kWidgets, R"({"metadata":{"name":"existing"}})").status, 201);
+  WatchReader w(host_->port(), kWidgets + "?watch=true&resourceVersion=0&timeoutSeconds=1&fieldSelector=metadata.name%3Dexisting");
+  auto first = w.next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(parse(*first)["type"], "ADDED");
+  EXPECT_FALSE(w.next(std::chrono::milliseconds(3000)));
+  EXPECT_TRUE(w.ended());
+  ASSERT_EQ(c.request("DELETE", kWidgets + "/existing").status, 200);
+}
+
+TEST_F(ServerTest, WatchOfFutureRevisionTimesOut) {
+  // kube's cacher waits up to 3 s for a revision it has not seen, then answers 504.
+  WatchReader future(host_->port(), kWidgets + "?watch=true&resourceVersion=999999999");
+  EXPECT_EQ(future.status(), 504);
+}
+
+TEST(ServerLimits, MaxInFlightAnswers429) {
+  HostProcess host(testingConfig(), {"--max-requests-inflight", "1"});
+  auto slow = std::async(std::launch::async, [&] { return HttpClient(host.port()).get("/healthz", {{"X-Test-Sleep-Ms", "1500"}}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto rejected = HttpClient(host.port()).get("/healthz");
+  EXPECT_EQ(rejected.status, 429);
+  EXPECT_EQ(rejected.header("retry-after"), "1");
+  EXPECT_EQ(parse(rejected.body)["reason"], "TooManyRequests");
+  EXPECT_EQ(slow.get().status, 200);
+}
+
+TEST(ServerLifecycle, SigtermEndsWatchesAndExitsCleanly) {
+  HostProcess host(testingConfig());
+  WatchReader w(host.port(), kWidgets + "?watch=true");
+  ASSERT_EQ(w.status(), 200);
+  EXPECT_EQ(host.stop(), 0);
+  EXPECT_FALSE(w.next(std::chrono::milliseconds(2000)));
+  EXPECT_TRUE(w.ended());
+}
+
+}  // namespace
+}  // namespace apiserver::testing

@@ -1,0 +1,59 @@
+// The "testing" plugin: a resource with no rules (widgets.testing.example.com) and links that
+// misbehave on request, so that integration tests can drive the host's panic recovery, timeout
+// and max-in-flight handling.
+#include <apiserver/plugin.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace {
+
+using namespace apiserver;
+
+// test.misbehave: X-Test-Throw makes it throw; X-Test-Sleep-Ms makes it sleep before `next`.
+class Misbehave final : public Link {
+ public:
+  Response handle(Request& req, Handler& next) override {
+    if (req.header("X-Test-Throw")) throw std::runtime_error("test.misbehave was asked to throw");
+    if (auto ms = req.header("X-Test-Sleep-Ms")) {
+      auto n = ConfigReader::parseInteger(*ms);
+      if (n && *n > 0) std::this_thread::sleep_for(std::chrono::milliseconds(*n));
+    }
+    return next.serve(req);
+  }
+};
+
+class MisbehaveFactory final : public LinkFactory {
+ public:
+  Result<std::shared_ptr<Link>> create(const ConfigSection& config) override {
+    ConfigReader r(config);
+    if (auto done = r.finish(); !done) return fail(std::move(done).error());
+    return std::shared_ptr<Link>(std::make_shared<Misbehave>());
+  }
+};
+
+class Widgets final : public Strategy {};
+
+class TestingPlugin final : public Plugin {
+ public:
+  Result<void> registerWith(Registrar& registrar, const ConfigSection& config) override {
+    ConfigReader r(config);
+    const bool widgets = r.boolean("widgets").value_or(true);
+    if (auto done = r.finish(); !done) return done;
+    if (auto x = registrar.addLink("test.misbehave", std::make_shared<MisbehaveFactory>()); !x) return x;
+    if (!widgets) return {};
+    ResourceSpec spec;
+    spec.group = "testing.example.com";
+    spec.version = "v1";
+    spec.kind = "Widget";
+    spec.plural = "widgets";
+    spec.shortNames = {"wd"};
+    spec.subresources = {"status"};
+    return registrar.addResource(std::move(spec), std::make_shared<Widgets>());
+  }
+};
+
+}  // namespace
+
+APISERVER_PLUGIN(TestingPlugin, "testing")
