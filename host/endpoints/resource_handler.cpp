@@ -39,22 +39,46 @@ ApiError listOptionsInvalid(FieldErrors errs) {
   return ApiError::invalid({"meta.k8s.io", "ListOptions"}, "", errs);
 }
 
+std::optional<bool> boolParam(const Request& req, std::string_view name) {
+  auto v = req.query.get(name);
+  if (!v) return std::nullopt;
+  return *v == "true" || *v == "1" || *v == "True" || *v == "TRUE";
+}
+
+// parseMatch checks resourceVersionMatch (and, for a watch, sendInitialEvents) as kube's
+// ValidateListOptions does.
 Result<registry::RvMatch> parseMatch(const Request& req, bool watch) {
   std::string_view m = param(req, "resourceVersionMatch");
   std::string_view rv = param(req, "resourceVersion");
-  if (m.empty()) return registry::RvMatch::Unset;
-  if (m != "NotOlderThan" && m != "Exact")
-    return fail(listOptionsInvalid({notSupportedField("resourceVersionMatch", json::value(m), {"Exact", "NotOlderThan"})}));
+  const bool sendInitial = req.query.has("sendInitialEvents");
   FieldErrors errs;
-  if (watch) errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden for watch"));
-  if (rv.empty())
-    errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
-  if (!param(req, "continue").empty())
-    errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
-  if (m == "Exact" && rv == "0")
-    errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+  if (watch) {
+    if (sendInitial && m != "NotOlderThan")
+      errs.push_back(forbiddenField("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+    if (!m.empty()) {
+      if (!sendInitial)
+        errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+      if (m != "NotOlderThan")
+        errs.push_back(notSupportedField("resourceVersionMatch", json::value(m), {"NotOlderThan"}));
+      if (!param(req, "continue").empty())
+        errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
+    }
+  } else {
+    if (!m.empty()) {
+      if (rv.empty())
+        errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+      if (!param(req, "continue").empty())
+        errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
+      if (m != "NotOlderThan" && m != "Exact")
+        errs.push_back(notSupportedField("resourceVersionMatch", json::value(m), {"Exact", "NotOlderThan", ""}));
+      if (m == "Exact" && rv == "0")
+        errs.push_back(forbiddenField("resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+    }
+    if (sendInitial) errs.push_back(forbiddenField("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+  }
   if (!errs.empty()) return fail(listOptionsInvalid(std::move(errs)));
-  return m == "Exact" ? registry::RvMatch::Exact : registry::RvMatch::NotOlderThan;
+  if (m == "Exact") return registry::RvMatch::Exact;
+  return m.empty() ? registry::RvMatch::Unset : registry::RvMatch::NotOlderThan;
 }
 
 Result<bool> parseDryRun(const json::value* v) {
@@ -83,8 +107,13 @@ ResourceHandler::ResourceHandler(std::shared_ptr<registry::Store> store, Options
 Response ResourceHandler::serve(Request& req) const {
   const RequestInfo& info = req.info;
   const bool status = info.subresource == "status";
-  if (!info.subresource.empty() && !(status && store_->hasStatus()))
+  const bool finalize = info.subresource == "finalize";
+  if (!info.subresource.empty() && !(status && store_->hasStatus()) && !(finalize && store_->hasFinalize()))
     return Response::error(ApiError{404, "NotFound", "the server could not find the requested resource", ApiError::Details{}});
+  if (finalize) {
+    if (info.verb == "update") return update(req, Output{});
+    return Response::error(ApiError::methodNotSupported(store_->groupResource(), info.verb));
+  }
   auto out = negotiateOutput(req);
   if (!out) return Response::error(out.error());
   const std::string& v = info.verb;
@@ -92,8 +121,9 @@ Response ResourceHandler::serve(Request& req) const {
   if (v == "list" && !status) return list(req, *out);
   if (v == "watch" && !status) return watch(req, *out);
   if (v == "create" && !status && info.name.empty()) return create(req, *out);
-  if (v == "update") return update(req, *out);
+  if (v == "update" && !info.name.empty()) return update(req, *out);
   if (v == "delete" && !status) return remove(req, *out);
+  if (v == "deletecollection" && !status) return removeCollection(req, *out);
   std::string action = v == "deletecollection" ? "deletecollection" : v;
   return Response::error(ApiError::methodNotSupported(store_->groupResource(), action));
 }
@@ -189,10 +219,12 @@ Response ResourceHandler::watch(Request& req, const Output& out) const {
   wo.resourceVersion = std::string(param(req, "resourceVersion"));
   wo.labelSelector = std::string(param(req, "labelSelector"));
   wo.fieldSelector = std::string(param(req, "fieldSelector"));
+  wo.allowBookmarks = boolParam(req, "allowWatchBookmarks").value_or(false);
+  wo.sendInitialEvents = boolParam(req, "sendInitialEvents");
   auto timeout = intParam(req, "timeoutSeconds");
   if (!timeout) return Response::error(timeout.error());
   const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
-  auto w = store_->watch(ns, wo);
+  auto w = store_->watch(ns, wo, req.deadline);
   Response r;
   r.contentType = "application/json";
   if (!w) {
@@ -264,46 +296,85 @@ Response ResourceHandler::update(Request& req, const Output& out) const {
     return Response::error(ApiError::badRequest("the kind in the data (" + std::string(kind) +
                                                 ") does not match the expected kind (" + spec.kind + ")"));
   const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
-  auto updated = store_->update(ns, req.info.name, std::move(*body), req.info.subresource == "status", *wo);
+  auto updated = req.info.subresource == "finalize"
+                     ? store_->finalize(ns, req.info.name, std::move(*body), *wo)
+                     : store_->update(ns, req.info.name, std::move(*body), req.info.subresource == "status", *wo);
   if (!updated) return Response::error(updated.error());
   return objectResponse(updated->created ? 201 : 200, updated->object, out);
 }
 
-Response ResourceHandler::remove(Request& req, const Output& out) const {
+Result<registry::DeleteOptions> ResourceHandler::deleteOptions(const Request& req) const {
   registry::DeleteOptions del;
   auto wo = writeOptions(req);
-  if (!wo) return Response::error(wo.error());
+  if (!wo) return fail(std::move(wo).error());
   del.write = *wo;
   json::object options;
   if (!req.body.empty()) {
     auto body = decodeBody(req);
-    if (!body) return Response::error(body.error());
+    if (!body) return fail(std::move(body).error());
     options = std::move(*body);
   }
   auto dry = parseDryRun(options.if_contains("dryRun"));
-  if (!dry) return Response::error(dry.error());
+  if (!dry) return fail(std::move(dry).error());
   del.write.dryRun = del.write.dryRun || *dry;
   std::string_view policy = stringField(options, param(req, "propagationPolicy"), "propagationPolicy");
-  if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground")
-    return Response::error(ApiError::invalid({"meta.k8s.io", "DeleteOptions"}, "",
-                                             {notSupportedField("propagationPolicy", json::value(policy),
-                                                                {"Foreground", "Background", "Orphan"})}));
+  if (policy == "Orphan") {
+    del.propagation = registry::PropagationPolicy::Orphan;
+  } else if (policy == "Background") {
+    del.propagation = registry::PropagationPolicy::Background;
+  } else if (policy == "Foreground") {
+    del.propagation = registry::PropagationPolicy::Foreground;
+  } else if (!policy.empty()) {
+    return fail(ApiError::invalid({"meta.k8s.io", "DeleteOptions"}, "",
+                                  {notSupportedField("propagationPolicy", json::value(policy),
+                                                     {"Foreground", "Background", "Orphan"})}));
+  }
+  // The deprecated orphanDependents maps onto the policy when none is given.
+  if (const auto* orphan = options.if_contains("orphanDependents");
+      orphan != nullptr && orphan->is_bool() && policy.empty())
+    del.propagation = orphan->get_bool() ? registry::PropagationPolicy::Orphan : registry::PropagationPolicy::Background;
   if (const auto* pre = objectField(options, "preconditions")) {
     if (const auto* uid = pre->if_contains("uid"); uid != nullptr && uid->is_string())
       del.preconditionUid = std::string(uid->get_string());
     if (const auto* rv = pre->if_contains("resourceVersion"); rv != nullptr && rv->is_string())
       del.preconditionResourceVersion = std::string(rv->get_string());
   }
+  return del;
+}
+
+Response ResourceHandler::remove(Request& req, const Output& out) const {
+  auto del = deleteOptions(req);
+  if (!del) return Response::error(del.error());
   const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
-  auto removed = store_->remove(ns, req.info.name, del);
+  auto removed = store_->remove(ns, req.info.name, *del);
   if (!removed) return Response::error(removed.error());
-  if (store_->spec().returnDeletedObject) return objectResponse(200, removed->object, out);
+  // An object that is not gone yet (finalizers) is always returned, as kube does.
+  if (!removed->deleted || store_->spec().returnDeletedObject) return objectResponse(200, removed->object, out);
   json::object details{{"name", req.info.name}, {"kind", store_->spec().plural}};
   if (!store_->spec().group.empty()) details["group"] = store_->spec().group;
   details["uid"] = uidOf(removed->object);
   json::object st{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"},
                   {"details", std::move(details)}};
   return encode(200, st, out);
+}
+
+Response ResourceHandler::removeCollection(Request& req, const Output& out) const {
+  auto del = deleteOptions(req);
+  if (!del) return Response::error(del.error());
+  registry::ListOptions lo;
+  lo.labelSelector = std::string(param(req, "labelSelector"));
+  lo.fieldSelector = std::string(param(req, "fieldSelector"));
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  auto removed = store_->removeCollection(ns, lo, *del, req.deadline);
+  if (!removed) return Response::error(removed.error());
+  const auto& spec = store_->spec();
+  json::array items;
+  for (auto& o : *removed) items.push_back(std::move(o));
+  json::object list{{"kind", spec.listKind.empty() ? spec.kind + "List" : spec.listKind},
+                    {"apiVersion", spec.groupVersion()},
+                    {"metadata", json::object()},
+                    {"items", std::move(items)}};
+  return encode(200, list, out);
 }
 
 }  // namespace apiserver::endpoints

@@ -39,6 +39,8 @@ class ResourceHandler {
   Response create(Request& req, const Output& out) const;
   Response update(Request& req, const Output& out) const;
   Response remove(Request& req, const Output& out) const;
+  Response removeCollection(Request& req, const Output& out) const;
+  Result<registry::DeleteOptions> deleteOptions(const Request& req) const;
   Response objectResponse(int status, const storage::CachedObjectPtr& obj, const Output& out) const;
   Response objectResponse(int status, const boost::json::object& obj, const Output& out) const;
   Result<registry::WriteOptions> writeOptions(const Request& req) const;

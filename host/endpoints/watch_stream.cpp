@@ -55,6 +55,16 @@ bool WatchStream::poll(std::vector<SharedBytes>& out) {
   const bool more = watcher_->take(events);
   for (const auto& ev : events) {
     out.push_back(framePrefix(ev.type));
+    if (ev.type == storage::WatchEventType::Bookmark) {
+      // A bookmark carries only the revision (and, ending the initial events, kube's annotation).
+      const auto& spec = store_->spec();
+      json::object meta{{"resourceVersion", std::to_string(ev.revision)}};
+      if (ev.initialEventsEnd) meta["annotations"] = json::object{{"k8s.io/initial-events-end", "true"}};
+      out.push_back(makeBytes(json::serialize(
+          json::object{{"kind", spec.kind}, {"apiVersion", spec.groupVersion()}, {"metadata", std::move(meta)}})));
+      out.push_back(frameSuffix());
+      continue;
+    }
     if (output_.format == Format::Table) {
       auto obj = registry::parseObject(*ev.object->json);
       if (!obj) continue;

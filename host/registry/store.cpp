@@ -38,6 +38,11 @@ std::string randomSuffix(std::size_t n) {
   return s;
 }
 
+// bounded caps how long a read waits for the watch cache when the request has no deadline.
+std::chrono::steady_clock::time_point bounded(std::chrono::steady_clock::time_point deadline) {
+  return std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(60));
+}
+
 void setResourceVersion(json::object& obj, std::int64_t rev) { metadata(obj)["resourceVersion"] = std::to_string(rev); }
 
 // contentOf is everything but metadata and status: what `generation` tracks.
@@ -57,6 +62,29 @@ bool sameIgnoringResourceVersion(json::object a, json::object b) {
   return a == b;
 }
 
+std::vector<std::string> finalizersOf(const json::object& obj) {
+  std::vector<std::string> out;
+  if (const auto* f = arrayField(obj, "metadata", "finalizers"))
+    for (const auto& v : *f)
+      if (v.is_string()) out.emplace_back(v.get_string());
+  return out;
+}
+
+void setFinalizers(json::object& obj, const std::vector<std::string>& finalizers) {
+  if (finalizers.empty()) {
+    metadata(obj).erase("finalizers");
+    return;
+  }
+  json::array a;
+  for (const auto& f : finalizers) a.emplace_back(f);
+  metadata(obj)["finalizers"] = std::move(a);
+}
+
+bool beingDeleted(const json::object& obj) { return field(obj, "metadata", "deletionTimestamp") != nullptr; }
+
+constexpr std::string_view kOrphanFinalizer = "orphan";
+constexpr std::string_view kForegroundFinalizer = "foregroundDeletion";
+
 std::vector<std::string> nameRuleErrors(NameRule rule, std::string_view name) {
   switch (rule) {
     case NameRule::Dns1123Label: return validation::isDns1123Label(name);
@@ -71,9 +99,13 @@ std::vector<std::string> nameRuleErrors(NameRule rule, std::string_view name) {
 
 // ---------------------------------------------------------------- AdmissionChain
 
-Result<void> AdmissionChain::run(AdmissionAttributes& attrs) const {
+Result<void> AdmissionChain::mutate(AdmissionAttributes& attrs) const {
   for (const auto& s : steps_)
     if (auto r = s->admit(attrs); !r) return r;
+  return {};
+}
+
+Result<void> AdmissionChain::validate(const AdmissionAttributes& attrs) const {
   for (const auto& s : steps_)
     if (auto r = s->validate(attrs); !r) return r;
   return {};
@@ -99,6 +131,8 @@ Result<json::object> parseObject(std::string_view bytes) {
 Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storage::InterfacePtr backend, Options options)
     : spec_(std::move(spec)), strategy_(std::move(strategy)), backend_(std::move(backend)), opts_(std::move(options)) {
   hasStatus_ = std::find(spec_.subresources.begin(), spec_.subresources.end(), "status") != spec_.subresources.end();
+  hasFinalize_ =
+      std::find(spec_.subresources.begin(), spec_.subresources.end(), "finalize") != spec_.subresources.end();
   // kube words refusals differently for kinds with their own field-label conversion (those with
   // selectable fields) and for the rest; its cluster-scoped kinds with a conversion refuse
   // metadata.namespace.
@@ -224,8 +258,8 @@ FieldErrors Store::validateMetaUpdate(const json::object& obj, const json::objec
   return errs;
 }
 
-Result<void> Store::admit(Operation op, std::string_view ns, std::string_view name, bool status, json::object* obj,
-                          const json::object* old, const WriteOptions& opts) const {
+Result<void> Store::admit(AdmissionPhase phase, Operation op, std::string_view ns, std::string_view name, bool status,
+                          json::object* obj, const json::object* old, const WriteOptions& opts) const {
   if (!opts_.admission) return {};
   AdmissionAttributes a;
   a.operation = op;
@@ -237,7 +271,10 @@ Result<void> Store::admit(Operation op, std::string_view ns, std::string_view na
   a.oldObject = old;
   a.user = opts.user;
   a.dryRun = opts.dryRun;
-  return opts_.admission->run(a);
+  if (phase != AdmissionPhase::Validate)
+    if (auto r = opts_.admission->mutate(a); !r) return r;
+  if (phase != AdmissionPhase::Mutate) return opts_.admission->validate(a);
+  return {};
 }
 
 // ---------------------------------------------------------------- reads
@@ -262,7 +299,7 @@ Result<storage::Filter> Store::filter(std::string_view ns, std::string_view labe
 Result<storage::CachedObjectPtr> Store::get(std::string_view ns, std::string_view name, const ReadOptions& opts,
                                             std::chrono::steady_clock::time_point deadline) const {
   if (opts.resourceVersion.empty()) {
-    if (auto r = cacher_->waitFresh(deadline); !r) return fail(translate(r.error(), name));
+    if (auto r = cacher_->waitFresh(bounded(deadline)); !r) return fail(translate(r.error(), name));
   } else if (opts.resourceVersion != "0") {
     auto rv = parseResourceVersion(opts.resourceVersion);
     if (!rv) return fail(std::move(rv).error());
@@ -292,7 +329,7 @@ Result<ListResult> Store::list(std::string_view ns, const ListOptions& opts,
     req.startKey = prefix("") + token->start;
     if (req.startKey.compare(0, filter.prefix.size(), filter.prefix) != 0) req.startKey = filter.prefix;
   } else if (opts.read.resourceVersion.empty()) {
-    if (auto r = cacher_->waitFresh(deadline); !r) return fail(translate(r.error(), ""));
+    if (auto r = cacher_->waitFresh(bounded(deadline)); !r) return fail(translate(r.error(), ""));
   } else if (opts.read.resourceVersion != "0") {
     auto rv = parseResourceVersion(opts.read.resourceVersion);
     if (!rv) return fail(std::move(rv).error());
@@ -326,12 +363,31 @@ Result<ListResult> Store::list(std::string_view ns, const ListOptions& opts,
   return out;
 }
 
-Result<storage::CacheWatcherPtr> Store::watch(std::string_view ns, const WatchOptions& opts) const {
+Result<storage::CacheWatcherPtr> Store::watch(std::string_view ns, const WatchOptions& opts,
+                                              std::chrono::steady_clock::time_point deadline) const {
   storage::Cacher::WatchRequest req;
   auto made = filter(ns, opts.labelSelector, opts.fieldSelector);
   if (!made) return fail(std::move(made).error());
   req.filter = std::move(*made);
-  if (opts.resourceVersion.empty() || opts.resourceVersion == "0") {
+  req.bookmarks = opts.allowBookmarks;
+  if (opts.sendInitialEvents) {
+    // Watch-list: the state "not older than" resourceVersion, then changes.
+    if (opts.resourceVersion.empty()) {
+      if (auto r = cacher_->waitFresh(bounded(deadline)); !r) return fail(translate(r.error(), ""));
+    } else if (opts.resourceVersion != "0") {
+      auto rv = parseResourceVersion(opts.resourceVersion);
+      if (!rv) return fail(std::move(rv).error());
+      auto until = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(3));
+      if (auto r = cacher_->waitFor(*rv, until); !r)
+        return fail(translate(storage::Error::revisionTooLarge(*rv, cacher_->revision()), ""));
+    }
+    if (*opts.sendInitialEvents) {
+      req.initialEvents = true;
+      req.initialEventsEnd = opts.allowBookmarks;
+    } else {
+      req.afterRevision = cacher_->revision();
+    }
+  } else if (opts.resourceVersion.empty() || opts.resourceVersion == "0") {
     req.initialEvents = true;
   } else {
     auto rv = parseResourceVersion(opts.resourceVersion);
@@ -382,10 +438,14 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
   strategy_->prepareForCreate(obj);
   std::string name(nameOf(obj));
 
+  // kube's order: mutating admission, then validation, then validating admission.
+  if (auto r = admit(AdmissionPhase::Mutate, Operation::Create, ns, name, false, &obj, nullptr, opts); !r)
+    return fail(std::move(r).error());
   FieldErrors errs = validateMeta(obj);
   for (auto& e : strategy_->validate(obj)) errs.push_back(std::move(e));
   if (!errs.empty()) return fail(invalid(name, errs));
-  if (auto r = admit(Operation::Create, ns, name, false, &obj, nullptr, opts); !r) return fail(std::move(r).error());
+  if (auto r = admit(AdmissionPhase::Validate, Operation::Create, ns, name, false, &obj, nullptr, opts); !r)
+    return fail(std::move(r).error());
 
   if (opts.dryRun) {
     if (cacher_->get(key(ns, name))) return fail(ApiError::alreadyExists(groupResource(), name));
@@ -468,6 +528,16 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
       } else {
         next.erase("status");
       }
+    } else if (kind == UpdateKind::Finalize) {
+      // Only spec.finalizers changes through the finalize subresource.
+      next = *old;
+      json::value& spec = next["spec"];
+      if (!spec.is_object()) spec = json::object();
+      if (const auto* f = field(*candidate, "spec", "finalizers")) {
+        spec.get_object()["finalizers"] = *f;
+      } else {
+        spec.get_object().erase("finalizers");
+      }
     } else {
       next = std::move(*candidate);
       next["apiVersion"] = spec_.groupVersion();
@@ -498,19 +568,47 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
     }
     setResourceVersion(next, cur->modRevision);
 
+    const bool status = kind == UpdateKind::Status;
+    if (auto r = admit(AdmissionPhase::Mutate, Operation::Update, ns, name, status, &next, &*old, opts); !r)
+      return fail(std::move(r).error());
     FieldErrors errs = validateMetaUpdate(next, *old);
-    auto more = kind == UpdateKind::Status ? strategy_->validateStatusUpdate(next, *old) : strategy_->validateUpdate(next, *old);
+    auto more = status ? strategy_->validateStatusUpdate(next, *old) : strategy_->validateUpdate(next, *old);
     for (auto& e : more) errs.push_back(std::move(e));
+    if (beingDeleted(*old)) {
+      // An object on its way out may lose finalizers but not gain them.
+      auto was = finalizersOf(*old);
+      std::vector<std::string> added;
+      for (const auto& f : finalizersOf(next))
+        if (std::find(was.begin(), was.end(), f) == was.end()) added.push_back(f);
+      if (!added.empty()) {
+        std::string list;
+        for (const auto& f : added) list += (list.empty() ? "\"" : ", \"") + f + "\"";
+        errs.push_back(forbiddenField("metadata.finalizers",
+                                      "no new finalizers can be added if the object is being deleted, found new "
+                                      "finalizers []string{" + list + "}"));
+      }
+    }
     if (!errs.empty()) return fail(invalid(name, errs));
 
-    if (kind != UpdateKind::Status && !sameContent(next, *old)) {
+    if (!status && !sameContent(next, *old)) {
       auto gen = int64Field(*old, "metadata", "generation").value_or(0);
       metadata(next)["generation"] = gen + 1;
     }
     if (sameIgnoringResourceVersion(next, *old)) return WriteResult{std::move(*old), false};  // nothing to write
 
-    if (auto r = admit(Operation::Update, ns, name, kind == UpdateKind::Status, &next, &*old, opts); !r)
+    if (auto r = admit(AdmissionPhase::Validate, Operation::Update, ns, name, status, &next, &*old, opts); !r)
       return fail(std::move(r).error());
+
+    // The last finalizer of an object being deleted is gone: the update completes the delete.
+    if (beingDeleted(next) && finalizersOf(next).empty() && !strategy_->holdsDeletion(next)) {
+      if (opts.dryRun) return WriteResult{std::move(next), false, true};
+      auto removed = backend_->remove(k, cur->modRevision);
+      if (!removed) {
+        if (removed.error().code == storage::ErrorCode::Conflict && !precondition) continue;
+        return fail(translate(removed.error(), name));
+      }
+      return WriteResult{std::move(next), false, true};
+    }
     if (opts.dryRun) return WriteResult{std::move(next), false};
 
     auto rev = backend_->update(k, encodeForStorage(next), cur->modRevision);
@@ -542,17 +640,88 @@ Result<WriteResult> Store::remove(std::string_view ns, std::string_view name, co
                                      "Precondition failed: ResourceVersion in precondition: " +
                                          *opts.preconditionResourceVersion + ", ResourceVersion in object meta: " +
                                          std::string(resourceVersionOf(*old))));
-    if (auto r = admit(Operation::Delete, ns, name, false, nullptr, &*old, opts.write); !r)
+    if (auto r = admit(AdmissionPhase::Both, Operation::Delete, ns, name, false, nullptr, &*old, opts.write); !r)
       return fail(std::move(r).error());
-    if (opts.write.dryRun) return WriteResult{std::move(*old), false};
-    auto removed = backend_->remove(k, cur->modRevision);
-    if (!removed) {
-      if (removed.error().code == storage::ErrorCode::Conflict) continue;
-      return fail(translate(removed.error(), name));
+
+    // The garbage collector's finalizers carry the propagation policy (kube's
+    // deletionFinalizersForGarbageCollection): Orphan adds "orphan", Foreground
+    // "foregroundDeletion", Background removes both.
+    auto finalizers = finalizersOf(*old);
+    auto drop = [&](std::string_view f) { finalizers.erase(std::remove(finalizers.begin(), finalizers.end(), f), finalizers.end()); };
+    auto add = [&](std::string_view f) {
+      if (std::find(finalizers.begin(), finalizers.end(), f) == finalizers.end()) finalizers.emplace_back(f);
+    };
+    switch (opts.propagation) {
+      case PropagationPolicy::Orphan: add(kOrphanFinalizer); drop(kForegroundFinalizer); break;
+      case PropagationPolicy::Foreground: add(kForegroundFinalizer); drop(kOrphanFinalizer); break;
+      case PropagationPolicy::Background: drop(kOrphanFinalizer); drop(kForegroundFinalizer); break;
+      case PropagationPolicy::Default: break;
     }
-    return WriteResult{std::move(*old), false};
+
+    if (finalizers.empty() && !strategy_->holdsDeletion(*old)) {
+      if (opts.write.dryRun) return WriteResult{std::move(*old), false, true};
+      auto removed = backend_->remove(k, cur->modRevision);
+      if (!removed) {
+        if (removed.error().code == storage::ErrorCode::Conflict) continue;
+        return fail(translate(removed.error(), name));
+      }
+      return WriteResult{std::move(*old), false, true};
+    }
+
+    // The object stays until its finalizers are done: mark it deleted (once) instead.
+    json::object next = *old;
+    setFinalizers(next, finalizers);
+    if (!beingDeleted(next)) {
+      json::object& meta = metadata(next);
+      meta["deletionTimestamp"] = formatTime(opts_.clock->now());
+      meta["deletionGracePeriodSeconds"] = 0;
+      meta["generation"] = int64Field(next, "metadata", "generation").value_or(0) + 1;
+      strategy_->prepareForDelete(next);
+    }
+    if (sameIgnoringResourceVersion(next, *old) || opts.write.dryRun) return WriteResult{std::move(next), false, false};
+    auto rev = backend_->update(k, encodeForStorage(next), cur->modRevision);
+    if (!rev) {
+      if (rev.error().code == storage::ErrorCode::Conflict) continue;
+      return fail(translate(rev.error(), name));
+    }
+    setResourceVersion(next, *rev);
+    return WriteResult{std::move(next), false, false};
   }
   return fail(ApiError::conflict(groupResource(), name, "too many conflicting updates; try again"));
+}
+
+Result<std::vector<json::object>> Store::removeCollection(std::string_view ns, const ListOptions& list,
+                                                          const DeleteOptions& opts,
+                                                          std::chrono::steady_clock::time_point deadline) const {
+  ListOptions all = list;
+  all.limit = 0;
+  all.continueToken.clear();
+  auto page = this->list(ns, all, deadline);
+  if (!page) return fail(std::move(page).error());
+  std::vector<json::object> out;
+  out.reserve(page->items.size());
+  for (const auto& item : page->items) {
+    auto r = remove(item->namespace_, item->name, opts);
+    if (!r) {
+      if (r.error().code == 404) continue;  // gone meanwhile
+      return fail(std::move(r).error());
+    }
+    out.push_back(std::move(r->object));
+  }
+  return out;
+}
+
+Result<WriteResult> Store::finalize(std::string_view ns, std::string_view name, json::object obj,
+                                    const WriteOptions& opts) const {
+  std::optional<std::int64_t> precondition;
+  if (std::string_view rv = resourceVersionOf(obj); !rv.empty()) {
+    auto n = parseResourceVersion(rv);
+    if (!n) return fail(std::move(n).error());
+    precondition = *n;
+  }
+  auto body = std::make_shared<json::object>(std::move(obj));
+  Mutation fn = [body](json::object) -> Result<json::object> { return *body; };
+  return guaranteedUpdate(ns, name, UpdateKind::Finalize, fn, precondition, opts);
 }
 
 }  // namespace apiserver::registry

@@ -29,11 +29,15 @@ namespace apiserver::registry {
 
 namespace json = boost::json;
 
-/// AdmissionChain runs every registered admission step: all admits, then all validates.
+/// AdmissionChain runs the registered admission steps in registration order. As in kube, the
+/// mutating phase runs before the object is validated and the validating phase after it.
 class AdmissionChain {
  public:
   void add(std::shared_ptr<AdmissionStep> step) { steps_.push_back(std::move(step)); }
-  Result<void> run(AdmissionAttributes& attrs) const;
+  /// mutate runs every step's admit().
+  Result<void> mutate(AdmissionAttributes& attrs) const;
+  /// validate runs every step's validate().
+  Result<void> validate(const AdmissionAttributes& attrs) const;
 
  private:
   std::vector<std::shared_ptr<AdmissionStep>> steps_;
@@ -70,6 +74,10 @@ struct WatchOptions {
   std::string resourceVersion;
   std::string labelSelector;
   std::string fieldSelector;
+  bool allowBookmarks = false;
+  /// sendInitialEvents (watch-list): ADDED for the current state, then a BOOKMARK annotated
+  /// k8s.io/initial-events-end; unset keeps the legacy resourceVersion rules.
+  std::optional<bool> sendInitialEvents;
 };
 
 /// WriteOptions apply to create, update and delete.
@@ -79,17 +87,22 @@ struct WriteOptions {
   const UserInfo* user = nullptr;
 };
 
+/// PropagationPolicy is DeleteOptions.propagationPolicy: what happens to dependents.
+enum class PropagationPolicy { Default, Background, Foreground, Orphan };
+
 /// DeleteOptions are the parsed metav1.DeleteOptions of a delete.
 struct DeleteOptions {
   WriteOptions write;
   std::optional<std::string> preconditionUid;
   std::optional<std::string> preconditionResourceVersion;
+  PropagationPolicy propagation = PropagationPolicy::Default;
 };
 
 /// WriteResult is the object a write produced, as served.
 struct WriteResult {
   json::object object;  ///< with metadata.resourceVersion set (unset for a dry-run create)
   bool created = false; ///< an update that created the object (201)
+  bool deleted = false; ///< the object is gone (a delete, or an update that removed the last finalizer)
 };
 
 /// Mutation computes the new object from the current one (for patches and guaranteed updates).
@@ -126,7 +139,10 @@ class Store {
                                        std::chrono::steady_clock::time_point deadline) const;
   Result<ListResult> list(std::string_view ns, const ListOptions& opts,
                           std::chrono::steady_clock::time_point deadline) const;
-  Result<storage::CacheWatcherPtr> watch(std::string_view ns, const WatchOptions& opts) const;
+  Result<storage::CacheWatcherPtr> watch(std::string_view ns, const WatchOptions& opts,
+                                         std::chrono::steady_clock::time_point deadline) const;
+  /// sendBookmarks gives watchers that asked for bookmarks a BOOKMARK event.
+  void sendBookmarks() const { cacher_->sendBookmarks(); }
   void unwatch(const storage::CacheWatcherPtr& w) const { cacher_->unwatch(w); }
 
   /// create stores a new object (POST).
@@ -138,8 +154,20 @@ class Store {
   /// (PATCH and in-process updates); `status` selects the status subresource.
   Result<WriteResult> mutate(std::string_view ns, std::string_view name, const Mutation& fn, bool status,
                              const WriteOptions& opts) const;
-  /// remove deletes an object; the result is its last state.
+  /// remove deletes an object; the result is its last state. An object with finalizers (or one
+  /// its strategy holds) is not removed but gets a deletionTimestamp (`deleted` false); it goes
+  /// once an update leaves it without finalizers.
   Result<WriteResult> remove(std::string_view ns, std::string_view name, const DeleteOptions& opts) const;
+  /// removeCollection deletes every object matching the selectors (DELETE on a collection);
+  /// the result lists the objects as remove returned them.
+  Result<std::vector<json::object>> removeCollection(std::string_view ns, const ListOptions& list,
+                                                     const DeleteOptions& opts,
+                                                     std::chrono::steady_clock::time_point deadline) const;
+  /// hasFinalize: the resource serves the finalize subresource (namespaces).
+  bool hasFinalize() const { return hasFinalize_; }
+  /// finalize replaces spec.finalizers (PUT .../finalize).
+  Result<WriteResult> finalize(std::string_view ns, std::string_view name, json::object obj,
+                               const WriteOptions& opts) const;
 
   /// decode turns a stored value into a cached object (used by the watch cache).
   Result<storage::CachedObjectPtr> decode(std::string_view key, const std::string& value, std::int64_t revision) const;
@@ -150,7 +178,7 @@ class Store {
 
  private:
   // How a write obtains the object to store from the current one.
-  enum class UpdateKind { Put, Status, Mutation };
+  enum class UpdateKind { Put, Status, Finalize, Mutation };
   Result<WriteResult> guaranteedUpdate(std::string_view ns, std::string_view name, UpdateKind kind,
                                        const Mutation& fn, std::optional<std::int64_t> precondition,
                                        const WriteOptions& opts) const;
@@ -159,8 +187,9 @@ class Store {
   FieldErrors validateMetaUpdate(const json::object& obj, const json::object& old) const;
   ApiError translate(const storage::Error& e, std::string_view name) const;
   ApiError invalid(std::string_view name, const FieldErrors& errs) const;
-  Result<void> admit(Operation op, std::string_view ns, std::string_view name, bool status, json::object* obj,
-                     const json::object* old, const WriteOptions& opts) const;
+  enum class AdmissionPhase { Mutate, Validate, Both };
+  Result<void> admit(AdmissionPhase phase, Operation op, std::string_view ns, std::string_view name, bool status,
+                     json::object* obj, const json::object* old, const WriteOptions& opts) const;
   Result<std::int64_t> parseResourceVersion(std::string_view rv) const;
   Result<storage::Filter> filter(std::string_view ns, std::string_view labelSelector,
                                  std::string_view fieldSelector) const;
@@ -172,6 +201,7 @@ class Store {
   std::unique_ptr<storage::Cacher> cacher_;
   selection::FieldLabelConversion fieldLabels_;
   bool hasStatus_ = false;
+  bool hasFinalize_ = false;
 };
 
 /// encodeObject serializes an object for storage (without metadata.resourceVersion).

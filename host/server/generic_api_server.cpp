@@ -22,6 +22,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
 #include <csignal>
 #include <future>
 #include <iostream>
@@ -148,7 +151,7 @@ class ApiHandler final : public Handler {
     const auto& store = it->second->store();
     if (store.namespaced()) {
       // Only list and watch may span namespaces (/api/v1/pods).
-      const bool allNamespaces = info.verb == "list" || info.verb == "watch" || info.verb == "deletecollection";
+      const bool allNamespaces = info.verb == "list" || info.verb == "watch";
       if (info.namespace_.empty() && !allNamespaces) return notFound();
     } else if (!info.namespace_.empty() && info.resource != "namespaces") {
       return notFound();
@@ -198,7 +201,9 @@ class ApiHandler final : public Handler {
   SharedBytes version_;
 };
 
-std::vector<std::string> resourceVerbs() { return {"create", "delete", "get", "list", "update", "watch"}; }
+std::vector<std::string> resourceVerbs() {
+  return {"create", "delete", "deletecollection", "get", "list", "update", "watch"};
+}
 std::vector<std::string> statusVerbs() { return {"get", "update"}; }
 
 }  // namespace
@@ -220,6 +225,7 @@ struct GenericApiServer::Impl {
   Handler* root = nullptr;
   net::io_context ioc;
   std::unique_ptr<HttpServer> http;
+  std::jthread bookmarks;  // sends watch bookmarks, as kube's cacher does once a minute
 
   Result<void> build();
   Result<void> start(std::uint16_t& port);
@@ -329,6 +335,16 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
   auto bound = http->listen();
   if (!bound) return fail(std::move(bound).error());
   port = *bound;
+  bookmarks = std::jthread([this](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    for (;;) {
+      cv.wait_for(lock, stop, std::chrono::seconds(60), [] { return false; });
+      if (stop.stop_requested()) return;
+      for (const auto& s : stores) s->sendBookmarks();
+    }
+  });
   api.setReady(true);
   return {};
 }
@@ -341,6 +357,10 @@ void GenericApiServer::Impl::shutdown() {
     const auto until = std::chrono::steady_clock::now() + cfg.serving.shutdownGracePeriod;
     while (http->inFlight() > 0 && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (bookmarks.joinable()) {
+    bookmarks.request_stop();
+    bookmarks.join();
   }
   for (auto it = startedControllers.rbegin(); it != startedControllers.rend(); ++it) (*it)->stop();
   startedControllers.clear();

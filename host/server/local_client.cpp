@@ -1,6 +1,8 @@
 #include "server/local_client.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 namespace apiserver::server {
 
@@ -53,11 +55,23 @@ Result<json::object> LocalClient::create(const GroupResource& gr, std::string_vi
   return std::move(r->object);
 }
 
-Result<json::object> LocalClient::update(const GroupResource& gr, std::string_view ns, json::object obj) {
+std::vector<ResourceSpec> LocalClient::resources() {
+  std::vector<ResourceSpec> out;
+  if (auto stores = stores_.load())
+    for (const auto& [key, s] : *stores) out.push_back(s->spec());
+  return out;
+}
+
+Result<json::object> LocalClient::update(const GroupResource& gr, std::string_view ns, json::object obj,
+                                         std::string_view subresource) {
   auto s = store(gr);
   if (!s) return fail(std::move(s).error());
   std::string name(nameOf(obj));
-  auto r = (*s)->update((*s)->namespaced() ? ns : "", name, std::move(obj), false, writeOptions());
+  const std::string_view scope = (*s)->namespaced() ? ns : "";
+  if (subresource == "finalize" && !(*s)->hasFinalize()) return fail(ApiError::notFound(gr, name));
+  if (subresource == "status" && !(*s)->hasStatus()) return fail(ApiError::notFound(gr, name));
+  auto r = subresource == "finalize" ? (*s)->finalize(scope, name, std::move(obj), writeOptions())
+                                     : (*s)->update(scope, name, std::move(obj), subresource == "status", writeOptions());
   if (!r) return fail(std::move(r).error());
   return std::move(r->object);
 }
@@ -70,6 +84,74 @@ Result<void> LocalClient::remove(const GroupResource& gr, std::string_view ns, s
   auto r = (*s)->remove((*s)->namespaced() ? ns : "", name, d);
   if (!r) return fail(std::move(r).error());
   return {};
+}
+
+Result<void> LocalClient::removeCollection(const GroupResource& gr, std::string_view ns) {
+  auto s = store(gr);
+  if (!s) return fail(std::move(s).error());
+  registry::DeleteOptions d;
+  d.write = writeOptions();
+  auto r = (*s)->removeCollection((*s)->namespaced() ? ns : "", {}, d, deadline());
+  if (!r) return fail(std::move(r).error());
+  return {};
+}
+
+namespace {
+
+/// StoreWatch adapts a watch-cache watcher to the pull API controllers use.
+class StoreWatch final : public ObjectWatch {
+ public:
+  StoreWatch(std::shared_ptr<registry::Store> store, storage::CacheWatcherPtr watcher)
+      : store_(std::move(store)), watcher_(std::move(watcher)) {
+    watcher_->setWake([state = state_] {
+      std::lock_guard lock(state->mu);
+      state->signalled = true;
+      state->cv.notify_all();
+    });
+  }
+  ~StoreWatch() override { store_->unwatch(watcher_); }
+
+  bool next(std::vector<ObjectEvent>& out, std::chrono::milliseconds timeout) override {
+    {
+      std::unique_lock lock(state_->mu);
+      state_->cv.wait_for(lock, timeout, [&] { return state_->signalled; });
+      state_->signalled = false;
+    }
+    std::vector<storage::WatchEvent> events;
+    const bool more = watcher_->take(events);
+    for (const auto& ev : events) {
+      if (!ev.object) continue;  // bookmarks
+      auto obj = registry::parseObject(*ev.object->json);
+      if (!obj) continue;
+      ObjectEvent oe;
+      oe.type = ev.type == storage::WatchEventType::Added      ? ObjectEvent::Type::Added
+                : ev.type == storage::WatchEventType::Modified ? ObjectEvent::Type::Modified
+                                                               : ObjectEvent::Type::Deleted;
+      oe.object = std::move(*obj);
+      out.push_back(std::move(oe));
+    }
+    return more;
+  }
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool signalled = false;
+  };
+  std::shared_ptr<registry::Store> store_;
+  storage::CacheWatcherPtr watcher_;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectWatch>> LocalClient::watch(const GroupResource& gr, std::string_view ns) {
+  auto s = store(gr);
+  if (!s) return fail(std::move(s).error());
+  auto w = (*s)->watch((*s)->namespaced() ? ns : "", {}, deadline());
+  if (!w) return fail(std::move(w).error());
+  return std::unique_ptr<ObjectWatch>(std::make_unique<StoreWatch>(*s, *w));
 }
 
 }  // namespace apiserver::server

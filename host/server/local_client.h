@@ -28,8 +28,12 @@ class LocalClient final : public Client {
   Result<ObjectList> list(const GroupResource& gr, std::string_view ns, std::string_view labelSelector,
                           std::string_view fieldSelector) override;
   Result<json::object> create(const GroupResource& gr, std::string_view ns, json::object obj) override;
-  Result<json::object> update(const GroupResource& gr, std::string_view ns, json::object obj) override;
+  std::vector<ResourceSpec> resources() override;
+  Result<json::object> update(const GroupResource& gr, std::string_view ns, json::object obj,
+                              std::string_view subresource) override;
   Result<void> remove(const GroupResource& gr, std::string_view ns, std::string_view name) override;
+  Result<void> removeCollection(const GroupResource& gr, std::string_view ns) override;
+  Result<std::unique_ptr<ObjectWatch>> watch(const GroupResource& gr, std::string_view ns) override;
 
  private:
   Result<std::shared_ptr<registry::Store>> store(const GroupResource& gr) const;

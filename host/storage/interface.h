@@ -103,14 +103,18 @@ struct Event {
 };
 
 /// WatchNotification is one delivery to a watcher: events in revision order, or the error that
-/// ended the watch (no further deliveries follow an error).
+/// ended the watch (no further deliveries follow an error). `progress`, when non-zero, says that
+/// no change under the watched prefix up to that revision remains undelivered (etcd's progress
+/// notification): a watcher of a quiet prefix still learns that the store moved on.
 struct WatchNotification {
   std::vector<Event> events;
   std::optional<Error> error;
+  std::int64_t progress = 0;
 };
 
 /// WatchCallback receives deliveries in order, never two at once for one watch. It must be quick
-/// and must not call back into the same backend's write methods.
+/// and must not call back into the same backend's write methods. Backends send a progress
+/// notification after every write (in-process backends) or when asked through requestProgress.
 using WatchCallback = std::function<void(WatchNotification&&)>;
 
 /// Watch is a running watch. Destroying it (or stop()) ends it; once stop() returns the callback
@@ -144,6 +148,10 @@ class Interface {
                                                WatchCallback callback) = 0;
   /// currentRevision is the revision of the latest write (what a consistent read must reflect).
   virtual Result<std::int64_t> currentRevision() = 0;
+  /// requestProgress asks for a progress notification on every watch (so that a watcher of a
+  /// quiet prefix can confirm it is current). In-process backends send one after every write
+  /// anyway and may do nothing here.
+  virtual void requestProgress() {}
   /// compact discards history up to and including revision.
   virtual Result<void> compact(std::int64_t revision) = 0;
 };

@@ -171,7 +171,7 @@ TEST_F(ServerTest, BadRequestsAreStatuses) {
   auto media = c.request("POST", kWidgets, "x", {{"Content-Type", "text/plain"}});
   EXPECT_EQ(media.status, 415);
   EXPECT_EQ(parse(media.body)["reason"], "UnsupportedMediaType");
-  auto notAllowed = c.request("DELETE", kWidgets);
+  auto notAllowed = c.request("PUT", kWidgets, "{}");
   EXPECT_EQ(notAllowed.status, 405);
   EXPECT_EQ(parse(notAllowed.body)["reason"], "MethodNotAllowed");
   auto unknown = c.get("/no/such/path");

@@ -153,6 +153,8 @@ Result<void> Cacher::waitFor(std::int64_t revision, std::chrono::steady_clock::t
 Result<void> Cacher::waitFresh(std::chrono::steady_clock::time_point deadline) {
   auto cur = backend_->currentRevision();
   if (!cur) return fail(std::move(cur).error());
+  if (revision() >= *cur) return {};
+  backend_->requestProgress();  // a quiet prefix learns the store's revision from progress
   return waitFor(*cur, deadline);
 }
 
@@ -162,10 +164,12 @@ void Cacher::onNotification(WatchNotification&& n) {
     endAll(apiserver::ApiError::expired("the watch cache was reset; restart the watch"));
     return;
   }
+  std::lock_guard order(deliverMu_);
   std::vector<std::pair<CacheWatcherPtr, WatchEvent>> deliveries;
   {
     std::unique_lock lock(mu_);
     for (const auto& ev : n.events) apply(ev, deliveries);
+    if (n.progress > revision_) revision_ = n.progress;
   }
   advanced_.notify_all();
   for (auto& [w, ev] : deliveries)
@@ -308,6 +312,7 @@ Result<CacheWatcherPtr> Cacher::watch(WatchRequest req) {
   std::unique_lock lock(mu_);
   if (stopped_) return fail(Error{ErrorCode::Unreachable, {}, 0, "the watch cache is stopped"});
   w->filter_ = std::move(req.filter);
+  w->bookmarks_ = req.bookmarks;
   const Filter& f = w->filter_;
   if (req.initialEvents) {
     std::string_view from = f.key ? std::string_view(*f.key) : std::string_view(f.prefix);
@@ -316,6 +321,7 @@ Result<CacheWatcherPtr> Cacher::watch(WatchRequest req) {
       if (f.matches(*o)) w->initial_.push_back(WatchEvent{WatchEventType::Added, o, o->revision});
       return true;
     });
+    if (req.initialEventsEnd) w->initial_.push_back(WatchEvent{WatchEventType::Bookmark, nullptr, revision_, true});
   } else {
     if (req.afterRevision < windowStart_) return fail(Error::compacted(req.afterRevision, windowStart_ + 1));
     if (req.afterRevision > revision_) {
@@ -330,6 +336,19 @@ Result<CacheWatcherPtr> Cacher::watch(WatchRequest req) {
   }
   watchers_.push_back(w);
   return w;
+}
+
+void Cacher::sendBookmarks() {
+  std::lock_guard order(deliverMu_);  // a bookmark never overtakes an event it claims to cover
+  std::vector<CacheWatcherPtr> ws;
+  std::int64_t rev;
+  {
+    std::shared_lock lock(mu_);
+    rev = revision_;
+    for (const auto& w : watchers_)
+      if (w->bookmarks_) ws.push_back(w);
+  }
+  for (const auto& w : ws) w->push(WatchEvent{WatchEventType::Bookmark, nullptr, rev});
 }
 
 void Cacher::unwatch(const CacheWatcherPtr& w) {

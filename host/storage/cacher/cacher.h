@@ -60,6 +60,7 @@ struct WatchEvent {
   WatchEventType type = WatchEventType::Added;
   CachedObjectPtr object;  ///< for Bookmark: null (the revision says where)
   std::int64_t revision = 0;
+  bool initialEventsEnd = false;  ///< a Bookmark that ends the initial events (watch-list)
 };
 
 /// CacheWatcher is one watcher's queue. The cacher fills it; the consumer (a watch stream)
@@ -93,6 +94,7 @@ class CacheWatcher {
   std::optional<apiserver::ApiError> endError_;
   std::function<void()> wake_;
   Filter filter_;
+  bool bookmarks_ = false;
 };
 using CacheWatcherPtr = std::shared_ptr<CacheWatcher>;
 
@@ -148,9 +150,14 @@ class Cacher {
     Filter filter;
     bool initialEvents = false;  ///< send ADDED for every matching object first (rv "" or "0")
     std::int64_t afterRevision = 0;  ///< without initialEvents: events after this revision
+    bool bookmarks = false;          ///< the watcher gets periodic BOOKMARK events
+    bool initialEventsEnd = false;   ///< a BOOKMARK marks the end of the initial events
   };
   /// watch registers a watcher. Fails with Compacted for a revision older than the history.
   Result<CacheWatcherPtr> watch(WatchRequest req);
+
+  /// sendBookmarks gives every watcher that asked for them a BOOKMARK at the current revision.
+  void sendBookmarks();
 
   /// unwatch removes a watcher its consumer has finished with.
   void unwatch(const CacheWatcherPtr& w);
@@ -180,6 +187,7 @@ class Cacher {
   Options opts_;
   std::unique_ptr<Watch> backendWatch_;
 
+  std::mutex deliverMu_;  // orders deliveries (events, bookmarks) to watchers; taken before mu_
   mutable std::shared_mutex mu_;
   std::condition_variable_any advanced_;
   std::map<std::string, CachedObjectPtr, std::less<>> objects_;

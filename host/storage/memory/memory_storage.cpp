@@ -179,12 +179,14 @@ void MemoryStorage::dispatch() {
       pending_.clear();
       watchers = watchers_;
     }
+    const std::int64_t last = batch.back().revision;
     for (const auto& w : watchers) {
+      if (last <= w->delivered || !w->active.load()) continue;
       WatchNotification n;
       for (const auto& ev : batch)
         if (ev.revision > w->delivered && hasPrefix(ev.key, w->prefix)) n.events.push_back(ev);
-      if (n.events.empty() || !w->active.load()) continue;
-      w->delivered = n.events.back().revision;
+      n.progress = last;  // the watcher is current up to the batch's end, events or not
+      w->delivered = last;
       w->callback(std::move(n));
     }
   }

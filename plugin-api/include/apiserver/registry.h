@@ -10,6 +10,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,9 +60,10 @@ struct AdmissionAttributes {
   bool dryRun = false;
 };
 
-/// AdmissionStep runs on every write after validation-free defaulting and before storage, as a
-/// kube admission plugin does: first every step's admit (mutating), then every step's validate.
-/// Thread-safe. A failure is returned to the client as it is.
+/// AdmissionStep runs on every write, as a kube admission plugin does: every step's admit
+/// (mutating) runs after the strategy's defaulting and before validation; every step's validate
+/// runs after validation, just before storage. Thread-safe. A failure is returned to the client
+/// as it is.
 class AdmissionStep {
  public:
   virtual ~AdmissionStep() = default;
@@ -82,18 +84,42 @@ struct ObjectList {
   std::string resourceVersion;
 };
 
+/// ObjectEvent is one change seen by an ObjectWatch.
+struct ObjectEvent {
+  enum class Type { Added, Modified, Deleted } type = Type::Added;
+  json::object object;
+};
+
+/// ObjectWatch is a running in-process watch (initial ADDED events, then changes). Not
+/// thread-safe: one consumer thread calls next(); destroying it ends the watch.
+class ObjectWatch {
+ public:
+  virtual ~ObjectWatch() = default;
+  /// next waits up to `timeout` for events and moves them into `out`; returns false once the
+  /// watch has ended (the server is stopping, or the consumer fell too far behind).
+  virtual bool next(std::vector<ObjectEvent>& out, std::chrono::milliseconds timeout) = 0;
+};
+
 /// Client reads and writes objects of any served resource from inside the server, through the
 /// same Store (strategy, admission, storage) that REST requests use, as a privileged system user.
 /// Available once the server has started (controllers receive it in start()). Thread-safe.
 class Client {
  public:
   virtual ~Client() = default;
+  /// resources lists every served resource.
+  virtual std::vector<ResourceSpec> resources() = 0;
   virtual Result<json::object> get(const GroupResource& gr, std::string_view ns, std::string_view name) = 0;
   virtual Result<ObjectList> list(const GroupResource& gr, std::string_view ns,
                                   std::string_view labelSelector = {}, std::string_view fieldSelector = {}) = 0;
   virtual Result<json::object> create(const GroupResource& gr, std::string_view ns, json::object obj) = 0;
-  virtual Result<json::object> update(const GroupResource& gr, std::string_view ns, json::object obj) = 0;
+  /// update replaces an object; `subresource` may be "status" or "finalize" where served.
+  virtual Result<json::object> update(const GroupResource& gr, std::string_view ns, json::object obj,
+                                      std::string_view subresource = {}) = 0;
   virtual Result<void> remove(const GroupResource& gr, std::string_view ns, std::string_view name) = 0;
+  /// removeCollection deletes every object of the resource in `ns` (all namespaces when empty).
+  virtual Result<void> removeCollection(const GroupResource& gr, std::string_view ns) = 0;
+  /// watch follows a resource (in `ns`, or all namespaces when empty).
+  virtual Result<std::unique_ptr<ObjectWatch>> watch(const GroupResource& gr, std::string_view ns) = 0;
 };
 
 /// Controller is a background loop started after the server's storage is ready and stopped on

@@ -67,6 +67,17 @@ class Strategy {
   /// allowUnconditionalUpdate: a PUT without metadata.resourceVersion overwrites the latest.
   virtual bool allowUnconditionalUpdate() const { return true; }
 
+  /// holdsDeletion tells whether `obj` must stay after a delete even without metadata.finalizers
+  /// (a namespace whose spec.finalizers are not done). The object then gets a deletionTimestamp
+  /// and is removed once this turns false and no finalizers remain.
+  virtual bool holdsDeletion(const json::object& obj) const {
+    (void)obj;
+    return false;
+  }
+  /// prepareForDelete is called when a delete starts but the object stays for now (finalizers
+  /// pending, or holdsDeletion): it may update the object (a namespace becomes Terminating).
+  virtual void prepareForDelete(json::object& obj) const { (void)obj; }
+
   /// tableColumns are the Table columns, Name first. Empty: the host's default (Name, Created At).
   virtual std::vector<TableColumn> tableColumns() const { return {}; }
   /// tableRow returns one cell per column for `obj`, as kube's printers render them.
