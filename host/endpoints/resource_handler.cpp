@@ -2,6 +2,10 @@
 
 #include "endpoints/negotiation.h"
 #include "endpoints/watch_stream.h"
+#include "patch/json_patch.h"
+#include "patch/merge_patch.h"
+#include "patch/patch_type.h"
+#include "patch/strategic_merge_patch.h"
 
 #include <apiserver/config.h>
 
@@ -97,7 +101,7 @@ Result<bool> parseDryRun(const json::value* v) {
 }  // namespace
 
 ResourceHandler::ResourceHandler(std::shared_ptr<registry::Store> store, Options options)
-    : store_(std::move(store)), opts_(std::move(options)) {
+    : store_(std::move(store)), opts_(std::move(options)), schema_(schema::SchemaSet::fromResource(store_->spec())) {
   table_ = std::make_shared<TableRenderer>(store_->strategy());
   const auto& spec = store_->spec();
   std::string kind = spec.listKind.empty() ? spec.kind + "List" : spec.listKind;
@@ -122,6 +126,7 @@ Response ResourceHandler::serve(Request& req) const {
   if (v == "watch" && !status) return watch(req, *out);
   if (v == "create" && !status && info.name.empty()) return create(req, *out);
   if (v == "update" && !info.name.empty()) return update(req, *out);
+  if (v == "patch" && !info.name.empty()) return patch(req, *out);
   if (v == "delete" && !status) return remove(req, *out);
   if (v == "deletecollection" && !status) return removeCollection(req, *out);
   std::string action = v == "deletecollection" ? "deletecollection" : v;
@@ -301,6 +306,30 @@ Response ResourceHandler::update(Request& req, const Output& out) const {
                      : store_->update(ns, req.info.name, std::move(*body), req.info.subresource == "status", *wo);
   if (!updated) return Response::error(updated.error());
   return objectResponse(updated->created ? 201 : 200, updated->object, out);
+}
+
+Response ResourceHandler::patch(Request& req, const Output& out) const {
+  const auto type = patch::patchTypeOf(req.header("Content-Type").value_or(""));
+  if (type == patch::PatchType::Unsupported || type == patch::PatchType::Apply)
+    return Response::error(patch::unsupportedPatchTypeError());
+  auto wo = writeOptions(req);
+  if (!wo) return Response::error(wo.error());
+  const std::string& body = req.body;
+  const schema::SchemaNode root = schema_.root();
+  registry::Mutation fn = [&](json::object current) -> Result<json::object> {
+    const json::value doc(std::move(current));
+    Result<json::value> patched = type == patch::PatchType::Json    ? patch::applyJsonPatch(doc, body)
+                                  : type == patch::PatchType::Merge ? patch::applyMergePatchBody(doc, body)
+                                                                    : patch::applyStrategicMergePatchBody(doc, body, root);
+    if (!patched) return fail(std::move(patched).error());
+    if (!patched->is_object())
+      return fail(ApiError::badRequest("the patched object is not a JSON object"));
+    return std::move(patched->get_object());
+  };
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  auto patched = store_->mutate(ns, req.info.name, fn, req.info.subresource == "status", *wo);
+  if (!patched) return Response::error(patched.error());
+  return objectResponse(200, patched->object, out);
 }
 
 Result<registry::DeleteOptions> ResourceHandler::deleteOptions(const Request& req) const {

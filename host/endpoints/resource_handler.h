@@ -2,6 +2,7 @@
 
 #include "endpoints/table.h"
 #include "registry/store.h"
+#include "schema/schema.h"
 
 #include <apiserver/chain.h>
 #include <apiserver/registry.h>
@@ -38,6 +39,7 @@ class ResourceHandler {
   Response watch(Request& req, const Output& out) const;
   Response create(Request& req, const Output& out) const;
   Response update(Request& req, const Output& out) const;
+  Response patch(Request& req, const Output& out) const;
   Response remove(Request& req, const Output& out) const;
   Response removeCollection(Request& req, const Output& out) const;
   Result<registry::DeleteOptions> deleteOptions(const Request& req) const;
@@ -48,6 +50,7 @@ class ResourceHandler {
   std::shared_ptr<registry::Store> store_;
   Options opts_;
   std::shared_ptr<const TableRenderer> table_;
+  schema::SchemaSet schema_;  // the kind's schema: strategic-merge-patch keys
   SharedBytes listPrefixKind_;  // {"kind":"PodList","apiVersion":"v1","metadata":
 };
 

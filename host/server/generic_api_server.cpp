@@ -202,9 +202,9 @@ class ApiHandler final : public Handler {
 };
 
 std::vector<std::string> resourceVerbs() {
-  return {"create", "delete", "deletecollection", "get", "list", "update", "watch"};
+  return {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"};
 }
-std::vector<std::string> statusVerbs() { return {"get", "update"}; }
+std::vector<std::string> statusVerbs() { return {"get", "patch", "update"}; }
 
 }  // namespace
 

@@ -86,8 +86,7 @@ ResourceSpec configMapResourceSpec() {
   s.listKind = "ConfigMapList";
   s.scope = Scope::Namespaced;
   s.shortNames = {"cm"};
-  s.schema = configMapSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

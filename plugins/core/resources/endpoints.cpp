@@ -180,8 +180,7 @@ ResourceSpec endpointsResourceSpec() {
   s.listKind = "EndpointsList";
   s.scope = Scope::Namespaced;
   s.shortNames = {"ep"};
-  s.schema = endpointsSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

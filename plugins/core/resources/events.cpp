@@ -236,8 +236,7 @@ ResourceSpec eventResourceSpec() {
   s.listKind = "EventList";
   s.scope = Scope::Namespaced;
   s.shortNames = {"ev"};
-  s.schema = eventSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

@@ -143,8 +143,7 @@ ResourceSpec namespaceResourceSpec() {
   s.subresources = {"status", "finalize"};
   s.nameRule = NameRule::Dns1123Label;
   s.returnDeletedObject = true;
-  s.schema = namespaceSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

@@ -254,8 +254,7 @@ ResourceSpec nodeResourceSpec() {
   s.shortNames = {"no"};
   s.subresources = {"status"};
   s.nameRule = NameRule::Dns1123Subdomain;
-  s.schema = nodeSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

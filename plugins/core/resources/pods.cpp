@@ -293,8 +293,7 @@ ResourceSpec podResourceSpec() {
   s.subresources = {"status"};
   s.nameRule = NameRule::Dns1123Subdomain;
   s.returnDeletedObject = true;
-  s.schema = podSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

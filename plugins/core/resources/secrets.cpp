@@ -171,8 +171,7 @@ ResourceSpec secretResourceSpec() {
   s.singular = "secret";
   s.listKind = "SecretList";
   s.scope = Scope::Namespaced;
-  s.schema = secretSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

@@ -69,8 +69,7 @@ ResourceSpec serviceAccountResourceSpec() {
   s.listKind = "ServiceAccountList";
   s.scope = Scope::Namespaced;
   s.shortNames = {"sa"};
-  s.schema = serviceAccountSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

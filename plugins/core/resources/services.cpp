@@ -617,8 +617,7 @@ ResourceSpec serviceResourceSpec() {
   s.categories = {"all"};
   s.subresources = {"status"};
   s.nameRule = NameRule::Dns1035Label;
-  s.schema = serviceSchema();
-  s.schemaName = schemaName(s.kind);
+  attachSchema(s);
   return s;
 }
 

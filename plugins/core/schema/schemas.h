@@ -1,36 +1,25 @@
 #pragma once
 
+#include <apiserver/schema.h>
+
 #include <boost/json/object.hpp>
 
 #include <string>
 
 /// @file schemas.h
-/// The OpenAPI v3 schemas of the core v1 kinds, one function per kind. For now each describes
-/// the kind's top-level fields as kube documents them; nested objects are open
-/// (x-kubernetes-preserve-unknown-fields) until their full schemas are added.
+/// The OpenAPI v3 schemas of the core v1 kinds, generated from Kubernetes 1.32's Go types by
+/// tools/openapi-gen into core_v1_openapi.json and built into the plugin.
 
 namespace apiserver::plugins::core {
 
 /// schemaName returns the components.schemas key of a core v1 kind ("io.k8s.api.core.v1.Pod").
 std::string schemaName(const std::string& kind);
 
-/// namespaceSchema is the schema of io.k8s.api.core.v1.Namespace.
-boost::json::object namespaceSchema();
-/// podSchema is the schema of io.k8s.api.core.v1.Pod.
-boost::json::object podSchema();
-/// serviceSchema is the schema of io.k8s.api.core.v1.Service.
-boost::json::object serviceSchema();
-/// endpointsSchema is the schema of io.k8s.api.core.v1.Endpoints.
-boost::json::object endpointsSchema();
-/// configMapSchema is the schema of io.k8s.api.core.v1.ConfigMap.
-boost::json::object configMapSchema();
-/// secretSchema is the schema of io.k8s.api.core.v1.Secret.
-boost::json::object secretSchema();
-/// nodeSchema is the schema of io.k8s.api.core.v1.Node.
-boost::json::object nodeSchema();
-/// eventSchema is the schema of io.k8s.api.core.v1.Event.
-boost::json::object eventSchema();
-/// serviceAccountSchema is the schema of io.k8s.api.core.v1.ServiceAccount.
-boost::json::object serviceAccountSchema();
+/// coreDefinitions are all generated definitions, parsed once (immutable afterwards).
+const boost::json::object& coreDefinitions();
+
+/// attachSchema sets spec.schemaName, spec.schema (the kind's definition) and
+/// spec.definitions (every definition the kind refers to, directly or not).
+void attachSchema(ResourceSpec& spec);
 
 }  // namespace apiserver::plugins::core
