@@ -30,7 +30,32 @@ void readServing(ConfigReader& r, ServingConfig& s) {
   if (auto v = r.duration("shutdownGracePeriod")) s.shutdownGracePeriod = *v;
 }
 
-void readStorage(ConfigReader& r, StorageConfig& s) {
+std::filesystem::path resolvePath(const std::string& p, const std::filesystem::path& baseDir) {
+  std::filesystem::path path(p);
+  return path.is_absolute() ? path : baseDir / path;
+}
+
+void readEtcd(ConfigReader& r, EtcdConfig& e, const std::filesystem::path& baseDir) {
+  if (auto v = r.stringList("servers")) {
+    if (v->empty()) r.error("servers", "must list at least one etcd client URL");
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const auto& u = (*v)[i];
+      if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0)
+        r.error("servers[" + std::to_string(i) + "]",
+                "expected a client URL such as http://127.0.0.1:2379 or https://etcd-0:2379, got \"" + u + "\"");
+    }
+    e.servers = *v;
+  }
+  if (auto v = r.string("cafile")) e.caFile = resolvePath(*v, baseDir);
+  if (auto v = r.string("certfile")) e.certFile = resolvePath(*v, baseDir);
+  if (auto v = r.string("keyfile")) e.keyFile = resolvePath(*v, baseDir);
+  if (auto v = r.duration("compactionInterval")) {
+    if (v->count() < 0) r.error("compactionInterval", "must not be negative");
+    e.compactionInterval = *v;
+  }
+}
+
+void readStorage(ConfigReader& r, StorageConfig& s, const std::filesystem::path& baseDir) {
   if (auto v = r.oneOf("backend", kStorageBackends)) s.backend = *v;
   if (auto v = r.string("prefix")) {
     if (v->empty() || v->front() != '/') r.error("prefix", "must start with '/'");
@@ -38,6 +63,19 @@ void readStorage(ConfigReader& r, StorageConfig& s) {
     s.prefix = *v;
   }
   if (auto v = r.integer("watchCacheSize", 100, 10000000)) s.watchCacheSize = *v;
+  if (auto v = r.string("dataDir")) {
+    if (v->empty()) r.error("dataDir", "must not be empty");
+    s.dataDir = resolvePath(*v, baseDir);
+  }
+  if (auto e = r.section("etcd")) {
+    ConfigReader er(*e);
+    readEtcd(er, s.etcd, baseDir);
+    r.merge(er);
+  }
+  if (auto v = r.duration("eventTTL")) {
+    if (v->count() < 0) r.error("eventTTL", "must not be negative");
+    s.eventTTL = *v;
+  }
 }
 
 // readNamed reads a list entry that is either a bare name or {name:, config:, ...}.
@@ -100,9 +138,10 @@ Result<Config> parseConfig(std::string_view yaml, const std::string& fileName, c
     readServing(sr, c.serving);
     r.merge(sr);
   }
+  c.storage.dataDir = baseDir / "data";  // the documented default, also without a storage section
   if (auto s = r.section("storage")) {
     ConfigReader sr(*s);
-    readStorage(sr, c.storage);
+    readStorage(sr, c.storage, baseDir);
     r.merge(sr);
   }
   if (auto s = r.section("plugins")) {

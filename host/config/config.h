@@ -30,11 +30,29 @@ struct ServingConfig {
   std::chrono::milliseconds shutdownGracePeriod{10000};
 };
 
+/// EtcdConfig: how the etcd3 backend reaches its cluster.
+struct EtcdConfig {
+  /// Client URLs of the cluster's members (http:// or https://); the backend fails over
+  /// between them.
+  std::vector<std::string> servers = {"http://127.0.0.1:2379"};
+  std::filesystem::path caFile;    ///< CA bundle that signed the members' certificates (TLS)
+  std::filesystem::path certFile;  ///< client certificate presented to etcd (TLS)
+  std::filesystem::path keyFile;   ///< the client certificate's private key (TLS)
+  /// How often the history is compacted (to the revision seen one interval before); 0: never.
+  std::chrono::milliseconds compactionInterval{5 * 60 * 1000};
+};
+
 /// StorageConfig: the backend and the watch cache.
 struct StorageConfig {
   std::string backend = "memory";
   std::string prefix = "/registry";
   std::int64_t watchCacheSize = 10000;
+  /// Where the sqlite backend keeps its database; relative paths are relative to the config
+  /// file's directory (the working directory for the embedded config).
+  std::filesystem::path dataDir = "data";
+  EtcdConfig etcd;
+  /// How long events (<prefix>/events/ keys) live before the backend expires them; 0: forever.
+  std::chrono::milliseconds eventTTL{60 * 60 * 1000};
 };
 
 /// PluginEntry: one enabled plugin and its own config section.
@@ -64,7 +82,7 @@ struct Config {
 };
 
 /// kStorageBackends lists the backends this build serves.
-inline const std::vector<std::string> kStorageBackends = {"memory"};
+inline const std::vector<std::string> kStorageBackends = {"memory", "sqlite", "etcd3"};
 /// kLogLevels lists the accepted log levels.
 inline const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error"};
 

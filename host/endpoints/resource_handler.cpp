@@ -157,7 +157,8 @@ Response ResourceHandler::objectResponse(int status, const json::object& obj, co
 Response ResourceHandler::get(Request& req, const Output& out) const {
   registry::ReadOptions ro;
   ro.resourceVersion = std::string(param(req, "resourceVersion"));
-  auto obj = store_->get(req.info.namespace_, req.info.name, ro, req.deadline);
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  auto obj = store_->get(ns, req.info.name, ro, req.deadline);
   if (!obj) return Response::error(obj.error());
   return objectResponse(200, *obj, out);
 }

@@ -2,7 +2,10 @@
 
 #include <boost/program_options.hpp>
 
+#include <filesystem>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 namespace apiserver::options {
 
@@ -27,8 +30,17 @@ po::options_description describe(Options* o) {
       ("bind-address", str(&o->bindAddress), "the IP address to serve on (serving.bindAddress)")
       ("insecure-port", num(&o->insecurePort), "the plain-HTTP port; 0 picks a free one (serving.insecurePort)")
       ("worker-threads", num(&o->workerThreads), "threads serving I/O and requests; 0 = one per core (serving.workerThreads)")
-      ("storage-backend", str(&o->storageBackend), "the storage backend: memory (storage.backend)")
+      ("storage-backend", str(&o->storageBackend), "the storage backend: memory, sqlite or etcd3 (storage.backend)")
       ("etcd-prefix", str(&o->etcdPrefix), "the key prefix of every stored object (storage.prefix)")
+      ("data-dir", str(&o->dataDir), "directory of the sqlite backend's database (storage.dataDir)")
+      ("etcd-servers", str(&o->etcdServers),
+       "comma-separated etcd client URLs, e.g. http://127.0.0.1:2379 (storage.etcd.servers)")
+      ("etcd-cafile", str(&o->etcdCaFile), "CA bundle to verify the etcd members with (storage.etcd.cafile)")
+      ("etcd-certfile", str(&o->etcdCertFile), "client certificate presented to etcd (storage.etcd.certfile)")
+      ("etcd-keyfile", str(&o->etcdKeyFile), "private key of --etcd-certfile (storage.etcd.keyfile)")
+      ("etcd-compaction-interval", str(&o->etcdCompactionInterval),
+       "how often the storage history is compacted, e.g. 5m; 0 = never (storage.etcd.compactionInterval)")
+      ("event-ttl", str(&o->eventTtl), "how long events are kept, e.g. 1h (storage.eventTTL)")
       ("max-requests-inflight", num(&o->maxRequestsInflight),
        "the maximum number of non-mutating requests in flight; 0 = unlimited (serving.maxRequestsInFlight)")
       ("max-mutating-requests-inflight", num(&o->maxMutatingRequestsInflight),
@@ -90,6 +102,47 @@ Result<void> applyTo(const Options& o, config::Config& c) {
   if (o.etcdPrefix) {
     if (o.etcdPrefix->empty() || o.etcdPrefix->front() != '/') bad("--etcd-prefix", "must start with '/'");
     c.storage.prefix = *o.etcdPrefix;
+  }
+  if (o.dataDir) {
+    if (o.dataDir->empty()) bad("--data-dir", "must not be empty");
+    c.storage.dataDir = std::filesystem::absolute(*o.dataDir);
+  }
+  if (o.etcdServers) {
+    std::vector<std::string> servers;
+    std::string_view rest = *o.etcdServers;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      std::string_view one = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+      while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+      if (one.empty()) continue;
+      if (one.rfind("http://", 0) != 0 && one.rfind("https://", 0) != 0)
+        bad("--etcd-servers", "expected client URLs such as http://127.0.0.1:2379, got \"" + std::string(one) + "\"");
+      servers.emplace_back(one);
+    }
+    if (servers.empty()) bad("--etcd-servers", "must list at least one etcd client URL");
+    c.storage.etcd.servers = std::move(servers);
+  }
+  if (o.etcdCaFile) c.storage.etcd.caFile = std::filesystem::absolute(*o.etcdCaFile);
+  if (o.etcdCertFile) c.storage.etcd.certFile = std::filesystem::absolute(*o.etcdCertFile);
+  if (o.etcdKeyFile) c.storage.etcd.keyFile = std::filesystem::absolute(*o.etcdKeyFile);
+  if (o.etcdCompactionInterval) {
+    auto d = ConfigReader::parseDuration(*o.etcdCompactionInterval);
+    if (!d || d->count() < 0) {
+      bad("--etcd-compaction-interval",
+          "expected a duration such as 5m or 0 (never), got \"" + *o.etcdCompactionInterval + "\"");
+    } else {
+      c.storage.etcd.compactionInterval = *d;
+    }
+  }
+  if (o.eventTtl) {
+    auto d = ConfigReader::parseDuration(*o.eventTtl);
+    if (!d || d->count() < 0) {
+      bad("--event-ttl", "expected a duration such as 1h, got \"" + *o.eventTtl + "\"");
+    } else {
+      c.storage.eventTTL = *d;
+    }
   }
   if (o.maxRequestsInflight) {
     if (*o.maxRequestsInflight < 0) bad("--max-requests-inflight", "can not be negative value");

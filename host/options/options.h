@@ -25,6 +25,13 @@ struct Options {
   std::optional<std::int64_t> workerThreads;
   std::optional<std::string> storageBackend;
   std::optional<std::string> etcdPrefix;
+  std::optional<std::string> dataDir;
+  std::optional<std::string> etcdServers;  ///< comma-separated client URLs
+  std::optional<std::string> etcdCaFile;
+  std::optional<std::string> etcdCertFile;
+  std::optional<std::string> etcdKeyFile;
+  std::optional<std::string> etcdCompactionInterval;
+  std::optional<std::string> eventTtl;
   std::optional<std::int64_t> maxRequestsInflight;
   std::optional<std::int64_t> maxMutatingRequestsInflight;
   std::optional<std::string> requestTimeout;

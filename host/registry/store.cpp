@@ -434,7 +434,11 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
   meta.erase("resourceVersion");
   meta["uid"] = newUid();
   meta["creationTimestamp"] = formatTime(opts_.clock->now());
-  meta["generation"] = 1;
+  if (spec_.tracksGeneration) {
+    meta["generation"] = 1;
+  } else {
+    meta.erase("generation");
+  }
   strategy_->prepareForCreate(obj);
   std::string name(nameOf(obj));
 
@@ -590,7 +594,7 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
     }
     if (!errs.empty()) return fail(invalid(name, errs));
 
-    if (!status && !sameContent(next, *old)) {
+    if (!status && spec_.tracksGeneration && !sameContent(next, *old)) {
       auto gen = int64Field(*old, "metadata", "generation").value_or(0);
       metadata(next)["generation"] = gen + 1;
     }
@@ -675,7 +679,8 @@ Result<WriteResult> Store::remove(std::string_view ns, std::string_view name, co
       json::object& meta = metadata(next);
       meta["deletionTimestamp"] = formatTime(opts_.clock->now());
       meta["deletionGracePeriodSeconds"] = 0;
-      meta["generation"] = int64Field(next, "metadata", "generation").value_or(0) + 1;
+      // kube's BeforeDelete: the generation of a kind that tracks one moves on.
+      if (auto gen = int64Field(next, "metadata", "generation"); gen && *gen > 0) meta["generation"] = *gen + 1;
       strategy_->prepareForDelete(next);
     }
     if (sameIgnoringResourceVersion(next, *old) || opts.write.dryRun) return WriteResult{std::move(next), false, false};

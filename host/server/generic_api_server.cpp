@@ -10,7 +10,9 @@
 #include "server/local_client.h"
 #include "server/openapi.h"
 #include "server/request_info.h"
+#include "storage/etcd3/etcd3_storage.h"
 #include "storage/memory/memory_storage.h"
+#include "storage/sqlite/sqlite_storage.h"
 
 #include <apiserver/version.h>
 
@@ -251,6 +253,31 @@ Result<void> GenericApiServer::Impl::build() {
   loaded = std::move(*loadedPlugins);
 
   if (cfg.storage.backend == "memory") backend = std::make_shared<storage::MemoryStorage>();
+  if (cfg.storage.backend == "sqlite") {
+    storage::SqliteOptions so;
+    so.dataDir = cfg.storage.dataDir;
+    so.compactionInterval = cfg.storage.etcd.compactionInterval;
+    auto opened = storage::SqliteStorage::open(std::move(so));
+    if (!opened) return fail(ApiError::internal("storage backend sqlite: " + opened.error().message));
+    log->info("storage: sqlite database " + (*opened)->databasePath().string());
+    backend = std::move(*opened);
+  }
+  if (cfg.storage.backend == "etcd3") {
+    storage::Etcd3Options eo;
+    eo.servers = cfg.storage.etcd.servers;
+    eo.caFile = cfg.storage.etcd.caFile.string();
+    eo.certFile = cfg.storage.etcd.certFile.string();
+    eo.keyFile = cfg.storage.etcd.keyFile.string();
+    eo.compactionInterval = cfg.storage.etcd.compactionInterval;
+    eo.eventTTL = cfg.storage.eventTTL;
+    eo.leasedPrefixes = {cfg.storage.prefix + "/events/"};
+    auto opened = storage::Etcd3Storage::open(std::move(eo));
+    if (!opened) return fail(ApiError::internal("storage backend etcd3: " + opened.error().message));
+    std::string servers;
+    for (const auto& u : cfg.storage.etcd.servers) servers += (servers.empty() ? "" : ",") + u;
+    log->info("storage: etcd3 at " + servers);
+    backend = std::move(*opened);
+  }
   if (!backend) return fail(ApiError::internal("storage backend \"" + cfg.storage.backend + "\" is not available"));
 
   for (const auto& a : ext.admission) admission->add(a.object);

@@ -50,6 +50,7 @@ class TestingPlugin final : public Plugin {
     spec.plural = "widgets";
     spec.shortNames = {"wd"};
     spec.subresources = {"status"};
+    spec.tracksGeneration = true;
     return registrar.addResource(std::move(spec), std::make_shared<Widgets>());
   }
 };

@@ -1,11 +1,14 @@
 #include "storage/cacher/cacher.h"
 
 #include <algorithm>
+#include <condition_variable>
 
 namespace apiserver::storage {
 
 namespace {
 bool hasPrefix(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.compare(0, p.size(), p) == 0; }
+
+Error notReady() { return Error{ErrorCode::Unreachable, {}, 0, "the watch cache is re-initializing"}; }
 }  // namespace
 
 bool Filter::matches(const CachedObject& o) const {
@@ -91,11 +94,15 @@ Cacher::Cacher(InterfacePtr backend, Options options) : backend_(std::move(backe
 
 Cacher::~Cacher() { stop(); }
 
-Result<void> Cacher::start() {
+Result<void> Cacher::start() { return fill(); }
+
+Result<void> Cacher::fill() {
   auto listed = backend_->list(opts_.prefix, ListOptions{});
   if (!listed) return fail(std::move(listed).error());
   {
     std::unique_lock lock(mu_);
+    objects_.clear();
+    history_.clear();
     for (const auto& kv : listed->items) {
       auto obj = opts_.decode(kv.key, *kv.value, kv.modRevision);
       if (!obj) {
@@ -106,19 +113,55 @@ Result<void> Cacher::start() {
     }
     revision_ = listed->revision;
     windowStart_ = listed->revision;
+    ready_ = true;
   }
+  advanced_.notify_all();
   auto w = backend_->watch(opts_.prefix, listed->revision,
                            [this](WatchNotification&& n) { onNotification(std::move(n)); });
   if (!w) return fail(std::move(w).error());
+  std::lock_guard lock(watchMu_);
   backendWatch_ = std::move(*w);
   return {};
 }
 
-void Cacher::stop() {
-  if (backendWatch_) {
-    backendWatch_->stop();
-    backendWatch_.reset();
+void Cacher::restartLoop(std::stop_token stop) {
+  {
+    std::unique_ptr<Watch> old;
+    {
+      std::lock_guard lock(watchMu_);
+      old = std::move(backendWatch_);
+    }
+    if (old) old->stop();
   }
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stop.stop_requested()) {
+    auto r = fill();
+    if (r) return;
+    if (opts_.logError) opts_.logError("watch cache " + opts_.prefix + ": re-listing failed: " + r.error().message);
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_for(lock, stop, backoff, [] { return false; });
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+void Cacher::stop() {
+  std::jthread restarter;
+  std::unique_ptr<Watch> w;
+  {
+    std::lock_guard lock(watchMu_);
+    restarter = std::move(restarter_);
+  }
+  if (restarter.joinable()) {
+    restarter.request_stop();
+    restarter.join();
+  }
+  {
+    std::lock_guard lock(watchMu_);
+    w = std::move(backendWatch_);
+  }
+  if (w) w->stop();
   {
     std::unique_lock lock(mu_);
     stopped_ = true;
@@ -160,8 +203,21 @@ Result<void> Cacher::waitFresh(std::chrono::steady_clock::time_point deadline) {
 
 void Cacher::onNotification(WatchNotification&& n) {
   if (n.error) {
+    // The backend's history no longer covers the cache (compacted while disconnected, or the
+    // watch was cancelled): watchers must start over, and the cache re-lists.
     if (opts_.logError) opts_.logError("watch cache " + opts_.prefix + " lost its backend watch: " + n.error->message);
+    {
+      std::unique_lock lock(mu_);
+      ready_ = false;
+    }
     endAll(apiserver::ApiError::expired("the watch cache was reset; restart the watch"));
+    std::lock_guard lock(watchMu_);
+    if (restarting_.exchange(true)) return;  // one restart at a time
+    if (restarter_.joinable()) restarter_.join();  // the previous restart has finished
+    restarter_ = std::jthread([this](std::stop_token stop) {
+      restartLoop(stop);
+      restarting_ = false;
+    });
     return;
   }
   std::lock_guard order(deliverMu_);
@@ -169,7 +225,7 @@ void Cacher::onNotification(WatchNotification&& n) {
   {
     std::unique_lock lock(mu_);
     for (const auto& ev : n.events) apply(ev, deliveries);
-    if (n.progress > revision_) revision_ = n.progress;
+    revision_ = std::max(revision_, n.progress);
   }
   advanced_.notify_all();
   for (auto& [w, ev] : deliveries)
@@ -189,7 +245,7 @@ void Cacher::apply(const Event& ev, std::vector<std::pair<CacheWatcherPtr, Watch
     auto obj = opts_.decode(ev.key, *ev.value, ev.revision);
     if (!obj) {
       if (opts_.logError) opts_.logError("skipping undecodable object " + ev.key + ": " + obj.error().message);
-      revision_ = ev.revision;
+      revision_ = std::max(revision_, ev.revision);
       return;
     }
     c.object = std::move(*obj);
@@ -200,7 +256,7 @@ void Cacher::apply(const Event& ev, std::vector<std::pair<CacheWatcherPtr, Watch
     }
   } else {
     if (cur == objects_.end()) {
-      revision_ = ev.revision;
+      revision_ = std::max(revision_, ev.revision);
       return;
     }
     // A deleted object is reported in its last state, at the deletion's revision: encoded once
@@ -209,7 +265,7 @@ void Cacher::apply(const Event& ev, std::vector<std::pair<CacheWatcherPtr, Watch
     c.deleted = last ? std::move(*last) : c.previous;
     objects_.erase(cur);
   }
-  revision_ = ev.revision;
+  revision_ = std::max(revision_, ev.revision);
   for (const auto& w : watchers_)
     if (auto e = eventFor(w->filter_, c)) deliveries.emplace_back(w, std::move(*e));
   history_.push_back(std::move(c));
@@ -231,6 +287,7 @@ std::optional<WatchEvent> Cacher::eventFor(const Filter& f, const Change& c) con
 
 Result<CachedObjectPtr> Cacher::get(std::string_view key) const {
   std::shared_lock lock(mu_);
+  if (!ready_) return fail(notReady());
   auto it = objects_.find(key);
   if (it == objects_.end()) return fail(Error::keyNotFound(key));
   return it->second;
@@ -263,6 +320,7 @@ void Cacher::visitAt(std::int64_t revision, std::string_view prefix, std::string
 
 Result<CachedObjectPtr> Cacher::getAt(std::string_view key, std::int64_t revision) const {
   std::shared_lock lock(mu_);
+  if (!ready_) return fail(notReady());
   if (revision > revision_) return fail(Error::revisionTooLarge(revision, revision_));
   if (revision < windowStart_) return fail(Error::compacted(revision, windowStart_));
   CachedObjectPtr found;
@@ -276,6 +334,7 @@ Result<CachedObjectPtr> Cacher::getAt(std::string_view key, std::int64_t revisio
 
 Result<Cacher::ListPage> Cacher::list(const ListRequest& req) const {
   std::shared_lock lock(mu_);
+  if (!ready_) return fail(notReady());
   ListPage page;
   const std::int64_t at = req.revision == 0 ? revision_ : req.revision;
   if (at > revision_) return fail(Error::revisionTooLarge(at, revision_));
@@ -311,6 +370,7 @@ Result<CacheWatcherPtr> Cacher::watch(WatchRequest req) {
   auto w = std::make_shared<CacheWatcher>(opts_.watcherCapacity);
   std::unique_lock lock(mu_);
   if (stopped_) return fail(Error{ErrorCode::Unreachable, {}, 0, "the watch cache is stopped"});
+  if (!ready_) return fail(notReady());
   w->filter_ = std::move(req.filter);
   w->bookmarks_ = req.bookmarks;
   const Filter& f = w->filter_;

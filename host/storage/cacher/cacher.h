@@ -4,6 +4,7 @@
 #include "selection/label_selector.h"
 #include "storage/interface.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -14,6 +15,8 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <stop_token>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -185,7 +188,15 @@ class Cacher {
 
   InterfacePtr backend_;
   Options opts_;
+  // fill lists the backend into the cache and follows it from there (start and restarts).
+  Result<void> fill();
+  // restartLoop re-fills the cache after the backend watch failed, with backoff.
+  void restartLoop(std::stop_token stop);
+
+  std::mutex watchMu_;  // guards backendWatch_ and restarter_
   std::unique_ptr<Watch> backendWatch_;
+  std::jthread restarter_;
+  std::atomic<bool> restarting_{false};
 
   std::mutex deliverMu_;  // orders deliveries (events, bookmarks) to watchers; taken before mu_
   mutable std::shared_mutex mu_;
@@ -196,6 +207,7 @@ class Cacher {
   std::int64_t revision_ = 0;
   std::vector<CacheWatcherPtr> watchers_;
   bool stopped_ = false;
+  bool ready_ = false;  // false while (re)filling: reads answer Unreachable
 };
 
 }  // namespace apiserver::storage

@@ -38,6 +38,10 @@ struct ResourceSpec {
   /// returnDeletedObject: DELETE answers with the object (pods, namespaces) instead of a
   /// Success Status (most others), as kube's store does.
   bool returnDeletedObject = false;
+  /// tracksGeneration: metadata.generation starts at 1 and goes up whenever anything but
+  /// metadata and status changes (custom resources, apps/v1 kinds). The core v1 kinds of
+  /// Kubernetes 1.32 leave it unset.
+  bool tracksGeneration = false;
   /// schema is the OpenAPI v3 schema of the kind (a components.schemas entry). When empty the
   /// host publishes a minimal one ({"type":"object"}), which makes any field acceptable.
   boost::json::object schema;
