@@ -1,0 +1,254 @@
+// Command-line flags: parsing, overriding the YAML file, and errors that name the flag.
+
+#include "options/options.h"
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace apiserver::options {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<Options> parseArgs(std::vector<std::string> args) {
+  args.insert(args.begin(), "apiserver-host");
+  std::vector<const char*> argv;
+  for (const auto& a : args)
+    argv.push_back(a.c_str());
+  return parse(static_cast<int>(argv.size()), argv.data());
+}
+
+config::Config yamlConfig(std::string_view yaml) {
+  auto c = config::parseConfig(yaml, "f.yaml", "/etc/apiserver");
+  EXPECT_TRUE(c) << c.error().message;
+  return c ? *c : config::Config{};
+}
+
+TEST(Options, ParsesEveryFlag) {
+  auto o = parseArgs({"--config=/etc/a.yaml", "--plugin-dir", "/p", "--bind-address=0.0.0.0",
+                      "--insecure-port=0", "--worker-threads=4", "--storage-backend=memory",
+                      "--etcd-prefix=/kube", "--max-requests-inflight=7",
+                      "--max-mutating-requests-inflight=3", "--request-timeout=30s",
+                      "--min-request-timeout=120", "--log-level=warn"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_FALSE(o->help);
+  EXPECT_FALSE(o->version);
+  EXPECT_EQ(o->configFile, "/etc/a.yaml");
+  EXPECT_EQ(o->pluginDir, "/p");
+  EXPECT_EQ(o->bindAddress, "0.0.0.0");
+  EXPECT_EQ(o->insecurePort, 0);
+  EXPECT_EQ(o->workerThreads, 4);
+  EXPECT_EQ(o->storageBackend, "memory");
+  EXPECT_EQ(o->etcdPrefix, "/kube");
+  EXPECT_EQ(o->maxRequestsInflight, 7);
+  EXPECT_EQ(o->maxMutatingRequestsInflight, 3);
+  EXPECT_EQ(o->requestTimeout, "30s");
+  EXPECT_EQ(o->minRequestTimeout, 120);
+  EXPECT_EQ(o->logLevel, "warn");
+}
+
+TEST(Options, NoFlagsLeaveEverythingUnset) {
+  auto o = parseArgs({});
+  ASSERT_TRUE(o);
+  EXPECT_FALSE(o->configFile || o->pluginDir || o->bindAddress || o->insecurePort ||
+               o->workerThreads || o->storageBackend || o->etcdPrefix || o->maxRequestsInflight ||
+               o->maxMutatingRequestsInflight || o->requestTimeout || o->minRequestTimeout ||
+               o->logLevel);
+  auto h = parseArgs({"-h"});
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(h->help);
+  auto v = parseArgs({"--version"});
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->version);
+}
+
+TEST(Options, ParseErrorsNameTheFlag) {
+  struct Case {
+    std::string name;
+    std::vector<std::string> args;
+    std::string mentions;
+  };
+  const std::vector<Case> cases = {
+      {"unknown flag", {"--bogus=1"}, "--bogus"},
+      {"not a number", {"--insecure-port=http"}, "--insecure-port"},
+      {"number too large for the type",
+       {"--worker-threads=99999999999999999999999"},
+       "--worker-threads"},
+      {"missing value", {"--config"}, "--config"},
+      {"given twice", {"--insecure-port=1", "--insecure-port=2"}, "--insecure-port"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto o = parseArgs(c.args);
+    ASSERT_FALSE(o);
+    EXPECT_EQ(o.error().code, 400);
+    EXPECT_NE(o.error().message.find(c.mentions), std::string::npos) << o.error().message;
+    EXPECT_NE(o.error().message.find("(see --help)"), std::string::npos) << o.error().message;
+  }
+}
+
+// BUG (options.cpp parse): a positional argument is silently ignored (Boost.Program_options drops
+// tokens without a positional description), so `apiserver-host my.yaml` (a forgotten --config)
+// starts with the embedded default configuration. kube-apiserver refuses any argument
+// ("kube-apiserver does not take any arguments"). Fix: run the parser with an empty
+// positional_options_description, or collect_unrecognized(..., include_positional) and refuse
+// what is left.
+TEST(Options, DISABLED_APositionalArgumentIsRefused) {
+  auto o = parseArgs({"my.yaml"});
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("my.yaml"), std::string::npos) << o.error().message;
+}
+
+TEST(Options, FlagsOverrideTheFile) {
+  config::Config c = yamlConfig(R"(serving:
+  bindAddress: 10.0.0.1
+  insecurePort: 1234
+  workerThreads: 2
+  maxRequestsInFlight: 50
+  requestTimeout: 10s
+storage:
+  prefix: /from-file
+logging:
+  level: error
+)");
+  Options o;
+  o.insecurePort = 9999;
+  o.requestTimeout = "2m";
+  o.minRequestTimeout = 60;
+  o.etcdPrefix = "/from-flag";
+  o.logLevel = "debug";
+  o.pluginDir = "/plugins";
+  ASSERT_TRUE(applyTo(o, c));
+  EXPECT_EQ(c.serving.insecurePort, 9999);
+  EXPECT_EQ(c.serving.requestTimeout, std::chrono::minutes(2));
+  EXPECT_EQ(c.serving.minRequestTimeout, std::chrono::seconds(60))
+      << "--min-request-timeout is in seconds";
+  EXPECT_EQ(c.storage.prefix, "/from-flag");
+  EXPECT_EQ(c.logLevel, "debug");
+  EXPECT_EQ(c.pluginDirectory, fs::path("/plugins"));
+  // Flags not given leave the file's values alone.
+  EXPECT_EQ(c.serving.bindAddress, "10.0.0.1");
+  EXPECT_EQ(c.serving.workerThreads, 2);
+  EXPECT_EQ(c.serving.maxRequestsInFlight, 50);
+}
+
+TEST(Options, ApplyErrorsNameTheFlag) {
+  struct Case {
+    std::string name;
+    std::function<void(Options&)> set;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"port", [](Options& o) { o.insecurePort = 70000; },
+       "--insecure-port: must be between 0 and 65535"},
+      {"threads", [](Options& o) { o.workerThreads = -1; },
+       "--worker-threads: must be between 0 and 1024"},
+      {"backend", [](Options& o) { o.storageBackend = "nosql"; },
+       "--storage-backend: unsupported backend \"nosql\"; expected one of memory..."},
+      {"prefix", [](Options& o) { o.etcdPrefix = "registry"; },
+       "--etcd-prefix: must start with '/'"},
+      {"in flight", [](Options& o) { o.maxRequestsInflight = -1; },
+       "--max-requests-inflight: can not be negative value"},
+      {"mutating in flight", [](Options& o) { o.maxMutatingRequestsInflight = -1; },
+       "--max-mutating-requests-inflight: can not be negative value"},
+      {"request timeout", [](Options& o) { o.requestTimeout = "soon"; },
+       "--request-timeout: expected a positive duration such as 60s or 1m, got \"soon\""},
+      {"request timeout zero", [](Options& o) { o.requestTimeout = "0s"; },
+       "--request-timeout: expected..."},
+      {"min request timeout", [](Options& o) { o.minRequestTimeout = 0; },
+       "--min-request-timeout: must be a positive number of seconds"},
+      {"log level", [](Options& o) { o.logLevel = "loud"; },
+       "--log-level: expected one of trace, debug, info, warn, error, got \"loud\""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    config::Config cfg = yamlConfig("");
+    Options o;
+    c.set(o);
+    auto r = applyTo(o, cfg);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, 422);
+    const bool prefix = c.error.size() > 3 && c.error.compare(c.error.size() - 3, 3, "...") == 0;
+    if (prefix) {
+      EXPECT_EQ(r.error().message.rfind(c.error.substr(0, c.error.size() - 3), 0), 0u)
+          << r.error().message;
+    } else {
+      EXPECT_EQ(r.error().message, c.error);
+    }
+  }
+}
+
+TEST(Options, EveryBadFlagIsReportedAtOnce) {
+  config::Config cfg = yamlConfig("");
+  Options o;
+  o.insecurePort = -1;
+  o.logLevel = "x";
+  o.requestTimeout = "x";
+  auto r = applyTo(o, cfg);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("--insecure-port"), std::string::npos);
+  EXPECT_NE(r.error().message.find("--log-level"), std::string::npos);
+  EXPECT_NE(r.error().message.find("--request-timeout"), std::string::npos);
+  ASSERT_TRUE(r.error().details.has_value());
+  EXPECT_EQ(r.error().details->causes.size(), 3u);
+  EXPECT_EQ(std::count(r.error().message.begin(), r.error().message.end(), '\n'), 2);
+}
+
+// BUG: see Config.DISABLED_AMalformedDurationIsAnErrorNotAnException: `--request-timeout=.`
+// throws std::invalid_argument out of applyTo (ConfigReader::parseDuration calls std::stod).
+TEST(Options, DISABLED_AMalformedRequestTimeoutIsAnErrorNotAnException) {
+  config::Config cfg = yamlConfig("");
+  Options o;
+  o.requestTimeout = ".";
+  bool threw = false;
+  try {
+    EXPECT_FALSE(applyTo(o, cfg));
+  } catch (const std::exception&) {
+    threw = true;
+  }
+  EXPECT_FALSE(threw) << "applyTo threw";
+}
+
+TEST(Options, LoadConfigReadsTheFileThenAppliesTheFlags) {
+  const fs::path file =
+      fs::temp_directory_path() / ("options_test_" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(file);
+    out << "serving:\n  insecurePort: 1111\n  bindAddress: 10.1.1.1\n";
+  }
+  auto o = parseArgs({"--config=" + file.string(), "--insecure-port=2222"});
+  ASSERT_TRUE(o);
+  auto c = loadConfig(*o);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->serving.insecurePort, 2222);
+  EXPECT_EQ(c->serving.bindAddress, "10.1.1.1");
+  EXPECT_EQ(c->source, file.string());
+
+  auto bad = parseArgs({"--config=" + file.string(), "--log-level=nope"});
+  ASSERT_TRUE(bad);
+  EXPECT_FALSE(loadConfig(*bad));
+
+  auto embedded = loadConfig(Options{});
+  ASSERT_TRUE(embedded) << embedded.error().message;
+  fs::remove(file);
+}
+
+TEST(Options, UsageListsTheFlags) {
+  const std::string u = usage();
+  for (const char* flag :
+       {"--config", "--plugin-dir", "--bind-address", "--insecure-port", "--worker-threads",
+        "--storage-backend", "--etcd-prefix", "--max-requests-inflight",
+        "--max-mutating-requests-inflight", "--request-timeout", "--min-request-timeout",
+        "--log-level", "--help", "--version"})
+    EXPECT_NE(u.find(flag), std::string::npos) << flag;
+}
+
+}  // namespace
+}  // namespace apiserver::options

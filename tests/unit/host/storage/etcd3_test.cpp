@@ -1,0 +1,197 @@
+// Etcd3Storage against a real etcd: what is particular to the etcd3 backend (leases for events,
+// the compactor, values readable with etcdctl, failing fast and recovering when etcd goes away,
+// failover between endpoints). The shared behaviour is the conformance suite's.
+
+#include "backend_fixtures.h"
+#include "storage/etcd3/etcd3_storage.h"
+#include "storage_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+namespace apiserver::storage {
+namespace {
+
+using namespace std::chrono_literals;
+using storagetest::EtcdCluster;
+using storagetest::Recorder;
+
+class Etcd3Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!storagetest::etcdAvailable())
+      GTEST_SKIP() << storagetest::kEtcdBinary << " is absent (Debian package etcd-server)";
+    std::string error;
+    cluster_ = EtcdCluster::start(1, &error);
+    ASSERT_TRUE(cluster_) << error;
+  }
+
+  std::shared_ptr<Etcd3Storage> open(Etcd3Options o = {}) {
+    if (o.servers.empty())
+      o.servers = cluster_->clientUrls();
+    if (o.leasedPrefixes.empty())
+      o.leasedPrefixes = {"/registry/events/"};
+    auto s = Etcd3Storage::open(o);
+    EXPECT_TRUE(s) << (s ? "" : s.error().message);
+    return s ? *s : nullptr;
+  }
+
+  std::unique_ptr<EtcdCluster> cluster_;
+};
+
+TEST_F(Etcd3Test, ValuesAreTheJsonGivenReadableWithEtcdctl) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  const std::string json = R"({"kind":"ConfigMap","metadata":{"name":"a"}})";
+  ASSERT_TRUE(s->create("/registry/configmaps/default/a", json));
+  auto out = cluster_->etcdctl("get --prefix /registry/");
+  EXPECT_NE(out.find("/registry/configmaps/default/a"), std::string::npos) << out;
+  EXPECT_NE(out.find(json), std::string::npos) << out;
+}
+
+TEST_F(Etcd3Test, EventsShareOneLeaseAndExpire) {
+  Etcd3Options o;
+  o.eventTTL = 2s;
+  auto s = open(o);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->create("/registry/events/ns/e1", "{}"));
+  ASSERT_TRUE(s->create("/registry/events/ns/e2", "{}"));
+  ASSERT_TRUE(s->create("/registry/pods/ns/p", "{}"));
+  auto l1 = s->leaseOf("/registry/events/ns/e1");
+  auto l2 = s->leaseOf("/registry/events/ns/e2");
+  ASSERT_TRUE(l1);
+  ASSERT_TRUE(l2);
+  EXPECT_NE(*l1, 0);
+  EXPECT_EQ(*l1, *l2) << "events written in one window share a lease";
+  EXPECT_EQ(*s->leaseOf("/registry/pods/ns/p"), 0);
+  // TTL 2 s plus the 1 s reuse window: gone within a few seconds, the pod stays.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto g = s->get("/registry/events/ns/e1");
+    gone = !g && g.error().code == ErrorCode::KeyNotFound;
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_TRUE(s->get("/registry/pods/ns/p"));
+}
+
+TEST_F(Etcd3Test, CompactorCompactsToTheRevisionSeenOneIntervalBefore) {
+  Etcd3Options o;
+  o.compactionInterval = 1s;
+  auto s = open(o);
+  ASSERT_TRUE(s);
+  const auto first = *s->create("/c/a", "1");
+  ASSERT_TRUE(s->update("/c/a", "2", first));
+  // Tick 1 (1 s) records the revision; tick 2 (2 s) compacts to it.
+  bool compacted = false;
+  for (int i = 0; i < 60 && !compacted; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto l = s->list("/c/", ListOptions{first, "", 0});
+    compacted = !l && l.error().code == ErrorCode::Compacted;
+  }
+  EXPECT_TRUE(compacted);
+  auto out = cluster_->etcdctl("get compact_rev_key");
+  EXPECT_NE(out.find("compact_rev_key"), std::string::npos) << out;
+}
+
+TEST_F(Etcd3Test, WatchOfACompactedRevisionFails) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  const auto a = *s->create("/w/a", "1");
+  const auto b = *s->update("/w/a", "2", a);
+  ASSERT_TRUE(s->compact(b));
+  Recorder rec;
+  auto w = s->watch("/w/", a, rec.callback());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, ErrorCode::Compacted);
+  EXPECT_TRUE(s->watch("/w/", b, rec.callback()));
+}
+
+TEST_F(Etcd3Test, LostEtcdFailsFastAndTheBackendRecovers) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  const auto start = *s->create("/r/before", "1");
+  Recorder rec;
+  auto w = s->watch("/r/", start, rec.callback());
+  ASSERT_TRUE(w);
+
+  cluster_->kill(0);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto got = s->get("/r/before");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(got);
+  EXPECT_TRUE(got.error().code == ErrorCode::Unreachable || got.error().code == ErrorCode::Timeout)
+      << got.error().message;
+  EXPECT_LT(took, 6s);
+  auto write = s->create("/r/during", "1");
+  ASSERT_FALSE(write);
+  EXPECT_TRUE(write.error().code == ErrorCode::Unreachable ||
+              write.error().code == ErrorCode::Timeout);
+
+  ASSERT_TRUE(cluster_->restart(0));
+  ASSERT_TRUE(cluster_->waitHealthy(0, 30));
+  const auto healthy = std::chrono::steady_clock::now();
+  Result<std::int64_t> after = Error::internal("not tried");
+  for (int i = 0; i < 100; ++i) {
+    after = s->create("/r/after", "1");
+    if (after)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(after) << after.error().message;
+  std::cout << "[ etcd3    ] with etcd down, get failed after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms; first write succeeded "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - healthy)
+                   .count()
+            << " ms after etcd was healthy again\n";
+  // The watch was re-established from its last revision: the new event arrives, once.
+  ASSERT_TRUE(rec.waitForRevision(*after));
+  auto events = rec.events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key, "/r/after");
+  EXPECT_FALSE(rec.error());
+}
+
+TEST_F(Etcd3Test, OpenFailsWithUnreachableWhenNoMemberAnswers) {
+  Etcd3Options o;
+  o.servers = {"http://127.0.0.1:" + std::to_string(storagetest::freePort())};
+  o.requestTimeout = 1s;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto s = Etcd3Storage::open(o);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::Unreachable);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
+TEST_F(Etcd3Test, CallsMoveToAMemberThatAnswers) {
+  Etcd3Options o;
+  o.servers = {"http://127.0.0.1:" + std::to_string(storagetest::freePort()),
+               cluster_->clientUrl(0)};
+  auto s = open(o);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->create("/f/a", "1"));
+  EXPECT_EQ(s->endpoint(), cluster_->clientUrl(0));
+  Recorder rec;
+  auto w = s->watch("/f/", 0, rec.callback());
+  ASSERT_TRUE(w);
+  auto rev = s->create("/f/b", "1");
+  ASSERT_TRUE(rev);
+  EXPECT_TRUE(rec.waitForRevision(*rev));
+}
+
+TEST_F(Etcd3Test, BadTlsFilesAreReported) {
+  Etcd3Options o;
+  o.servers = {"https://127.0.0.1:1"};
+  o.caFile = "/nonexistent/ca.pem";
+  auto s = Etcd3Storage::open(o);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("/nonexistent/ca.pem"), std::string::npos) << s.error().message;
+}
+
+}  // namespace
+}  // namespace apiserver::storage
