@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <string>
 #include <vector>
@@ -66,11 +67,22 @@ Result<Output> negotiateOutput(const Request& req) {
   }
   auto accept = req.header("Accept");
   if (!accept || trim(*accept).empty()) return out;
+  // Media ranges in order of preference: by q-value (default 1), stable; q=0 means "not this".
+  std::vector<std::pair<double, MediaRange>> ranges;
   std::string_view rest = *accept;
   while (!rest.empty()) {
     auto comma = rest.find(',');
     MediaRange r = parseRange(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    double q = 1;
+    if (std::string_view qs = r.param("q"); !qs.empty()) {
+      auto [end, ec] = std::from_chars(qs.data(), qs.data() + qs.size(), q);
+      if (ec != std::errc() || end != qs.data() + qs.size()) q = 1;
+    }
+    if (q > 0) ranges.emplace_back(q, std::move(r));
+  }
+  std::stable_sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [q, r] : ranges) {
     std::string_view as = r.param("as");
     if (iequals(r.type, "application/json") || iequals(r.type, "application/yaml")) {
       const bool yaml = iequals(r.type, "application/yaml");

@@ -59,7 +59,18 @@ Result<Options> parse(int argc, const char* const* argv) {
   try {
     auto desc = describe(&o);
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    auto parsed = po::command_line_parser(argc, argv).options(desc).allow_unregistered().run();
+    // Positional arguments are refused, as kube-apiserver does: a forgotten --config must not
+    // start the server on the built-in configuration.
+    for (const auto& o : parsed.options) {
+      if (o.position_key >= 0 && !o.original_tokens.empty())
+        return fail(ApiError::badRequest("unexpected argument \"" + o.original_tokens.front() +
+                                         "\" (flags start with --; did you mean --config " +
+                                         o.original_tokens.front() + "?)"));
+      if (o.unregistered && !o.original_tokens.empty())
+        return fail(ApiError::badRequest("unrecognised option '" + o.original_tokens.front() + "' (see --help)"));
+    }
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return fail(ApiError::badRequest(std::string(e.what()) + " (see --help)"));

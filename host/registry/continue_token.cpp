@@ -6,6 +6,8 @@
 
 #include <openssl/evp.h>
 
+#include <vector>
+
 namespace apiserver::registry {
 
 std::string base64Encode(std::string_view bytes, bool url) {
@@ -47,6 +49,35 @@ std::optional<std::string> base64Decode(std::string_view text, bool url) {
   return out;
 }
 
+std::string cleanPath(std::string_view p) {
+  if (p.empty()) return ".";
+  const bool rooted = p.front() == '/';
+  std::vector<std::string_view> out;
+  std::size_t dotdots = 0;  // leading ".." elements kept in a relative path
+  while (!p.empty()) {
+    auto slash = p.find('/');
+    std::string_view e = p.substr(0, slash);
+    p = slash == std::string_view::npos ? std::string_view() : p.substr(slash + 1);
+    if (e.empty() || e == ".") continue;
+    if (e == "..") {
+      if (out.size() > dotdots) {
+        out.pop_back();
+      } else if (!rooted) {
+        out.push_back(e);
+        ++dotdots;
+      }
+      continue;
+    }
+    out.push_back(e);
+  }
+  std::string r = rooted ? "/" : "";
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (i) r += '/';
+    r += out[i];
+  }
+  return r.empty() ? "." : r;
+}
+
 std::string encodeContinue(const ContinueToken& token) {
   boost::json::object o;
   o["v"] = "meta.k8s.io/v1";
@@ -70,9 +101,12 @@ Result<ContinueToken> decodeContinue(std::string_view text) {
   const auto* start = o.if_contains("start");
   if (rv == nullptr || !rv->is_int64() || rv->get_int64() <= 0) return bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
   if (start == nullptr || !start->is_string() || start->get_string().empty()) return bad("encoded start key empty");
+  // As kube: rooted, the start key must be clean, so that it cannot reach above the resource's
+  // key prefix ("../secrets/x"); a leading "/" is dropped.
   std::string_view s = start->get_string();
-  if (s.find("..") != std::string_view::npos || s.front() == '/') return bad("path traversal attempt detected");
-  return ContinueToken{rv->get_int64(), std::string(s)};
+  std::string rooted = s.front() == '/' ? std::string(s) : "/" + std::string(s);
+  if (cleanPath(rooted) != rooted) return bad(std::string(s));
+  return ContinueToken{rv->get_int64(), rooted.substr(1)};
 }
 
 }  // namespace apiserver::registry

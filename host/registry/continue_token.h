@@ -21,6 +21,9 @@ std::string encodeContinue(const ContinueToken& token);
 /// not a token this server could have written.
 Result<ContinueToken> decodeContinue(std::string_view text);
 
+/// cleanPath is Go's path.Clean: the shortest equivalent path (no "//", "." or "dir/..").
+std::string cleanPath(std::string_view path);
+
 /// base64Encode / base64Decode are standard base64 with padding (RFC 4648 section 4);
 /// base64Decode returns nullopt for invalid input.
 std::string base64Encode(std::string_view bytes, bool url = false);

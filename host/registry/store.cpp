@@ -38,6 +38,12 @@ std::string randomSuffix(std::size_t n) {
   return s;
 }
 
+/// SystemClock is the wall clock, for stores not given one.
+class SystemClock final : public WallClock {
+ public:
+  TimePoint now() const override { return Clock::now(); }
+};
+
 // bounded caps how long a read waits for the watch cache when the request has no deadline.
 std::chrono::steady_clock::time_point bounded(std::chrono::steady_clock::time_point deadline) {
   return std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(60));
@@ -130,6 +136,7 @@ Result<json::object> parseObject(std::string_view bytes) {
 
 Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storage::InterfacePtr backend, Options options)
     : spec_(std::move(spec)), strategy_(std::move(strategy)), backend_(std::move(backend)), opts_(std::move(options)) {
+  if (!opts_.clock) opts_.clock = std::make_shared<SystemClock>();
   hasStatus_ = std::find(spec_.subresources.begin(), spec_.subresources.end(), "status") != spec_.subresources.end();
   hasFinalize_ =
       std::find(spec_.subresources.begin(), spec_.subresources.end(), "finalize") != spec_.subresources.end();
@@ -322,7 +329,9 @@ Result<ListResult> Store::list(std::string_view ns, const ListOptions& opts,
   req.limit = opts.limit;
   if (!opts.continueToken.empty()) {
     if (!opts.read.resourceVersion.empty() && opts.read.resourceVersion != "0")
-      return fail(invalid("", {forbiddenField("resourceVersion", "specifying resource version is not allowed when using continue")}));
+      return fail(ApiError::invalid({"meta.k8s.io", "ListOptions"}, "",
+                                    {forbiddenField("resourceVersion",
+                                                    "specifying resource version is not allowed when using continue")}));
     auto token = decodeContinue(opts.continueToken);
     if (!token) return fail(std::move(token).error());
     req.revision = token->revision;
@@ -464,7 +473,7 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
 Result<WriteResult> Store::update(std::string_view ns, std::string_view name, json::object obj, bool status,
                                   const WriteOptions& opts) const {
   std::string_view bodyName = nameOf(obj);
-  if (!bodyName.empty() && bodyName != name)
+  if (bodyName != name)  // kube's checkName: an update names its object in the body too
     return fail(ApiError::badRequest("the name of the object (" + std::string(bodyName) +
                                      ") does not match the name on the URL (" + std::string(name) + ")"));
   if (namespaced()) {
@@ -598,10 +607,10 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
       auto gen = int64Field(*old, "metadata", "generation").value_or(0);
       metadata(next)["generation"] = gen + 1;
     }
-    if (sameIgnoringResourceVersion(next, *old)) return WriteResult{std::move(*old), false};  // nothing to write
-
+    // Admission sees every update, even one that turns out to change nothing (as in kube).
     if (auto r = admit(AdmissionPhase::Validate, Operation::Update, ns, name, status, &next, &*old, opts); !r)
       return fail(std::move(r).error());
+    if (sameIgnoringResourceVersion(next, *old)) return WriteResult{std::move(*old), false};  // nothing to write
 
     // The last finalizer of an object being deleted is gone: the update completes the delete.
     if (beingDeleted(next) && finalizersOf(next).empty() && !strategy_->holdsDeletion(next)) {

@@ -116,7 +116,7 @@ class Store {
     std::string keyPrefix = "/registry";
     std::size_t watchCacheSize = 10000;
     std::shared_ptr<const AdmissionChain> admission;
-    std::shared_ptr<const WallClock> clock;
+    std::shared_ptr<const WallClock> clock;  ///< optional: the system clock by default
     std::function<void(std::string_view)> logError;
   };
 

@@ -1,5 +1,9 @@
 #include "server/request_info.h"
 
+#include "selection/field_selector.h"
+
+#include <apiserver/validation.h>
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -54,8 +58,10 @@ RequestInfo resolveRequestInfo(const Request& req) {
   else if (m == "DELETE") info.verb = "delete";
   else info.verb = "";
 
-  if (parts[i] == "watch") {  // the deprecated /watch/ path prefix
-    info.verb = "watch";
+  // The deprecated special verbs in the path: /api/v1/watch/... and /api/v1/proxy/...
+  const bool proxy = parts[i] == "proxy";
+  if (parts[i] == "watch" || proxy) {
+    info.verb = parts[i];
     ++i;
     if (parts.size() <= i) {
       info.isResourceRequest = false;
@@ -69,7 +75,7 @@ RequestInfo resolveRequestInfo(const Request& req) {
       if (rest.size() > 2 && rest[2] != "status" && rest[2] != "finalize") rest.erase(rest.begin(), rest.begin() + 2);
     }
   }
-  if (rest.size() >= 3) info.subresource = rest[2];
+  if (rest.size() >= 3 && !proxy) info.subresource = rest[2];  // proxy takes the rest as a path
   if (rest.size() >= 2) info.name = rest[1];
   info.resource = rest[0];
 
@@ -77,6 +83,14 @@ RequestInfo resolveRequestInfo(const Request& req) {
     auto w = req.query.get("watch");
     bool watch = w.has_value() && *w != "false" && *w != "0" && *w != "False" && *w != "FALSE";
     info.verb = watch ? "watch" : "list";
+    // A list or watch pinned to one name (kubectl get NAME -w, kubectl wait) names the object,
+    // so that authorization by resourceNames applies.
+    if (auto fs = req.query.get("fieldSelector")) {
+      if (auto sel = selection::FieldSelector::parse(*fs)) {
+        if (auto name = sel->exactValue("metadata.name"))
+          if (validation::isValidPathSegmentName(*name).empty()) info.name = std::string(*name);
+      }
+    }
   }
   if (info.name.empty() && info.verb == "delete") info.verb = "deletecollection";
   return info;

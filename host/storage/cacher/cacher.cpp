@@ -57,6 +57,7 @@ std::optional<apiserver::ApiError> CacheWatcher::endError() const {
 
 bool CacheWatcher::push(WatchEvent ev) {
   std::function<void()> w;
+  bool overflowed = false;
   {
     std::lock_guard lock(mu_);
     if (ended_) return false;
@@ -66,6 +67,7 @@ bool CacheWatcher::push(WatchEvent ev) {
       endError_ = apiserver::ApiError::expired(
           "watch ended: the client did not keep up with the event stream; restart the watch");
       w = wake_;
+      overflowed = true;
     } else {
       const bool wasEmpty = queue_.empty();
       queue_.push_back(std::move(ev));
@@ -73,7 +75,7 @@ bool CacheWatcher::push(WatchEvent ev) {
     }
   }
   if (w) w();
-  return true;
+  return !overflowed;
 }
 
 void CacheWatcher::end(std::optional<apiserver::ApiError> err) {
@@ -281,8 +283,13 @@ std::optional<WatchEvent> Cacher::eventFor(const Filter& f, const Change& c) con
   if (now && before) return WatchEvent{WatchEventType::Modified, c.object, c.revision};
   if (now) return WatchEvent{WatchEventType::Added, c.object, c.revision};
   if (!before) return std::nullopt;
-  // Stopped matching: kube reports DELETED with the new state.
-  return WatchEvent{WatchEventType::Deleted, c.object ? c.object : c.deleted, c.revision};
+  if (!c.object) return WatchEvent{WatchEventType::Deleted, c.deleted, c.revision};
+  // Stopped matching: kube reports DELETED with the last state that matched, at this revision.
+  if (!c.previousAt) {
+    auto at = opts_.decode(c.key, *c.previous->json, c.revision);
+    c.previousAt = at ? std::move(*at) : c.previous;
+  }
+  return WatchEvent{WatchEventType::Deleted, c.previousAt, c.revision};
 }
 
 Result<CachedObjectPtr> Cacher::get(std::string_view key) const {

@@ -175,6 +175,10 @@ class Cacher {
     CachedObjectPtr object;    ///< null for a delete
     CachedObjectPtr previous;  ///< null for a create
     CachedObjectPtr deleted;   ///< for a delete: the last state, at the deletion's revision
+    /// for an update: the previous state at this revision, made when a watcher first needs it
+    /// (an object that stops matching a selector is reported DELETED in its last matching
+    /// state). Guarded by mu_ held exclusively.
+    mutable CachedObjectPtr previousAt;
   };
 
   void onNotification(WatchNotification&& n);

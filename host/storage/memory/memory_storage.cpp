@@ -61,17 +61,12 @@ Result<ListResult> MemoryStorage::list(std::string_view prefix, const ListOption
   std::map<std::string_view, std::optional<KeyValue>> undone;
   for (auto it = history_.rbegin(); it != history_.rend() && it->revision > at; ++it) {
     if (!hasPrefix(it->key, prefix)) continue;
+    // An update or delete event carries the create revision of the object it changed, which
+    // is the previous state's create revision; a create event had no previous state.
     std::optional<KeyValue> prev;
-    if (it->previous) prev = KeyValue{it->key, it->previous, 0, it->previousRevision};
+    if (it->previous) prev = KeyValue{it->key, it->previous, it->createRevision, it->previousRevision};
     undone[it->key] = std::move(prev);  // iterating backwards: the earliest event wins
   }
-  // createRevision of undone keys is unknown from events alone; take it from the current record
-  // when the key still exists (it cannot have been re-created in between without a delete event).
-  for (auto& [k, v] : undone)
-    if (v) {
-      auto cur = data_.find(k);
-      v->createRevision = cur != data_.end() ? cur->second.createRevision : v->modRevision;
-    }
 
   ListResult out;
   out.revision = at;
@@ -205,7 +200,7 @@ Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std
     if (afterRevision < compacted_) return fail(Error::compacted(afterRevision, compacted_ + 1));
     for (const auto& ev : history_)
       if (ev.revision > afterRevision && hasPrefix(ev.key, w->prefix)) replay.events.push_back(ev);
-    w->delivered = revision_;
+    w->delivered = std::max(revision_, afterRevision);  // nothing up to afterRevision, even later
     watchers_.push_back(w);
   }
   if (!replay.events.empty()) {

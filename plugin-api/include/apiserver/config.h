@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -229,15 +230,27 @@ class ConfigReader {
     return neg ? -n : n;
   }
 
+  /// parseDuration reads a non-negative Go-style duration: a bare number of seconds, or
+  /// number+unit terms ("1h30m", "1.5s", "250ms"). nullopt for anything else or above 100 years.
   static std::optional<std::chrono::milliseconds> parseDuration(std::string_view s) {
-    if (auto n = parseInteger(s)) return std::chrono::seconds(*n);
+    if (auto n = parseInteger(s)) {
+      if (*n < 0 || *n > kMaxDurationSeconds) return std::nullopt;
+      return std::chrono::seconds(*n);
+    }
     if (s.empty()) return std::nullopt;
     double total = 0;
     while (!s.empty()) {
       std::size_t i = 0;
-      while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
-      if (i == 0) return std::nullopt;
-      double num = std::stod(std::string(s.substr(0, i)));
+      int dots = 0;
+      bool digits = false;
+      for (; i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); ++i) {
+        dots += s[i] == '.';
+        digits = digits || s[i] != '.';
+      }
+      if (!digits || dots > 1) return std::nullopt;
+      double num = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + i, num);
+      if (ec != std::errc() || end != s.data() + i) return std::nullopt;
       s.remove_prefix(i);
       std::size_t j = 0;
       while (j < s.size() && !((s[j] >= '0' && s[j] <= '9') || s[j] == '.')) ++j;
@@ -248,9 +261,13 @@ class ConfigReader {
       else if (unit == "m") total += num * 60000;
       else if (unit == "h") total += num * 3600000;
       else return std::nullopt;
+      if (total > static_cast<double>(kMaxDurationSeconds) * 1000) return std::nullopt;
     }
     return std::chrono::milliseconds(static_cast<std::int64_t>(total));
   }
+
+  /// kMaxDurationSeconds bounds durations (100 years), far below any overflow.
+  static constexpr std::int64_t kMaxDurationSeconds = 100LL * 365 * 24 * 3600;
 
  private:
   const boost::json::value* lookup(std::string_view key) {

@@ -94,13 +94,7 @@ TEST(Options, ParseErrorsNameTheFlag) {
   }
 }
 
-// BUG (options.cpp parse): a positional argument is silently ignored (Boost.Program_options drops
-// tokens without a positional description), so `apiserver-host my.yaml` (a forgotten --config)
-// starts with the embedded default configuration. kube-apiserver refuses any argument
-// ("kube-apiserver does not take any arguments"). Fix: run the parser with an empty
-// positional_options_description, or collect_unrecognized(..., include_positional) and refuse
-// what is left.
-TEST(Options, DISABLED_APositionalArgumentIsRefused) {
+TEST(Options, APositionalArgumentIsRefused) {
   auto o = parseArgs({"my.yaml"});
   ASSERT_FALSE(o);
   EXPECT_NE(o.error().message.find("my.yaml"), std::string::npos) << o.error().message;
@@ -201,9 +195,7 @@ TEST(Options, EveryBadFlagIsReportedAtOnce) {
   EXPECT_EQ(std::count(r.error().message.begin(), r.error().message.end(), '\n'), 2);
 }
 
-// BUG: see Config.DISABLED_AMalformedDurationIsAnErrorNotAnException: `--request-timeout=.`
-// throws std::invalid_argument out of applyTo (ConfigReader::parseDuration calls std::stod).
-TEST(Options, DISABLED_AMalformedRequestTimeoutIsAnErrorNotAnException) {
+TEST(Options, AMalformedRequestTimeoutIsAnErrorNotAnException) {
   config::Config cfg = yamlConfig("");
   Options o;
   o.requestTimeout = ".";

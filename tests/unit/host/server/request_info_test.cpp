@@ -129,18 +129,13 @@ const std::vector<Case> kMoreCases = {
 INSTANTIATE_TEST_SUITE_P(Kube, ResourceRequests, ::testing::ValuesIn(kKubeCases));
 INSTANTIATE_TEST_SUITE_P(More, ResourceRequests, ::testing::ValuesIn(kMoreCases));
 
-// BUG (request_info.cpp:57, resolveRequestInfo): the special verb "proxy" of the deprecated /proxy/
-// path prefix is not recognised (only "watch" is): GET /api/v1/proxy/namespaces/other/pods/foo
-// resolves to resource "proxy" instead of verb "proxy" on pods/foo, so RBAC sees the wrong verb and
-// resource. kube: specialVerbs = {"proxy", "watch"}, and a proxy request takes no subresource
-// (specialVerbsNoSubresources). Fix: treat "proxy" like "watch" and skip the subresource for it.
 const std::vector<Case> kProxyCases = {
     {"GET", "/api/v1/proxy/namespaces/other/pods/foo", "proxy", "api", "", "v1", "other", "pods",
      "", "foo"},
     {"GET", "/api/v1/proxy/namespaces/other/pods/foo/subpath/not/a/subresource", "proxy", "api", "",
      "v1", "other", "pods", "", "foo"},
 };
-INSTANTIATE_TEST_SUITE_P(DISABLED_KubeProxyVerb, ResourceRequests,
+INSTANTIATE_TEST_SUITE_P(KubeProxyVerb, ResourceRequests,
                          ::testing::ValuesIn(kProxyCases));
 
 TEST(RequestInfo, NonResourceRequests) {
@@ -202,12 +197,7 @@ TEST(RequestInfo, SelectorsDoNotChangeOtherRequests) {
   }
 }
 
-// BUG (request_info.cpp:76, resolveRequestInfo): a list or watch whose field selector pins
-// metadata.name does not set RequestInfo.name. kube's NewRequestInfo sets Name from fieldSelector
-// RequiresExactMatch("metadata.name") (when it is a valid path segment), which is what RBAC's
-// resourceNames and audit rely on for `kubectl get pod NAME -w` / `kubectl wait`. Fix: parse
-// fieldSelector (first value) for list/watch and copy an exact metadata.name.
-TEST(RequestInfo, DISABLED_AFieldSelectorOnMetadataNameNamesTheObject) {
+TEST(RequestInfo, AFieldSelectorOnMetadataNameNamesTheObject) {
   struct Sel {
     std::string url;
     std::string verb;

@@ -590,14 +590,8 @@ TEST_F(CacherTest, SelectorTransitionsBecomeAddedAndDeleted) {
                            }));
 }
 
-// BUG (cacher.cpp:228-229, Cacher::eventFor): an object that stops matching a watcher's selector is
-// reported as DELETED with its *new* state (which does not match the selector). kube's cacheWatcher
-// reports the previous object content re-versioned to the event's resourceVersion
-// (convertToWatchEvent: "return a delete event with the previous object content, but with the
-// event's resource version"). Fix: decode c.previous->json at c.revision, as apply() already does
-// for deletes, and use it for this case.
 TEST_F(CacherTest,
-       DISABLED_ObjectThatStopsMatchingIsDeletedWithItsPreviousContentAtTheEventRevision) {
+       ObjectThatStopsMatchingIsDeletedWithItsPreviousContentAtTheEventRevision) {
   start();
   put("ns1", "a", {{"app", "web"}}, "red");
   Cacher::WatchRequest wr;
@@ -680,10 +674,7 @@ TEST_F(CacherTest, AWatcherThatOverflowsIsEndedWithExpired) {
   EXPECT_TRUE(out.empty());
 }
 
-// BUG (cacher.cpp:58-73, CacheWatcher::push): CacheWatcher::push returns true when it ends a
-// watcher for overflowing (its comment says it returns false), so Cacher::onNotification keeps the
-// ended watcher in watchers_ until the next event. Fix: return false from the overflow branch.
-TEST_F(CacherTest, DISABLED_AnOverflowedWatcherIsDroppedAtOnce) {
+TEST_F(CacherTest, AnOverflowedWatcherIsDroppedAtOnce) {
   start(/*historySize=*/100, /*watcherCapacity=*/1);
   Cacher::WatchRequest wr;
   wr.filter = filterOf(std::string(kPrefix));

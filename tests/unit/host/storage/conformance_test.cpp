@@ -384,8 +384,6 @@ TEST_P(StorageConformance, ListAtAPastRevisionShowsThatState) {
 }
 
 TEST_P(StorageConformance, ListAtAPastRevisionKeepsCreateRevisionOfKeysChangedLater) {
-  if (GetParam().name == "memory")
-    GTEST_SKIP() << "BUG: see MemoryStorage.DISABLED_ListAtAPastRevisionKeepsCreateRevision";
   const std::int64_t aCreated = mustCreate("a", "a1");
   mustUpdate("a", "a2");  // modRevision != createRevision from here on
   const std::int64_t bCreated = mustCreate("b", "b1");
@@ -600,8 +598,6 @@ TEST_P(StorageConformance, WatchFromTheCurrentRevisionSeesOnlyNewChanges) {
 }
 
 TEST_P(StorageConformance, WatchFromAFutureRevisionSkipsEverythingUpToIt) {
-  if (GetParam().name == "memory")
-    GTEST_SKIP() << "BUG: see MemoryStorage.DISABLED_WatchFromAFutureRevisionSkipsEverythingUpToIt";
   const std::int64_t cur = current();
   Recorder rec;
   auto w = store_->watch(prefix_, cur + 2, rec.callback());

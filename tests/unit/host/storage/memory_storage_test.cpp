@@ -54,13 +54,7 @@ TEST(MemoryStorage, HistoryLimitOfZeroKeepsOneEvent) {
   EXPECT_FALSE(s.list("/p/", ListOptions{*a - 1, {}, 0}));
 }
 
-// BUG (memory_storage.cpp MemoryStorage::list, the "createRevision of undone keys" loop): list at
-// a past revision takes the createRevision of a key changed later from the *current* record (or
-// from the old mod revision when the key is gone). That is wrong when the key was updated before
-// the listed revision and then deleted, or deleted and re-created, after it. The events already
-// carry the right value: use Event::createRevision of the earliest undone event instead.
-// (The conformance test ListAtAPastRevisionKeepsCreateRevisionOfKeysChangedLater skips memory.)
-TEST(MemoryStorage, DISABLED_ListAtAPastRevisionKeepsCreateRevision) {
+TEST(MemoryStorage, ListAtAPastRevisionKeepsCreateRevision) {
   MemoryStorage s;
   auto a1 = s.create("/p/a", "a1");
   auto a2 = s.update("/p/a", "a2", *a1);
@@ -78,12 +72,7 @@ TEST(MemoryStorage, DISABLED_ListAtAPastRevisionKeepsCreateRevision) {
   EXPECT_EQ(r->items[1].createRevision, *b1);  // observed: the re-create's revision
 }
 
-// BUG (memory_storage.cpp MemoryStorage::watch, `w->delivered = revision_`): a watch from an
-// afterRevision newer than the current revision also receives the changes between the current
-// revision and afterRevision. The contract (and etcd, sqlite here) deliver only revisions greater
-// than afterRevision. Fix: w->delivered = std::max(revision_, afterRevision).
-// (The conformance test WatchFromAFutureRevisionSkipsEverythingUpToIt skips memory.)
-TEST(MemoryStorage, DISABLED_WatchFromAFutureRevisionSkipsEverythingUpToIt) {
+TEST(MemoryStorage, WatchFromAFutureRevisionSkipsEverythingUpToIt) {
   MemoryStorage s;
   const std::int64_t cur = *s.currentRevision();
   Recorder rec;
