@@ -6,6 +6,7 @@
 #include "patch/merge_patch.h"
 #include "patch/patch_type.h"
 #include "patch/strategic_merge_patch.h"
+#include "schema/validate.h"
 
 #include <apiserver/config.h>
 
@@ -101,7 +102,7 @@ Result<bool> parseDryRun(const json::value* v) {
 }  // namespace
 
 ResourceHandler::ResourceHandler(std::shared_ptr<registry::Store> store, Options options)
-    : store_(std::move(store)), opts_(std::move(options)), schema_(schema::SchemaSet::fromResource(store_->spec())) {
+    : store_(std::move(store)), opts_(std::move(options)) {
   table_ = std::make_shared<TableRenderer>(store_->strategy());
   const auto& spec = store_->spec();
   std::string kind = spec.listKind.empty() ? spec.kind + "List" : spec.listKind;
@@ -267,46 +268,96 @@ Result<registry::WriteOptions> ResourceHandler::writeOptions(const Request& req)
   return wo;
 }
 
-Response ResourceHandler::create(Request& req, const Output& out) const {
-  auto wo = writeOptions(req);
-  if (!wo) return Response::error(wo.error());
+Result<std::vector<std::string>> ResourceHandler::checkFields(json::object& obj, std::string_view jsonText,
+                                                              const Request& req) const {
+  // kube's fieldValidation values, case-insensitive; absent means Warn.
+  std::string mode(param(req, "fieldValidation"));
+  for (auto& c : mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  schema::FieldValidation fv = schema::FieldValidation::Warn;
+  if (mode == "strict") {
+    fv = schema::FieldValidation::Strict;
+  } else if (mode == "ignore") {
+    fv = schema::FieldValidation::Ignore;
+  } else if (!mode.empty() && mode != "warn") {
+    return fail(ApiError::badRequest("fieldValidation: Unsupported value: \"" + std::string(param(req, "fieldValidation")) +
+                                     "\": supported values: \"Ignore\", \"Strict\", \"Warn\""));
+  }
+  const auto& spec = store_->spec();
+  const std::string prefix = spec.kind + " in version \"" + spec.version + "\" cannot be handled as a " + spec.kind + ": ";
+  const schema::SchemaNode root = store_->schema().root();
+  if (auto err = schema::typeError(obj, root)) return fail(ApiError::badRequest(prefix + *err));
+  std::vector<std::string> unknown;
+  schema::pruneUnknownFields(obj, root, unknown);
+  std::vector<std::string> problems;
+  if (fv != schema::FieldValidation::Ignore) {
+    if (!jsonText.empty())
+      for (auto& d : schema::duplicateFields(jsonText)) problems.push_back("duplicate field \"" + d + "\"");
+    for (auto& u : unknown) problems.push_back("unknown field \"" + u + "\"");
+  }
+  if (fv == schema::FieldValidation::Strict && !problems.empty()) {
+    std::string msg = prefix + "strict decoding error: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? ", " : "") + problems[i];
+    return fail(ApiError::badRequest(std::move(msg)));
+  }
+  return problems;
+}
+
+Result<ResourceHandler::Decoded> ResourceHandler::decodeObject(const Request& req) const {
   auto body = decodeBody(req);
-  if (!body) return Response::error(body.error());
+  if (!body) return fail(std::move(body).error());
   const auto& spec = store_->spec();
   std::string_view kind = stringField(*body, "", "kind");
   std::string_view apiVersion = stringField(*body, "", "apiVersion");
   if (!apiVersion.empty() && apiVersion != spec.groupVersion())
-    return Response::error(ApiError::badRequest("the API version in the data (" + std::string(apiVersion) +
-                                                ") does not match the expected API version (" + spec.groupVersion() + ")"));
+    return fail(ApiError::badRequest("the API version in the data (" + std::string(apiVersion) +
+                                     ") does not match the expected API version (" + spec.groupVersion() + ")"));
   if (!kind.empty() && kind != spec.kind)
-    return Response::error(ApiError::badRequest("the kind in the data (" + std::string(kind) +
-                                                ") does not match the expected kind (" + spec.kind + ")"));
+    return fail(ApiError::badRequest("the kind in the data (" + std::string(kind) + ") does not match the expected kind (" +
+                                     spec.kind + ")"));
+  const bool json = mediaTypeOf(req.header("Content-Type").value_or("application/json")) == "application/json" ||
+                    !req.header("Content-Type");
+  auto warnings = checkFields(*body, json ? std::string_view(req.body) : std::string_view(), req);
+  if (!warnings) return fail(std::move(warnings).error());
+  return Decoded{std::move(*body), std::move(*warnings)};
+}
+
+namespace {
+/// withWarnings adds one Warning header per problem (kubectl prints "Warning: <text>").
+Response withWarnings(Response r, const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) {
+    std::string quoted;
+    for (char c : w) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    r.headers.emplace_back("Warning", "299 - \"" + quoted + "\"");
+  }
+  return r;
+}
+}  // namespace
+
+Response ResourceHandler::create(Request& req, const Output& out) const {
+  auto wo = writeOptions(req);
+  if (!wo) return Response::error(wo.error());
+  auto body = decodeObject(req);
+  if (!body) return Response::error(body.error());
   const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
-  auto created = store_->create(ns, std::move(*body), *wo);
+  auto created = store_->create(ns, std::move(body->object), *wo);
   if (!created) return Response::error(created.error());
-  return objectResponse(201, created->object, out);
+  return withWarnings(objectResponse(201, created->object, out), body->warnings);
 }
 
 Response ResourceHandler::update(Request& req, const Output& out) const {
   auto wo = writeOptions(req);
   if (!wo) return Response::error(wo.error());
-  auto body = decodeBody(req);
+  auto body = decodeObject(req);
   if (!body) return Response::error(body.error());
-  const auto& spec = store_->spec();
-  std::string_view kind = stringField(*body, "", "kind");
-  std::string_view apiVersion = stringField(*body, "", "apiVersion");
-  if (!apiVersion.empty() && apiVersion != spec.groupVersion())
-    return Response::error(ApiError::badRequest("the API version in the data (" + std::string(apiVersion) +
-                                                ") does not match the expected API version (" + spec.groupVersion() + ")"));
-  if (!kind.empty() && kind != spec.kind)
-    return Response::error(ApiError::badRequest("the kind in the data (" + std::string(kind) +
-                                                ") does not match the expected kind (" + spec.kind + ")"));
   const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
   auto updated = req.info.subresource == "finalize"
-                     ? store_->finalize(ns, req.info.name, std::move(*body), *wo)
-                     : store_->update(ns, req.info.name, std::move(*body), req.info.subresource == "status", *wo);
+                     ? store_->finalize(ns, req.info.name, std::move(body->object), *wo)
+                     : store_->update(ns, req.info.name, std::move(body->object), req.info.subresource == "status", *wo);
   if (!updated) return Response::error(updated.error());
-  return objectResponse(updated->created ? 201 : 200, updated->object, out);
+  return withWarnings(objectResponse(updated->created ? 201 : 200, updated->object, out), body->warnings);
 }
 
 Response ResourceHandler::patch(Request& req, const Output& out) const {
@@ -316,7 +367,8 @@ Response ResourceHandler::patch(Request& req, const Output& out) const {
   auto wo = writeOptions(req);
   if (!wo) return Response::error(wo.error());
   const std::string& body = req.body;
-  const schema::SchemaNode root = schema_.root();
+  const schema::SchemaNode root = store_->schema().root();
+  std::vector<std::string> warnings;
   registry::Mutation fn = [&](json::object current) -> Result<json::object> {
     const json::value doc(std::move(current));
     Result<json::value> patched = type == patch::PatchType::Json    ? patch::applyJsonPatch(doc, body)
@@ -325,12 +377,16 @@ Response ResourceHandler::patch(Request& req, const Output& out) const {
     if (!patched) return fail(std::move(patched).error());
     if (!patched->is_object())
       return fail(ApiError::badRequest("the patched object is not a JSON object"));
+    // The patched object is decoded as a body would be: unknown fields per fieldValidation.
+    auto checked = checkFields(patched->get_object(), {}, req);
+    if (!checked) return fail(std::move(checked).error());
+    warnings = std::move(*checked);
     return std::move(patched->get_object());
   };
   const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
   auto patched = store_->mutate(ns, req.info.name, fn, req.info.subresource == "status", *wo);
   if (!patched) return Response::error(patched.error());
-  return objectResponse(200, patched->object, out);
+  return withWarnings(objectResponse(200, patched->object, out), warnings);
 }
 
 Result<registry::DeleteOptions> ResourceHandler::deleteOptions(const Request& req) const {

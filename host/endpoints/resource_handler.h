@@ -2,13 +2,14 @@
 
 #include "endpoints/table.h"
 #include "registry/store.h"
-#include "schema/schema.h"
 
 #include <apiserver/chain.h>
 #include <apiserver/registry.h>
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 /// @file resource_handler.h
 /// ResourceHandler serves every REST verb of one resource (kube's endpoints/handlers: get, list,
@@ -46,11 +47,23 @@ class ResourceHandler {
   Response objectResponse(int status, const storage::CachedObjectPtr& obj, const Output& out) const;
   Response objectResponse(int status, const boost::json::object& obj, const Output& out) const;
   Result<registry::WriteOptions> writeOptions(const Request& req) const;
+  /// Decoded is a request body as kube's decoder leaves it, with the warnings to send.
+  struct Decoded {
+    json::object object;
+    std::vector<std::string> warnings;
+  };
+  /// decodeObject decodes a create/update body: kind and apiVersion must be the resource's, and
+  /// fields are checked against the schema per the fieldValidation parameter.
+  Result<Decoded> decodeObject(const Request& req) const;
+  /// checkFields drops unknown fields and refuses wrongly typed ones, as kube's decoder does;
+  /// unknown and duplicate fields are errors (Strict), warnings (Warn) or nothing (Ignore).
+  /// `jsonText` is the JSON the object came from, for duplicate detection (empty: none).
+  Result<std::vector<std::string>> checkFields(json::object& obj, std::string_view jsonText,
+                                               const Request& req) const;
 
   std::shared_ptr<registry::Store> store_;
   Options opts_;
   std::shared_ptr<const TableRenderer> table_;
-  schema::SchemaSet schema_;  // the kind's schema: strategic-merge-patch keys
   SharedBytes listPrefixKind_;  // {"kind":"PodList","apiVersion":"v1","metadata":
 };
 

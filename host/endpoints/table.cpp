@@ -76,7 +76,7 @@ json::object TableRenderer::table(const std::vector<json::object>& objects, cons
       pm["apiVersion"] = "meta.k8s.io/v1";
       json::object md;
       if (const auto* src = objectField(obj, "metadata")) md = *src;
-      md.erase("managedFields");
+      md.stable_erase("managedFields");
       pm["metadata"] = std::move(md);
       r["object"] = std::move(pm);
     }

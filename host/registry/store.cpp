@@ -55,16 +55,16 @@ void setResourceVersion(json::object& obj, std::int64_t rev) { metadata(obj)["re
 bool sameContent(const json::object& a, const json::object& b) {
   auto strip = [](const json::object& o) {
     json::object c = o;
-    c.erase("metadata");
-    c.erase("status");
+    c.stable_erase("metadata");
+    c.stable_erase("status");
     return c;
   };
   return strip(a) == strip(b);
 }
 
 bool sameIgnoringResourceVersion(json::object a, json::object b) {
-  metadata(a).erase("resourceVersion");
-  metadata(b).erase("resourceVersion");
+  metadata(a).stable_erase("resourceVersion");
+  metadata(b).stable_erase("resourceVersion");
   return a == b;
 }
 
@@ -78,7 +78,7 @@ std::vector<std::string> finalizersOf(const json::object& obj) {
 
 void setFinalizers(json::object& obj, const std::vector<std::string>& finalizers) {
   if (finalizers.empty()) {
-    metadata(obj).erase("finalizers");
+    metadata(obj).stable_erase("finalizers");
     return;
   }
   json::array a;
@@ -120,7 +120,7 @@ Result<void> AdmissionChain::validate(const AdmissionAttributes& attrs) const {
 // ---------------------------------------------------------------- encoding
 
 std::string encodeForStorage(json::object obj) {
-  if (auto* m = obj.if_contains("metadata"); m != nullptr && m->is_object()) m->get_object().erase("resourceVersion");
+  if (auto* m = obj.if_contains("metadata"); m != nullptr && m->is_object()) m->get_object().stable_erase("resourceVersion");
   return json::serialize(obj);
 }
 
@@ -135,7 +135,11 @@ Result<json::object> parseObject(std::string_view bytes) {
 // ---------------------------------------------------------------- Store
 
 Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storage::InterfacePtr backend, Options options)
-    : spec_(std::move(spec)), strategy_(std::move(strategy)), backend_(std::move(backend)), opts_(std::move(options)) {
+    : spec_(std::move(spec)),
+      strategy_(std::move(strategy)),
+      backend_(std::move(backend)),
+      opts_(std::move(options)),
+      schema_(schema::SchemaSet::fromResource(spec_)) {
   if (!opts_.clock) opts_.clock = std::make_shared<SystemClock>();
   hasStatus_ = std::find(spec_.subresources.begin(), spec_.subresources.end(), "status") != spec_.subresources.end();
   hasFinalize_ =
@@ -425,7 +429,7 @@ Result<WriteResult> Store::create(std::string_view ns, json::object obj, const W
       return fail(ApiError::badRequest("the namespace of the provided object does not match the namespace sent on the request"));
     meta["namespace"] = ns;
   } else {
-    meta.erase("namespace");
+    meta.stable_erase("namespace");
   }
   return createObject(ns, std::move(obj), opts);
 }
@@ -438,15 +442,15 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
     std::string_view gen = stringField(obj, "", "metadata", "generateName");
     if (!gen.empty()) meta["name"] = std::string(gen.substr(0, 58)) + randomSuffix(5);
   }
-  meta.erase("deletionTimestamp");
-  meta.erase("deletionGracePeriodSeconds");
-  meta.erase("resourceVersion");
+  meta.stable_erase("deletionTimestamp");
+  meta.stable_erase("deletionGracePeriodSeconds");
+  meta.stable_erase("resourceVersion");
   meta["uid"] = newUid();
   meta["creationTimestamp"] = formatTime(opts_.clock->now());
   if (spec_.tracksGeneration) {
     meta["generation"] = 1;
   } else {
-    meta.erase("generation");
+    meta.stable_erase("generation");
   }
   strategy_->prepareForCreate(obj);
   std::string name(nameOf(obj));
@@ -510,7 +514,7 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
       if (kind != UpdateKind::Put || !strategy_->allowCreateOnUpdate()) return fail(ApiError::notFound(groupResource(), name));
       auto candidate = fn(json::object());
       if (!candidate) return fail(std::move(candidate).error());
-      metadata(*candidate).erase("resourceVersion");
+      metadata(*candidate).stable_erase("resourceVersion");
       metadata(*candidate)["name"] = name;
       if (namespaced()) metadata(*candidate)["namespace"] = ns;
       auto created = createObject(ns, std::move(*candidate), opts);
@@ -539,7 +543,7 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
       if (const auto* s = candidate->if_contains("status")) {
         next["status"] = *s;
       } else {
-        next.erase("status");
+        next.stable_erase("status");
       }
     } else if (kind == UpdateKind::Finalize) {
       // Only spec.finalizers changes through the finalize subresource.
@@ -549,7 +553,7 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
       if (const auto* f = field(*candidate, "spec", "finalizers")) {
         spec.get_object()["finalizers"] = *f;
       } else {
-        spec.get_object().erase("finalizers");
+        spec.get_object().stable_erase("finalizers");
       }
     } else {
       next = std::move(*candidate);
@@ -574,7 +578,7 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
         if (const auto* s = old->if_contains("status")) {
           next["status"] = *s;
         } else {
-          next.erase("status");
+          next.stable_erase("status");
         }
       }
       strategy_->prepareForUpdate(next, *old);

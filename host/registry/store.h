@@ -1,5 +1,6 @@
 #pragma once
 
+#include "schema/schema.h"
 #include "selection/field_selector.h"
 #include "storage/cacher/cacher.h"
 #include "storage/interface.h"
@@ -132,6 +133,8 @@ class Store {
   GroupResource groupResource() const { return {spec_.group, spec_.plural}; }
   bool namespaced() const { return spec_.scope == Scope::Namespaced; }
   bool hasStatus() const { return hasStatus_; }
+  /// schema is the kind's OpenAPI schema (the unknown node when it has none).
+  const schema::SchemaSet& schema() const { return schema_; }
   /// fieldLabels is what the resource accepts in field selectors.
   const selection::FieldLabelConversion& fieldLabels() const { return fieldLabels_; }
 
@@ -200,6 +203,7 @@ class Store {
   Options opts_;
   std::unique_ptr<storage::Cacher> cacher_;
   selection::FieldLabelConversion fieldLabels_;
+  schema::SchemaSet schema_;
   bool hasStatus_ = false;
   bool hasFinalize_ = false;
 };

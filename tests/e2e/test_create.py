@@ -204,10 +204,6 @@ def test_run_creates_pod(server):
     assert pod["status"]["phase"] == "Pending"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server ignores fieldValidation=Strict: POST /api/v1/namespaces/default/pods"
-    "?fieldManager=kubectl-create&fieldValidation=Strict with an unknown field spec.bogus answers "
-    "201 and stores spec.bogus; kube answers 400 BadRequest 'strict decoding error: unknown field \"spec.bogus\"'"))
 def test_create_f_unknown_field_is_rejected_strictly(server, manifests):
     path = manifests("strict.yaml", POD_WEB.replace("name: web", "name: strict").replace(
         "spec:\n", "spec:\n  bogus: 1\n"))

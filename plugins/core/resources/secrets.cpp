@@ -33,7 +33,7 @@ void mergeStringData(json::object& secret) {
           (*data)[kv.key()] = encodeBase64(kv.value().get_string());
     }
   }
-  secret.erase("stringData");
+  secret.stable_erase("stringData");
 }
 
 /// decodedValue returns the decoded data[key], if present and valid.

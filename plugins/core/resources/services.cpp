@@ -137,7 +137,7 @@ void dropTypeDependentFields(json::object& svc, const json::object& old) {
     if (json::array* ports = mutableArray(*spec, "ports"))
       for (auto& p : *ports)
         if (p.is_object())
-          p.get_object().erase("nodePort");
+          p.get_object().stable_erase("nodePort");
   }
   if (serviceType(old) == "LoadBalancer" && serviceType(svc) != "LoadBalancer" &&
       sameValue(spec->if_contains("allocateLoadBalancerNodePorts"),

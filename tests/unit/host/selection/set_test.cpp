@@ -19,6 +19,9 @@ namespace {
 std::atomic<long> gAllocations{0};
 }  // namespace
 
+// The replacements pair malloc with free on purpose; GCC cannot see that at -O2.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t n) {
   gAllocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n == 0 ? 1 : n))
@@ -57,6 +60,7 @@ void operator delete(void* p, std::size_t) noexcept {
 void operator delete[](void* p, std::size_t) noexcept {
   std::free(p);
 }
+#pragma GCC diagnostic pop
 
 namespace apiserver::selection {
 namespace {

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "schema/schema.h"
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// @file validate.h
+/// What kube's decoder does to a request body on its way into a typed object, expressed over a
+/// kind's schema: fields the schema does not define are dropped (and reported for
+/// fieldValidation), values of the wrong JSON type are refused, duplicate keys are found.
+
+namespace apiserver::schema {
+
+/// FieldValidation is the fieldValidation parameter: what to do with unknown and duplicate
+/// fields in a request body.
+enum class FieldValidation {
+  Ignore,  ///< drop them silently
+  Warn,    ///< drop them and send a Warning header per field (the default)
+  Strict,  ///< refuse the request with 400
+};
+
+/// pruneUnknownFields removes from `obj` every field the schema does not define, as decoding
+/// into kube's Go types drops it, and appends each one's path ("spec.containers[0].foo") to
+/// `unknown`. Where the schema says nothing, or preserves unknown fields, nothing is dropped.
+void pruneUnknownFields(json::object& obj, const SchemaNode& root, std::vector<std::string>& unknown);
+
+/// typeError returns Go's json error for the first value whose JSON type the schema does not
+/// allow ("json: cannot unmarshal string into Go struct field PodSpec.spec.activeDeadlineSeconds
+/// of type int64"), or nullopt. null is allowed anywhere (it leaves the zero value).
+std::optional<std::string> typeError(const json::object& obj, const SchemaNode& root);
+
+/// duplicateFields returns the paths of keys that appear more than once in one object of the
+/// JSON text ("metadata.name"), in document order. Malformed JSON yields what was found so far.
+std::vector<std::string> duplicateFields(std::string_view jsonText);
+
+}  // namespace apiserver::schema

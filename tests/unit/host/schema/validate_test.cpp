@@ -1,0 +1,92 @@
+// What kube's decoder does to a body, over the real core/v1 schemas: unknown fields dropped and
+// reported, wrongly typed values refused with Go's json wording, duplicate keys found.
+
+#include "schema/validate.h"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace apiserver::schema {
+namespace {
+
+SchemaSet load(std::string_view kind) {
+  std::ifstream in(APISERVER_CORE_V1_OPENAPI);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto set = SchemaSet::fromDocument(json::parse(text.str()), "io.k8s.api.core.v1." + std::string(kind));
+  EXPECT_TRUE(set);
+  return std::move(*set);
+}
+
+json::object obj(std::string_view s) { return json::parse(s).as_object(); }
+
+TEST(PruneUnknownFields, DropsAndReportsWhatTheSchemaDoesNotDefine) {
+  SchemaSet pod = load("Pod");
+  json::object o = obj(R"({"apiVersion":"v1","kind":"Pod","junk":1,
+    "metadata":{"name":"p","labels":{"any-key":"kept"},"annotations":{"a":"b"},"nope":true},
+    "spec":{"bogus":{"x":1},"containers":[{"name":"c","image":"i","foo":"bar",
+      "resources":{"limits":{"cpu":"1"}},"env":[{"name":"E","value":"v","extra":1}]}]}})");
+  std::vector<std::string> unknown;
+  pruneUnknownFields(o, pod.root(), unknown);
+  EXPECT_EQ(unknown, (std::vector<std::string>{"junk", "metadata.nope", "spec.bogus", "spec.containers[0].foo",
+                                               "spec.containers[0].env[0].extra"}));
+  EXPECT_EQ(o, obj(R"({"apiVersion":"v1","kind":"Pod",
+    "metadata":{"name":"p","labels":{"any-key":"kept"},"annotations":{"a":"b"}},
+    "spec":{"containers":[{"name":"c","image":"i","resources":{"limits":{"cpu":"1"}},
+      "env":[{"name":"E","value":"v"}]}]}})"));
+}
+
+TEST(PruneUnknownFields, KeepsEverythingWhereTheSchemaSaysNothing) {
+  SchemaSet none;
+  json::object o = obj(R"({"anything":{"goes":[1,2]}})");
+  std::vector<std::string> unknown;
+  pruneUnknownFields(o, none.root(), unknown);
+  EXPECT_TRUE(unknown.empty());
+  EXPECT_EQ(o, obj(R"({"anything":{"goes":[1,2]}})"));
+}
+
+TEST(TypeError, WordedAsGosJsonPackage) {
+  SchemaSet pod = load("Pod");
+  struct Case {
+    std::string name;
+    std::string body;
+    std::string want;  // "" for no error
+  };
+  const std::vector<Case> cases = {
+      {"fine", R"({"spec":{"activeDeadlineSeconds":5,"containers":[{"name":"c"}]}})", ""},
+      {"null is fine", R"({"spec":{"activeDeadlineSeconds":null}})", ""},
+      {"string for int64", R"({"spec":{"activeDeadlineSeconds":"x"}})",
+       "json: cannot unmarshal string into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64"},
+      {"float for int64", R"({"spec":{"activeDeadlineSeconds":1.5}})",
+       "json: cannot unmarshal number 1.5 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64"},
+      {"number for string in a list item", R"({"spec":{"containers":[{"name":7}]}})",
+       "json: cannot unmarshal number into Go struct field Container.spec.containers.name of type string"},
+      {"object for array", R"({"spec":{"containers":{}}})",
+       "json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container"},
+      {"int-or-string takes both", R"({"spec":{"containers":[{"name":"c","ports":[{"containerPort":80}],
+          "livenessProbe":{"httpGet":{"port":"http"}}}]}})", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto err = typeError(obj(c.body), pod.root());
+    if (c.want.empty()) {
+      EXPECT_FALSE(err) << *err;
+    } else {
+      ASSERT_TRUE(err);
+      EXPECT_EQ(*err, c.want);
+    }
+  }
+}
+
+TEST(DuplicateFields, FindsRepeatedKeysWithTheirPaths) {
+  EXPECT_TRUE(duplicateFields(R"({"a":1,"b":{"a":2}})").empty());
+  EXPECT_EQ(duplicateFields(R"({"metadata":{"name":"x","name":"y"},"spec":{"c":[{"n":1,"n":2}]},"spec":1})"),
+            (std::vector<std::string>{"metadata.name", "spec.c[0].n", "spec"}));
+  EXPECT_TRUE(duplicateFields("{not json").empty());
+}
+
+}  // namespace
+}  // namespace apiserver::schema
