@@ -1,5 +1,6 @@
 #include "server/generic_api_server.h"
 
+#include "controllers/garbage_collector.h"
 #include "endpoints/resource_handler.h"
 #include "options/options.h"
 #include "plugins/plugin_loader.h"
@@ -228,6 +229,7 @@ struct GenericApiServer::Impl {
   net::io_context ioc;
   std::unique_ptr<HttpServer> http;
   std::jthread bookmarks;  // sends watch bookmarks, as kube's cacher does once a minute
+  std::unique_ptr<controllers::GarbageCollector> gc;
 
   Result<void> build();
   Result<void> start(std::uint16_t& port);
@@ -354,6 +356,8 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
                                      "\" failed to start: " + r.error().message));
     startedControllers.push_back(c.object);
   }
+  gc = std::make_unique<controllers::GarbageCollector>(stores, *log);
+  if (auto r = gc->start(); !r) return fail(std::move(r).error());
   HttpServerOptions ho;
   ho.bindAddress = cfg.serving.bindAddress;
   ho.port = static_cast<std::uint16_t>(cfg.serving.insecurePort);
@@ -389,6 +393,7 @@ void GenericApiServer::Impl::shutdown() {
     bookmarks.request_stop();
     bookmarks.join();
   }
+  if (gc) gc->stop();
   for (auto it = startedControllers.rbegin(); it != startedControllers.rend(); ++it) (*it)->stop();
   startedControllers.clear();
   client->detach();

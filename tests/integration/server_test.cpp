@@ -261,6 +261,64 @@ TEST_F(ServerTest, WatchOfFutureRevisionTimesOut) {
   EXPECT_EQ(future.status(), 504);
 }
 
+// eventually polls `cond` for up to 10 s.
+template <class Cond>
+bool eventually(Cond cond) {
+  for (int i = 0; i < 200; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+std::string dependent(const std::string& name, const std::string& ownerUid) {
+  return R"({"metadata":{"name":")" + name + R"(","ownerReferences":[{"apiVersion":"testing.example.com/v1",)"
+         R"("kind":"Widget","name":"owner","uid":")" + ownerUid + R"(","blockOwnerDeletion":true}]}})";
+}
+
+TEST_F(ServerTest, GarbageCollectorFollowsThePropagationPolicy) {
+  auto c = client();
+  for (const char* policy : {"Background", "Orphan", "Foreground"}) {
+    SCOPED_TRACE(policy);
+    auto owner = c.request("POST", kWidgets, R"({"metadata":{"name":"owner"}})");
+    ASSERT_EQ(owner.status, 201) << owner.body;
+    std::string uid(parse(owner.body)["metadata"].as_object()["uid"].as_string());
+    ASSERT_EQ(c.request("POST", kWidgets, dependent("dep", uid)).status, 201);
+    auto del = c.request("DELETE", kWidgets + "/owner", std::string(R"({"propagationPolicy":")") + policy + R"("})");
+    ASSERT_EQ(del.status, 200) << del.body;
+    ASSERT_TRUE(eventually([&] { return c.get(kWidgets + "/owner").status == 404; }));
+    if (std::string(policy) == "Orphan") {
+      // The dependent stays, without the reference to its owner.
+      ASSERT_TRUE(eventually([&] {
+        auto d = c.get(kWidgets + "/dep");
+        return d.status == 200 && !parse(d.body)["metadata"].as_object().contains("ownerReferences");
+      }));
+      ASSERT_EQ(c.request("DELETE", kWidgets + "/dep").status, 200);
+    } else {
+      EXPECT_TRUE(eventually([&] { return c.get(kWidgets + "/dep").status == 404; }));
+    }
+  }
+}
+
+TEST_F(ServerTest, FinalizersHoldAnObjectUntilRemoved) {
+  auto c = client();
+  auto created = c.request("POST", kWidgets, R"({"metadata":{"name":"held","finalizers":["example.com/hold"]}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto del = c.request("DELETE", kWidgets + "/held");
+  ASSERT_EQ(del.status, 200);
+  auto held = c.get(kWidgets + "/held");
+  ASSERT_EQ(held.status, 200);
+  EXPECT_TRUE(parse(held.body)["metadata"].as_object().contains("deletionTimestamp"));
+  // No new finalizers while being deleted.
+  auto more = c.request("PATCH", kWidgets + "/held", R"({"metadata":{"finalizers":["example.com/hold","x.io/y"]}})",
+                        {{"Content-Type", "application/merge-patch+json"}});
+  EXPECT_EQ(more.status, 422) << more.body;
+  auto release = c.request("PATCH", kWidgets + "/held", R"({"metadata":{"finalizers":null}})",
+                           {{"Content-Type", "application/merge-patch+json"}});
+  EXPECT_EQ(release.status, 200) << release.body;
+  EXPECT_EQ(c.get(kWidgets + "/held").status, 404);
+}
+
 TEST(ServerLimits, MaxInFlightAnswers429) {
   HostProcess host(testingConfig(), {"--max-requests-inflight", "1"});
   auto slow = std::async(std::launch::async, [&] { return HttpClient(host.port()).get("/healthz", {{"X-Test-Sleep-Ms", "1500"}}); });

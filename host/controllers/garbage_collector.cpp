@@ -1,0 +1,274 @@
+#include "controllers/garbage_collector.h"
+
+#include <apiserver/object.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
+namespace apiserver::controllers {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kOrphan = "orphan";
+constexpr std::string_view kForeground = "foregroundDeletion";
+
+const UserInfo& gcUser() {
+  static const UserInfo user{"system:serviceaccount:kube-system:generic-garbage-collector", "", {"system:serviceaccounts"}, {}};
+  return user;
+}
+
+/// Signal wakes the collector when any watcher has news.
+struct Signal {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool raised = false;
+  void raise() {
+    std::lock_guard lock(mu);
+    raised = true;
+    cv.notify_all();
+  }
+};
+
+bool gone(const ApiError& e) { return e.code == 404 || e.code == 409; }  // absent, or replaced by another uid
+
+}  // namespace
+
+struct GarbageCollector::Watch {
+  std::size_t store = 0;
+  storage::CacheWatcherPtr watcher;
+};
+
+GarbageCollector::GarbageCollector(std::vector<std::shared_ptr<registry::Store>> stores, Logger& log)
+    : stores_(std::move(stores)), log_(log) {}
+
+GarbageCollector::~GarbageCollector() { stop(); }
+
+Result<void> GarbageCollector::start() {
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+  return {};
+}
+
+void GarbageCollector::stop() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+  for (auto& w : watches_)
+    if (w && w->watcher) stores_[w->store]->unwatch(w->watcher);
+  watches_.clear();
+}
+
+void GarbageCollector::run(std::stop_token stop) {
+  auto signal = std::make_shared<Signal>();
+  auto subscribe = [&](std::size_t i) -> std::unique_ptr<Watch> {
+    auto w = stores_[i]->watch("", {}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    if (!w) return nullptr;
+    (*w)->setWake([signal] { signal->raise(); });
+    return std::make_unique<Watch>(Watch{i, *w});
+  };
+  watches_.resize(stores_.size());
+  std::set<std::string> retry;
+  auto lastRetry = std::chrono::steady_clock::now();
+  std::vector<storage::WatchEvent> events;
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(signal->mu);
+      signal->cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return signal->raised || stop.stop_requested(); });
+      signal->raised = false;
+    }
+    if (stop.stop_requested()) return;
+    for (std::size_t i = 0; i < stores_.size(); ++i) {
+      if (!watches_[i]) {
+        watches_[i] = subscribe(i);  // first time, or after the watcher fell behind
+        if (!watches_[i]) continue;
+      }
+      events.clear();
+      const bool more = watches_[i]->watcher->take(events);
+      for (const auto& ev : events) observe(i, ev);
+      if (!more) {
+        stores_[i]->unwatch(watches_[i]->watcher);
+        watches_[i].reset();
+        signal->raise();
+      }
+    }
+    // Failed work is retried once a second.
+    if (std::chrono::steady_clock::now() - lastRetry > std::chrono::seconds(1)) {
+      dirty_.insert(retry.begin(), retry.end());
+      retry.clear();
+      lastRetry = std::chrono::steady_clock::now();
+    }
+    std::set<std::string> work;
+    work.swap(dirty_);
+    for (const auto& uid : work) {
+      if (stop.stop_requested()) return;
+      process(uid, retry);
+    }
+  }
+}
+
+void GarbageCollector::observe(std::size_t store, const storage::WatchEvent& ev) {
+  if (!ev.object) return;
+  auto parsed = registry::parseObject(*ev.object->json);
+  if (!parsed) return;
+  const json::object& obj = *parsed;
+  std::string uid(uidOf(obj));
+  if (uid.empty()) return;
+  auto unlink = [&](const Node& n) {
+    for (const auto& o : n.owners) {
+      auto it = dependents_.find(o.uid);
+      if (it == dependents_.end()) continue;
+      it->second.erase(uid);
+      if (it->second.empty()) dependents_.erase(it);
+      dirty_.insert(o.uid);  // an owner may be waiting for its dependents to go
+    }
+  };
+  if (auto old = nodes_.find(uid); old != nodes_.end()) unlink(old->second);
+  if (ev.type == storage::WatchEventType::Deleted) {
+    nodes_.erase(uid);
+    if (auto deps = dependents_.find(uid); deps != dependents_.end()) dirty_.insert(deps->second.begin(), deps->second.end());
+    return;
+  }
+  Node n;
+  n.store = store;
+  n.namespace_ = std::string(namespaceOf(obj));
+  n.name = std::string(nameOf(obj));
+  n.deleting = field(obj, "metadata", "deletionTimestamp") != nullptr;
+  if (const auto* f = arrayField(obj, "metadata", "finalizers"))
+    for (const auto& v : *f)
+      if (v.is_string()) n.finalizers.emplace(v.get_string());
+  if (const auto* refs = arrayField(obj, "metadata", "ownerReferences")) {
+    for (const auto& r : *refs) {
+      const auto* ro = r.if_object();
+      if (ro == nullptr) continue;
+      OwnerRef o;
+      o.uid = std::string(stringField(*ro, "", "uid"));
+      o.apiVersion = std::string(stringField(*ro, "", "apiVersion"));
+      o.kind = std::string(stringField(*ro, "", "kind"));
+      o.name = std::string(stringField(*ro, "", "name"));
+      const auto* block = ro->if_contains("blockOwnerDeletion");
+      o.blockOwnerDeletion = block != nullptr && block->is_bool() && block->get_bool();
+      if (o.uid.empty()) continue;
+      dependents_[o.uid].insert(uid);
+      dirty_.insert(o.uid);
+      n.owners.push_back(std::move(o));
+    }
+  }
+  const bool mine = n.deleting && (n.finalizers.count(std::string(kOrphan)) || n.finalizers.count(std::string(kForeground)));
+  if (!n.owners.empty() || mine) dirty_.insert(uid);
+  nodes_[uid] = std::move(n);
+}
+
+bool GarbageCollector::ownerExists(const Node& dependent, const OwnerRef& ref) const {
+  if (nodes_.count(ref.uid) != 0) return true;
+  // Not seen (yet): ask the owner's store, which is authoritative.
+  std::string group, version = ref.apiVersion;
+  if (auto slash = ref.apiVersion.find('/'); slash != std::string::npos) {
+    group = ref.apiVersion.substr(0, slash);
+    version = ref.apiVersion.substr(slash + 1);
+  }
+  for (const auto& s : stores_) {
+    const auto& spec = s->spec();
+    if (spec.kind != ref.kind || spec.group != group) continue;
+    auto got = s->get(s->namespaced() ? dependent.namespace_ : "", ref.name, {},
+                      std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    if (!got) return got.error().code != 404;  // unsure: keep the dependent
+    auto owner = registry::parseObject(*(*got)->json);
+    return !owner || uidOf(*owner) == ref.uid;
+  }
+  return true;  // a kind this server does not serve: leave the dependent alone
+}
+
+bool GarbageCollector::removeFinalizer(const Node& n, const std::string& uid, std::string_view finalizer) {
+  registry::Mutation fn = [&](json::object cur) -> Result<json::object> {
+    if (uidOf(cur) != uid) return fail(ApiError::conflict(stores_[n.store]->groupResource(), n.name, "replaced"));
+    if (auto* f = metadata(cur).if_contains("finalizers"); f != nullptr && f->is_array()) {
+      auto& a = f->get_array();
+      a.erase(std::remove_if(a.begin(), a.end(), [&](const json::value& v) { return v.is_string() && v.get_string() == finalizer; }),
+              a.end());
+    }
+    return cur;
+  };
+  auto r = stores_[n.store]->mutate(n.namespace_, n.name, fn, false, registry::WriteOptions{false, "garbage-collector", &gcUser()});
+  if (!r && !gone(r.error())) {
+    log_.warn("garbage collector: removing finalizer " + std::string(finalizer) + " from " + n.name + ": " + r.error().message);
+    return false;
+  }
+  return true;
+}
+
+bool GarbageCollector::dropOwnerRefs(const Node& n, const std::string& uid, const std::set<std::string>& ownerUids) {
+  registry::Mutation fn = [&](json::object cur) -> Result<json::object> {
+    if (uidOf(cur) != uid) return fail(ApiError::conflict(stores_[n.store]->groupResource(), n.name, "replaced"));
+    if (auto* refs = metadata(cur).if_contains("ownerReferences"); refs != nullptr && refs->is_array()) {
+      auto& a = refs->get_array();
+      a.erase(std::remove_if(a.begin(), a.end(),
+                             [&](const json::value& v) {
+                               return v.is_object() && ownerUids.count(std::string(stringField(v.get_object(), "", "uid")));
+                             }),
+              a.end());
+      if (a.empty()) metadata(cur).stable_erase("ownerReferences");
+    }
+    return cur;
+  };
+  auto r = stores_[n.store]->mutate(n.namespace_, n.name, fn, false, registry::WriteOptions{false, "garbage-collector", &gcUser()});
+  if (!r && !gone(r.error())) {
+    log_.warn("garbage collector: updating owner references of " + n.name + ": " + r.error().message);
+    return false;
+  }
+  return true;
+}
+
+bool GarbageCollector::deleteObject(const Node& n, const std::string& uid) {
+  registry::DeleteOptions d;
+  d.write = registry::WriteOptions{false, "garbage-collector", &gcUser()};
+  d.preconditionUid = uid;
+  d.propagation = registry::PropagationPolicy::Background;
+  auto r = stores_[n.store]->remove(n.namespace_, n.name, d);
+  if (!r && !gone(r.error())) {
+    log_.warn("garbage collector: deleting " + stores_[n.store]->groupResource().str() + " " + n.name + ": " +
+              r.error().message);
+    return false;
+  }
+  return true;
+}
+
+void GarbageCollector::process(const std::string& uid, std::set<std::string>& retry) {
+  auto it = nodes_.find(uid);
+  if (it == nodes_.end()) return;
+  const Node n = it->second;  // a copy: the maps may change while we act
+  std::vector<std::pair<std::string, Node>> deps;
+  if (auto d = dependents_.find(uid); d != dependents_.end())
+    for (const auto& du : d->second)
+      if (auto dn = nodes_.find(du); dn != nodes_.end()) deps.emplace_back(du, dn->second);
+
+  bool ok = true;
+  if (n.deleting && n.finalizers.count(std::string(kOrphan))) {
+    for (const auto& [du, dn] : deps) ok = dropOwnerRefs(dn, du, {uid}) && ok;
+    if (ok) ok = removeFinalizer(n, uid, kOrphan);
+  } else if (n.deleting && n.finalizers.count(std::string(kForeground))) {
+    bool blocked = false;
+    for (const auto& [du, dn] : deps) {
+      if (!dn.deleting) ok = deleteObject(dn, du) && ok;
+      for (const auto& o : dn.owners) blocked = blocked || (o.uid == uid && o.blockOwnerDeletion);
+    }
+    // The owner goes once no dependent that blocks it is left (those are watched: their
+    // deletion marks this owner dirty again).
+    if (!blocked && ok) ok = removeFinalizer(n, uid, kForeground);
+  }
+  if (!n.owners.empty()) {
+    std::set<std::string> missing;
+    for (const auto& o : n.owners)
+      if (!ownerExists(n, o)) missing.insert(o.uid);
+    if (missing.size() == n.owners.size()) {
+      ok = deleteObject(n, uid) && ok;  // every owner is gone: so goes the dependent
+    } else if (!missing.empty()) {
+      ok = dropOwnerRefs(n, uid, missing) && ok;
+    }
+  }
+  if (!ok) retry.insert(uid);
+}
+
+}  // namespace apiserver::controllers
