@@ -63,6 +63,10 @@ void readStorage(ConfigReader& r, StorageConfig& s, const std::filesystem::path&
     s.prefix = *v;
   }
   if (auto v = r.integer("watchCacheSize", 100, 10000000)) s.watchCacheSize = *v;
+  if (auto v = r.duration("bookmarkInterval")) {
+    if (v->count() < 100) r.error("bookmarkInterval", "must be at least 100ms");
+    s.bookmarkInterval = *v;
+  }
   if (auto v = r.string("dataDir")) {
     if (v->empty()) r.error("dataDir", "must not be empty");
     s.dataDir = resolvePath(*v, baseDir);

@@ -44,9 +44,11 @@ struct EtcdConfig {
 
 /// StorageConfig: the backend and the watch cache.
 struct StorageConfig {
-  std::string backend = "memory";
+  std::string backend = "sqlite";
   std::string prefix = "/registry";
   std::int64_t watchCacheSize = 10000;
+  /// How often watchers that asked for bookmarks get one (kube's cacher: once a minute).
+  std::chrono::milliseconds bookmarkInterval{60000};
   /// Where the sqlite backend keeps its database; relative paths are relative to the config
   /// file's directory (the working directory for the embedded config).
   std::filesystem::path dataDir = "data";

@@ -371,7 +371,7 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
     std::condition_variable_any cv;
     std::unique_lock lock(mu);
     for (;;) {
-      cv.wait_for(lock, stop, std::chrono::seconds(60), [] { return false; });
+      cv.wait_for(lock, stop, cfg.storage.bookmarkInterval, [] { return false; });
       if (stop.stop_requested()) return;
       for (const auto& s : stores) s->sendBookmarks();
     }

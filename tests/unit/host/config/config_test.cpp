@@ -113,7 +113,7 @@ TEST(Config, DefaultsWhenSectionsAreAbsent) {
     EXPECT_EQ(c->serving.bindAddress, def.bindAddress);
     EXPECT_EQ(c->serving.insecurePort, 8080);
     EXPECT_EQ(c->serving.requestTimeout, std::chrono::seconds(60));
-    EXPECT_EQ(c->storage.backend, "memory");
+    EXPECT_EQ(c->storage.backend, "sqlite");
     EXPECT_EQ(c->storage.prefix, "/registry");
     EXPECT_EQ(c->storage.watchCacheSize, 10000);
     EXPECT_TRUE(c->pluginDirectory.empty());
