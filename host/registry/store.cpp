@@ -1,5 +1,6 @@
 #include "registry/store.h"
 
+#include "apply/field_manager.h"
 #include "registry/continue_token.h"
 #include "selection/list_selectors.h"
 #include "selection/set.h"
@@ -144,6 +145,8 @@ Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storag
   hasStatus_ = std::find(spec_.subresources.begin(), spec_.subresources.end(), "status") != spec_.subresources.end();
   hasFinalize_ =
       std::find(spec_.subresources.begin(), spec_.subresources.end(), "finalize") != spec_.subresources.end();
+  fieldManager_ = std::make_unique<const apply::FieldManager>(
+      schema_.root(), apply::FieldManager::Options{spec_.group, spec_.version, spec_.kind, spec_.plural, hasStatus_});
   // kube words refusals differently for kinds with their own field-label conversion (those with
   // selectable fields) and for the rest; its cluster-scoped kinds with a conversion refuse
   // metadata.namespace.
@@ -209,8 +212,10 @@ ApiError Store::translate(const storage::Error& e, std::string_view name) const 
     case ErrorCode::Conflict: return ApiError::conflictModified(groupResource(), name);
     case ErrorCode::Compacted: return ApiError::expired(e.message);
     case ErrorCode::RevisionTooLarge: {
-      ApiError err = ApiError::timeout("Too large resource version", 1);
-      err.message = e.message;
+      // kube's storage.NewTooLargeResourceVersionError.
+      ApiError err = ApiError::timeout("Too large resource version: " + std::to_string(e.requested) +
+                                           ", current: " + std::to_string(e.revision),
+                                       1);
       err.details->causes.push_back({"ResourceVersionTooLarge", "Too large resource version", ""});
       return err;
     }
@@ -338,7 +343,12 @@ Result<ListResult> Store::list(std::string_view ns, const ListOptions& opts,
                                                     "specifying resource version is not allowed when using continue")}));
     auto token = decodeContinue(opts.continueToken);
     if (!token) return fail(std::move(token).error());
-    req.revision = token->revision;
+    if (token->revision < 0) {
+      // An inconsistent continue (after 410): the rest of the list, at the latest revision.
+      if (auto r = cacher_->waitFresh(bounded(deadline)); !r) return fail(translate(r.error(), ""));
+    } else {
+      req.revision = token->revision;
+    }
     req.startKey = prefix("") + token->start;
     if (req.startKey.compare(0, filter.prefix.size(), filter.prefix) != 0) req.startKey = filter.prefix;
   } else if (opts.read.resourceVersion.empty()) {
@@ -355,13 +365,17 @@ Result<ListResult> Store::list(std::string_view ns, const ListOptions& opts,
 
   auto page = cacher_->list(req);
   if (!page) {
-    if (page.error().code == storage::ErrorCode::Compacted && !opts.continueToken.empty())
-      return fail(ApiError::expired(
+    if (page.error().code == storage::ErrorCode::Compacted && !opts.continueToken.empty()) {
+      // kube's handleCompactedErrorForPaging: a token with revision -1 continues at the latest one.
+      ApiError e = ApiError::expired(
           "The provided continue parameter is too old to display a consistent list result. You can start a new "
           "list without the continue parameter, or use the continue token in this response to retrieve the "
           "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
           "that were created, modified, or deleted between the time the first chunk was returned and now may show "
-          "up in the list."));
+          "up in the list.");
+      e.continueToken = encodeContinue({-1, req.startKey.substr(prefix("").size())});
+      return fail(std::move(e));
+    }
     if (page.error().code == storage::ErrorCode::Compacted)
       return fail(ApiError::expired("too old resource version: " + opts.read.resourceVersion + " (" +
                                     std::to_string(page.error().revision) + ")"));
@@ -453,6 +467,8 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
     meta.stable_erase("generation");
   }
   strategy_->prepareForCreate(obj);
+  // kube's field manager runs on every write before admission; an apply recorded its own.
+  if (!opts.managedFieldsSet) fieldManager_->update(nullptr, obj, opts.fieldManager, "", opts_.clock->now());
   std::string name(nameOf(obj));
 
   // kube's order: mutating admission, then validation, then validating admission.
@@ -511,7 +527,9 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
     auto cur = backend_->get(k);
     if (!cur) {
       if (cur.error().code != storage::ErrorCode::KeyNotFound) return fail(translate(cur.error(), name));
-      if (kind != UpdateKind::Put || !strategy_->allowCreateOnUpdate()) return fail(ApiError::notFound(groupResource(), name));
+      const bool mayCreate = (kind == UpdateKind::Put && strategy_->allowCreateOnUpdate()) ||
+                             (kind == UpdateKind::Mutation && opts.forceAllowCreate);
+      if (!mayCreate) return fail(ApiError::notFound(groupResource(), name));
       auto candidate = fn(json::object());
       if (!candidate) return fail(std::move(candidate).error());
       metadata(*candidate).stable_erase("resourceVersion");
@@ -582,6 +600,16 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
         }
       }
       strategy_->prepareForUpdate(next, *old);
+    }
+    if (!opts.managedFieldsSet) {
+      const char* subresource = kind == UpdateKind::Status ? "status" : kind == UpdateKind::Finalize ? "finalize" : "";
+      fieldManager_->update(&*old, next, opts.fieldManager, subresource, opts_.clock->now());
+    } else if (kind == UpdateKind::Status) {
+      if (const auto* mf = field(*candidate, "metadata", "managedFields")) {
+        metadata(next)["managedFields"] = *mf;
+      } else {
+        metadata(next).stable_erase("managedFields");
+      }
     }
     setResourceVersion(next, cur->modRevision);
 

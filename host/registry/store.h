@@ -26,6 +26,10 @@
 /// semantics for one resource over storage::Interface, with the resource's Strategy, the
 /// admission chain and the watch cache.
 
+namespace apiserver::apply {
+class FieldManager;
+}  // namespace apiserver::apply
+
 namespace apiserver::registry {
 
 namespace json = boost::json;
@@ -86,6 +90,12 @@ struct WriteOptions {
   bool dryRun = false;
   std::string fieldManager;
   const UserInfo* user = nullptr;
+  /// forceAllowCreate: a mutate() of a missing object creates it from what the mutation makes
+  /// of an empty object (server-side apply; kube's patcher.forceAllowCreate).
+  bool forceAllowCreate = false;
+  /// managedFieldsSet: the mutation recorded metadata.managedFields itself (server-side apply),
+  /// so the Store keeps them instead of recording an Update entry for fieldManager.
+  bool managedFieldsSet = false;
 };
 
 /// PropagationPolicy is DeleteOptions.propagationPolicy: what happens to dependents.
@@ -135,6 +145,8 @@ class Store {
   bool hasStatus() const { return hasStatus_; }
   /// schema is the kind's OpenAPI schema (the unknown node when it has none).
   const schema::SchemaSet& schema() const { return schema_; }
+  /// fieldManager records managedFields and serves server-side apply for this resource.
+  const apply::FieldManager& fieldManager() const { return *fieldManager_; }
   /// fieldLabels is what the resource accepts in field selectors.
   const selection::FieldLabelConversion& fieldLabels() const { return fieldLabels_; }
 
@@ -204,6 +216,7 @@ class Store {
   std::unique_ptr<storage::Cacher> cacher_;
   selection::FieldLabelConversion fieldLabels_;
   schema::SchemaSet schema_;
+  std::unique_ptr<const apply::FieldManager> fieldManager_;  // over schema_
   bool hasStatus_ = false;
   bool hasFinalize_ = false;
 };

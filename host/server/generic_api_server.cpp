@@ -10,6 +10,7 @@
 #include "server/http_server.h"
 #include "server/local_client.h"
 #include "server/openapi.h"
+#include "server/openapi_v2/openapi_v2.h"
 #include "server/request_info.h"
 #include "storage/etcd3/etcd3_storage.h"
 #include "storage/memory/memory_storage.h"
@@ -106,6 +107,7 @@ struct Routes {
   std::unordered_map<std::string, std::shared_ptr<endpoints::ResourceHandler>> handlers;  // "group/version/resource"
   std::shared_ptr<const Discovery> discovery;
   std::shared_ptr<const OpenApi> openapi;
+  std::shared_ptr<const OpenApiV2> openapiV2;  // null if it could not be built
 };
 
 /// ApiHandler is the host's own server in the server chain: health, version, discovery, OpenAPI
@@ -143,6 +145,8 @@ class ApiHandler final : public Handler {
     if (!routes) return Response::error(ApiError::serviceUnavailable("the server is starting"));
     if (p.starts_with("/openapi/v3"))
       if (auto r = routes->openapi->serve(req)) return std::move(*r);
+    if (p == "/openapi/v2" && routes->openapiV2)
+      if (auto r = routes->openapiV2->serve(req)) return std::move(*r);
     if (!req.info.isResourceRequest) {
       if (auto r = routes->discovery->serve(req)) return std::move(*r);
       if (p == "/") return rootPaths(*routes);
@@ -188,7 +192,7 @@ class ApiHandler final : public Handler {
   }
 
   Response rootPaths(const Routes& routes) {
-    json::array paths{"/api", "/apis", "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"};
+    json::array paths{"/api", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz", "/version"};
     std::set<std::string> gvs;
     for (const auto& [key, h] : routes.handlers) {
       const auto& s = h->store().spec();
@@ -308,6 +312,10 @@ Result<void> GenericApiServer::Impl::build() {
   }
   routes->discovery = Discovery::build(discovered);
   routes->openapi = OpenApi::build(discovered);
+  if (auto v2 = OpenApiV2::build(routes->openapi->documents()))
+    routes->openapiV2 = std::move(*v2);
+  else
+    log->error("/openapi/v2 is not served: " + v2.error().message);
   api.setRoutes(routes);
   client->attach(storeMap);
 

@@ -26,6 +26,10 @@ class OpenApi {
   /// serve answers /openapi/v3 and /openapi/v3/<api|apis/g>/<v>, or nullopt for other paths.
   std::optional<Response> serve(const Request& req) const;
 
+  /// documents are the encoded group-version documents ("api/v1" -> bytes); /openapi/v2 is
+  /// derived from them.
+  const std::map<std::string, SharedBytes, std::less<>>& documents() const { return docs_; }
+
  private:
   SharedBytes index_;
   std::map<std::string, SharedBytes, std::less<>> docs_;  // "api/v1" -> document

@@ -1,0 +1,920 @@
+#include "apply/typed.h"
+
+#include "apply/go_json.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace apiserver::apply {
+
+namespace {
+
+/// kMaxDepth bounds recursion along values and schemas (objects are far shallower).
+constexpr int kMaxDepth = 256;
+
+std::string_view stringOf(const json::value* v) {
+  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+bool isScalar(const json::value& v) {
+  return v.is_string() || v.is_int64() || v.is_uint64() || v.is_double() || v.is_bool();
+}
+
+/// Atom is the shape a type takes for one value (structured-merge-diff's deduceAtom).
+enum class Atom { None, Scalar, List, Map };
+
+Atom atomFor(const TypeRef& t, const json::value* v) {
+  if (v != nullptr) {
+    if (isScalar(*v) && t.allowsScalar())
+      return Atom::Scalar;
+    if (v->is_array() && t.allowsList())
+      return Atom::List;
+    if (v->is_object() && t.allowsMap())
+      return Atom::Map;
+  }
+  // null, absent or not allowed: the type's first shape (kube tries map, scalar, list).
+  if (t.allowsMap())
+    return Atom::Map;
+  if (t.allowsScalar())
+    return Atom::Scalar;
+  if (t.allowsList())
+    return Atom::List;
+  return Atom::None;
+}
+
+/// fits tells whether a value can be walked as `atom` (null fits every shape).
+bool fits(Atom atom, const json::value* v) {
+  if (v == nullptr || v->is_null())
+    return true;
+  switch (atom) {
+    case Atom::Scalar:
+      return isScalar(*v);
+    case Atom::List:
+      return v->is_array();
+    case Atom::Map:
+      return v->is_object();
+    case Atom::None:
+      return false;
+  }
+  return false;
+}
+
+const json::array* listOf(const json::value* v) {
+  return v != nullptr ? v->if_array() : nullptr;
+}
+const json::object* mapOf(const json::value* v) {
+  return v != nullptr ? v->if_object() : nullptr;
+}
+
+/// memberType is the type of a map entry, deduced where the schema allows none (live objects
+/// may carry fields their schema does not declare).
+TypeRef memberType(const TypeRef& t, std::string_view key) {
+  auto ft = t.fieldType(key);
+  return ft ? *ft : TypeRef::deduced();
+}
+
+/// listItemElement is the path element of a list item (kube's listItemToPathElement).
+std::optional<PathElement> listItemElement(const TypeRef& list, const json::value& item,
+                                           std::size_t index, std::string* error) {
+  switch (list.listKind()) {
+    case ListKind::Map: {
+      if (item.is_null()) {
+        *error = "associative list with keys may not have a null element";
+        return std::nullopt;
+      }
+      const json::object* m = item.if_object();
+      if (m == nullptr) {
+        *error = "associative list with keys may not have non-map elements";
+        return std::nullopt;
+      }
+      std::vector<KeyField> fields;
+      for (const auto& name : list.listKeys()) {
+        if (const json::value* v = m->if_contains(name)) {
+          fields.push_back(KeyField{name, *v});
+        } else if (const json::value* def = list.keyDefault(name)) {
+          fields.push_back(KeyField{name, *def});
+        } else {
+          *error = "associative list with keys has an element that omits key field " +
+                   detail::goQuote(name) + " (and doesn't have default value)";
+          return std::nullopt;
+        }
+      }
+      return PathElement::key(std::move(fields));
+    }
+    case ListKind::Set:
+      if (item.is_object()) {
+        *error = "associative list without keys has an element that's a map type";
+        return std::nullopt;
+      }
+      if (item.is_array()) {
+        *error = "not supported: associative list with lists as elements";
+        return std::nullopt;
+      }
+      if (item.is_null()) {
+        *error = "associative list without keys has an element that's an explicit null";
+        return std::nullopt;
+      }
+      return PathElement::value(item);
+    case ListKind::Atomic:
+      break;
+  }
+  return PathElement::index(static_cast<std::int64_t>(index));
+}
+
+/// IndexedList is a list's items by path element, in order, first occurrence kept.
+struct IndexedList {
+  std::vector<PathElement> order;
+  std::map<PathElement, const json::value*> items;
+};
+
+IndexedList indexList(const TypeRef& t, const json::array* list) {
+  IndexedList out;
+  if (list == nullptr)
+    return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    std::string error;
+    auto pe = listItemElement(t, (*list)[i], i, &error);
+    if (!pe || out.items.count(*pe) != 0)
+      continue;  // live objects: unusable or repeated items are skipped
+    out.items.emplace(*pe, &(*list)[i]);
+    out.order.push_back(std::move(*pe));
+  }
+  return out;
+}
+
+// --- toFieldSet ---
+//
+// The walks build sets level by level: a node is recorded as a member of its parent's set under
+// its own element (the root has none: nobody owns the whole object), and the members below it go
+// into a subset that is attached to the parent when not empty.
+
+void markMember(FieldSet& parent, const PathElement* element) {
+  if (element != nullptr)
+    parent.insertMember(*element);
+}
+
+void toFieldSetWalk(const json::value& v, const TypeRef& t, const PathElement* element,
+                    FieldSet& parent, int depth) {
+  if (depth > kMaxDepth)
+    return;
+  const Atom atom = atomFor(t, &v);
+  if (!fits(atom, &v))
+    return;
+  FieldSet sub;
+  FieldSet& into = element != nullptr ? sub : parent;
+  switch (atom) {
+    case Atom::None:
+      return;
+    case Atom::Scalar:
+      markMember(parent, element);
+      return;
+    case Atom::List: {
+      if (t.listKind() == ListKind::Atomic) {
+        markMember(parent, element);
+        return;
+      }
+      const json::array* list = v.if_array();
+      if (list == nullptr)
+        return;
+      const TypeRef elem = t.elementType();
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        std::string error;
+        auto pe = listItemElement(t, (*list)[i], i, &error);
+        if (!pe)
+          continue;
+        toFieldSetWalk((*list)[i], elem, &*pe, into, depth + 1);
+        into.insertMember(*pe);
+      }
+      break;
+    }
+    case Atom::Map: {
+      if (t.mapIsAtomic()) {
+        markMember(parent, element);
+        return;
+      }
+      const json::object* m = v.if_object();
+      if (m == nullptr)
+        return;
+      for (const auto& kv : *m) {
+        const PathElement pe = PathElement::field(std::string(kv.key()));
+        toFieldSetWalk(kv.value(), memberType(t, kv.key()), &pe, into, depth + 1);
+        if (!t.declares(kv.key()))
+          into.insertMember(pe);
+      }
+      break;
+    }
+  }
+  if (element != nullptr)
+    parent.setChild(*element, std::move(sub));
+}
+
+// --- compare ---
+
+struct Comparer {
+  static void leaf(const json::value* lhs, const json::value* rhs, const PathElement* element,
+                   Comparison& parent) {
+    if (lhs == nullptr) {
+      markMember(parent.added, element);
+    } else if (rhs == nullptr) {
+      markMember(parent.removed, element);
+    } else if (!equalValues(*lhs, *rhs)) {
+      markMember(parent.modified, element);
+    }
+  }
+
+  static void attach(Comparison& parent, const PathElement& element, Comparison sub) {
+    parent.removed.setChild(element, std::move(sub.removed));
+    parent.modified.setChild(element, std::move(sub.modified));
+    parent.added.setChild(element, std::move(sub.added));
+  }
+
+  void walk(const json::value* lhs, const json::value* rhs, const TypeRef& t,
+            const PathElement* element, Comparison& parent, int depth) {
+    if (depth > kMaxDepth) {
+      leaf(lhs, rhs, element, parent);
+      return;
+    }
+    const Atom al = lhs != nullptr ? atomFor(t, lhs) : Atom::None;
+    const Atom ar = rhs != nullptr ? atomFor(t, rhs) : Atom::None;
+    Atom atom = rhs == nullptr ? al : ar;
+    const bool mismatch = lhs != nullptr && rhs != nullptr && al != ar;
+    if (mismatch || !fits(atom, lhs) || !fits(atom, rhs) || atom == Atom::None ||
+        atom == Atom::Scalar) {
+      leaf(lhs, rhs, element, parent);
+      return;
+    }
+    Comparison sub;
+    Comparison& into = element != nullptr ? sub : parent;
+    bool inLeaf = false;
+    if (atom == Atom::List) {
+      const json::array* l = listOf(lhs);
+      const json::array* r = listOf(rhs);
+      const bool emptyBoth = (l == nullptr || l->empty()) && (r == nullptr || r->empty());
+      if (t.listKind() == ListKind::Atomic || emptyBoth) {
+        leaf(lhs, rhs, element, parent);
+        inLeaf = true;
+      } else {
+        visitList(t, l, r, into, depth);
+      }
+    } else {
+      const json::object* l = mapOf(lhs);
+      const json::object* r = mapOf(rhs);
+      const bool emptyBoth = (l == nullptr || l->empty()) && (r == nullptr || r->empty());
+      if (t.mapIsAtomic() || emptyBoth) {
+        leaf(lhs, rhs, element, parent);
+        inLeaf = true;
+      } else {
+        visitMap(t, l, r, into, depth);
+      }
+    }
+    if (element != nullptr)
+      attach(parent, *element, std::move(sub));
+    if (!inLeaf) {
+      if (lhs == nullptr) {
+        markMember(parent.added, element);
+      } else if (rhs == nullptr) {
+        markMember(parent.removed, element);
+      }
+    }
+  }
+
+  void visitList(const TypeRef& t, const json::array* l, const json::array* r, Comparison& into,
+                 int depth) {
+    const TypeRef elem = t.elementType();
+    IndexedList lhs = indexList(t, l);
+    IndexedList rhs = indexList(t, r);
+    for (const auto& pe : rhs.order) {
+      auto it = lhs.items.find(pe);
+      walk(it != lhs.items.end() ? it->second : nullptr, rhs.items.at(pe), elem, &pe, into,
+           depth + 1);
+    }
+    for (const auto& pe : lhs.order) {
+      if (rhs.items.count(pe) != 0)
+        continue;
+      walk(lhs.items.at(pe), nullptr, elem, &pe, into, depth + 1);
+    }
+  }
+
+  void visitMap(const TypeRef& t, const json::object* l, const json::object* r, Comparison& into,
+                int depth) {
+    if (l != nullptr) {
+      for (const auto& kv : *l) {
+        const PathElement pe = PathElement::field(std::string(kv.key()));
+        walk(&kv.value(), r != nullptr ? r->if_contains(kv.key()) : nullptr,
+             memberType(t, kv.key()), &pe, into, depth + 1);
+      }
+    }
+    if (r != nullptr) {
+      for (const auto& kv : *r) {
+        if (l != nullptr && l->contains(kv.key()))
+          continue;
+        const PathElement pe = PathElement::field(std::string(kv.key()));
+        walk(nullptr, &kv.value(), memberType(t, kv.key()), &pe, into, depth + 1);
+      }
+    }
+  }
+};
+
+// --- merge ---
+
+json::value mergeWalk(const json::value* lhs, const json::value* rhs, const TypeRef& t, int depth);
+
+json::value mergeLists(const TypeRef& t, const json::array* l, const json::array* r, int depth) {
+  const TypeRef elem = t.elementType();
+  IndexedList lhs = indexList(t, l);
+  IndexedList rhs = indexList(t, r);
+  auto inLhs = [&](const PathElement& pe) { return lhs.items.count(pe) != 0; };
+  auto inRhs = [&](const PathElement& pe) { return rhs.items.count(pe) != 0; };
+  auto lhsItem = [&](const PathElement& pe) -> const json::value* {
+    auto it = lhs.items.find(pe);
+    return it != lhs.items.end() ? it->second : nullptr;
+  };
+  auto rhsItem = [&](const PathElement& pe) -> const json::value* {
+    auto it = rhs.items.find(pe);
+    return it != rhs.items.end() ? it->second : nullptr;
+  };
+
+  // The items both sides have, in the applied order: they appear in that order; live-only items
+  // keep their place relative to them, applied-only items come where the configuration has them.
+  std::vector<const PathElement*> shared;
+  for (const auto& pe : rhs.order)
+    if (inLhs(pe))
+      shared.push_back(&pe);
+  std::size_t nextShared = 0;
+  auto sharedDue = [&]() -> const PathElement* {
+    return nextShared < shared.size() ? shared[nextShared] : nullptr;
+  };
+
+  json::array out;
+  const std::size_t lLen = lhs.order.size();
+  const std::size_t rLen = rhs.order.size();
+  std::size_t li = 0;
+  std::size_t ri = 0;
+  while (li < lLen || ri < rLen) {
+    if (li < lLen && ri < rLen) {
+      const PathElement& pe = lhs.order[li];
+      if (pe == rhs.order[ri]) {
+        out.push_back(mergeWalk(lhsItem(pe), rhsItem(pe), elem, depth + 1));
+        ++li;
+        ++ri;
+        ++nextShared;
+        continue;
+      }
+      if (inRhs(pe) && sharedDue() != nullptr && !(*sharedDue() == pe)) {
+        ++li;  // a shared item, but not the one due now
+        continue;
+      }
+    }
+    if (li < lLen && !inRhs(lhs.order[li])) {
+      out.push_back(*lhsItem(lhs.order[li]));
+      ++li;
+      continue;
+    }
+    if (ri < rLen) {
+      const PathElement& pe = rhs.order[ri];
+      out.push_back(mergeWalk(lhsItem(pe), rhsItem(pe), elem, depth + 1));
+      ++ri;
+      if (sharedDue() != nullptr && *sharedDue() == pe)
+        ++nextShared;
+      continue;
+    }
+    ++li;  // cannot happen (every shared live item is emitted with its applied twin)
+  }
+  return out;
+}
+
+json::value mergeWalk(const json::value* lhs, const json::value* rhs, const TypeRef& t, int depth) {
+  if (rhs == nullptr)
+    return *lhs;
+  if (lhs == nullptr || depth > kMaxDepth)
+    return *rhs;
+  const Atom al = atomFor(t, lhs);
+  const Atom ar = atomFor(t, rhs);
+  if (al != ar || !fits(ar, lhs) || !fits(ar, rhs) || ar == Atom::None || ar == Atom::Scalar)
+    return *rhs;
+  if (ar == Atom::List) {
+    const json::array* l = listOf(lhs);
+    const json::array* r = listOf(rhs);
+    const bool emptyBoth = (l == nullptr || l->empty()) && (r == nullptr || r->empty());
+    if (t.listKind() == ListKind::Atomic || emptyBoth)
+      return *rhs;
+    return mergeLists(t, l, r, depth);
+  }
+  const json::object* l = mapOf(lhs);
+  const json::object* r = mapOf(rhs);
+  const bool emptyBoth = (l == nullptr || l->empty()) && (r == nullptr || r->empty());
+  if (t.mapIsAtomic() || emptyBoth)
+    return *rhs;
+  json::object out;
+  if (l != nullptr) {
+    for (const auto& kv : *l)
+      out.emplace(kv.key(),
+                  mergeWalk(&kv.value(), r != nullptr ? r->if_contains(kv.key()) : nullptr,
+                            memberType(t, kv.key()), depth + 1));
+  }
+  if (r != nullptr) {
+    for (const auto& kv : *r)
+      if (l == nullptr || !l->contains(kv.key()))
+        out.emplace(kv.key(), mergeWalk(nullptr, &kv.value(), memberType(t, kv.key()), depth + 1));
+  }
+  return out;
+}
+
+// --- removeItems ---
+
+json::value removeWalk(const json::value& v, const FieldSet& toRemove, const TypeRef& t,
+                       int depth) {
+  if (depth > kMaxDepth)
+    return v;
+  const Atom atom = atomFor(t, &v);
+  if (atom == Atom::Scalar || atom == Atom::None || !fits(atom, &v))
+    return v;
+  if (atom == Atom::List) {
+    const json::array* list = v.if_array();
+    if (list == nullptr || list->empty() || t.listKind() == ListKind::Atomic)
+      return nullptr;
+    const TypeRef elem = t.elementType();
+    json::array out;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const json::value& item = (*list)[i];
+      std::string error;
+      auto pe = listItemElement(t, item, i, &error);
+      if (pe && toRemove.hasMember(*pe))
+        continue;
+      const FieldSet* sub = pe ? toRemove.child(*pe) : nullptr;
+      if (sub != nullptr && !sub->empty()) {
+        out.push_back(removeWalk(item, *sub, elem, depth + 1));
+      } else {
+        out.push_back(item);
+      }
+    }
+    if (out.empty())
+      return nullptr;
+    return out;
+  }
+  const json::object* m = v.if_object();
+  if (m == nullptr || m->empty() || t.mapIsAtomic())
+    return nullptr;
+  json::object out;
+  for (const auto& kv : *m) {
+    const PathElement pe = PathElement::field(std::string(kv.key()));
+    if (toRemove.hasMember(pe))
+      continue;
+    const FieldSet* sub = toRemove.child(pe);
+    if (sub != nullptr && !sub->empty()) {
+      out.emplace(kv.key(), removeWalk(kv.value(), *sub, memberType(t, kv.key()), depth + 1));
+    } else {
+      out.emplace(kv.key(), kv.value());
+    }
+  }
+  if (out.empty())
+    return nullptr;
+  return out;
+}
+
+// --- validate ---
+
+/// goValueV is `%v` of structured-merge-diff's *valueUnstructured holding the value: `&{...}`.
+std::string goValueV(const json::value& v) {
+  return "&{" + detail::goFormatV(v) + "}";
+}
+
+/// goValueSharpV approximates `%#v` of a *valueUnstructured.
+std::string goValueSharpV(const json::value& v) {
+  std::string inner;
+  if (v.is_string()) {
+    inner = detail::goQuote(v.get_string());
+  } else if (v.is_object()) {
+    inner = "map[string]interface {}{";
+    bool first = true;
+    for (const auto& kv : v.get_object()) {
+      if (!first)
+        inner += ", ";
+      first = false;
+      inner += detail::goQuote(kv.key()) + ":" + goValueSharpV(kv.value()).substr(0);
+    }
+    inner += "}";
+  } else if (v.is_array()) {
+    inner = "[]interface {}{";
+    bool first = true;
+    for (const auto& e : v.get_array()) {
+      if (!first)
+        inner += ", ";
+      first = false;
+      inner += e.is_string() ? detail::goQuote(e.get_string()) : detail::goFormatV(e);
+    }
+    inner += "}";
+  } else {
+    inner = detail::goFormatV(v);
+  }
+  return "&value.valueUnstructured{Value:" + inner + "}";
+}
+
+std::string_view goTypeOf(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      return "string";
+    case json::kind::bool_:
+      return "bool";
+    case json::kind::object:
+      return "map[string]interface {}";
+    case json::kind::array:
+      return "[]interface {}";
+    case json::kind::null:
+      return "<nil>";
+    case json::kind::double_:
+      return "float64";
+    default:
+      return "int64";
+  }
+}
+
+struct Validator {
+  ValidationErrors errors;
+
+  void add(const Path& path, std::string message) {
+    errors.push_back(ValidationError{pathString(path), std::move(message)});
+  }
+
+  void scalar(const TypeRef& t, const json::value& v, const Path& path) {
+    if (v.is_null())
+      return;
+    switch (t.scalarKind()) {
+      case ScalarKind::Numeric:
+        if (!(v.is_int64() || v.is_uint64() || v.is_double()))
+          add(path, "expected numeric (int or float), got " + std::string(goTypeOf(v)));
+        return;
+      case ScalarKind::String:
+        if (!v.is_string())
+          add(path, "expected string, got " + goValueSharpV(v));
+        return;
+      case ScalarKind::Boolean:
+        if (!v.is_bool())
+          add(path, "expected boolean, got " + goValueV(v));
+        return;
+      case ScalarKind::Untyped:
+        if (!isScalar(v))
+          add(path, "expected any scalar, got " + goValueV(v));
+        return;
+    }
+  }
+
+  void walk(const json::value& v, const TypeRef& t, Path& path, int depth) {
+    if (depth > kMaxDepth) {
+      add(path, "exceeded max depth");
+      return;
+    }
+    const Atom atom = atomFor(t, &v);
+    switch (atom) {
+      case Atom::None:
+        add(path, "schema error: invalid atom: inlined");
+        return;
+      case Atom::Scalar:
+        scalar(t, v, path);
+        return;
+      case Atom::List: {
+        if (v.is_null())
+          return;
+        const json::array* list = v.if_array();
+        if (list == nullptr) {
+          add(path, "expected list, got " + goValueV(v));
+          return;
+        }
+        const TypeRef elem = t.elementType();
+        std::vector<PathElement> seen;
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          std::optional<PathElement> pe;
+          if (t.listKind() == ListKind::Atomic) {
+            pe = PathElement::index(static_cast<std::int64_t>(i));
+          } else {
+            std::string error;
+            pe = listItemElement(t, (*list)[i], i, &error);
+            if (!pe) {
+              add(path, "element " + std::to_string(i) + ": " + error);
+              return;  // kube stops at the first item it cannot key
+            }
+            if (std::find(seen.begin(), seen.end(), *pe) != seen.end())
+              add(path, "duplicate entries for key " + pe->str());
+            seen.push_back(*pe);
+          }
+          path.push_back(std::move(*pe));
+          walk((*list)[i], elem, path, depth + 1);
+          path.pop_back();
+        }
+        return;
+      }
+      case Atom::Map: {
+        if (v.is_null())
+          return;
+        const json::object* m = v.if_object();
+        if (m == nullptr) {
+          add(path, "expected map, got " + goValueV(v));
+          return;
+        }
+        for (const auto& kv : *m) {
+          path.push_back(PathElement::field(std::string(kv.key())));
+          auto ft = t.fieldType(kv.key());
+          if (!ft) {
+            add(path, "field not declared in schema");
+            path.pop_back();
+            return;  // kube stops iterating the map at the first undeclared field
+          }
+          walk(kv.value(), *ft, path, depth + 1);
+          path.pop_back();
+        }
+        return;
+      }
+    }
+  }
+};
+
+// --- ensureNamedFieldsAreMembers ---
+
+FieldSet ensureWalk(const FieldSet& set, const TypeRef& t, int depth) {
+  if (depth > kMaxDepth)
+    return set;
+  FieldSet out;
+  for (const auto& m : set.members())
+    out.insertMember(m);
+  for (const auto& c : set.children()) {
+    TypeRef childType = TypeRef::deduced();
+    if (c.element.kind() == PathElement::Kind::Field && t.allowsMap()) {
+      if (t.declares(c.element.fieldName()))
+        out.insertMember(c.element);
+      childType = memberType(t, c.element.fieldName());
+    } else if (c.element.kind() == PathElement::Kind::Key && t.allowsList()) {
+      childType = t.elementType();
+    }
+    out.setChild(c.element, ensureWalk(c.set, childType, depth + 1));
+  }
+  return out;
+}
+
+// --- zeroObject / dropNullFields ---
+
+json::value zeroWalk(const TypeRef& t, int depth) {
+  json::object out;
+  if (depth > 32 || t.isDeduced() || !t.allowsMap())
+    return out;
+  const std::vector<std::string_view> required = t.node().required();
+  for (const auto& p : t.node().properties()) {
+    const json::value* def = p.schema.keyword("default");
+    if (def != nullptr && def->is_object()) {
+      out.emplace(p.name, zeroWalk(TypeRef::of(p.schema), depth + 1));
+    } else if (std::find(required.begin(), required.end(), p.name) != required.end()) {
+      out.emplace(p.name, nullptr);
+    }
+  }
+  return out;
+}
+
+void dropNullsWalk(json::value& v, const TypeRef& t, int depth) {
+  if (depth > kMaxDepth)
+    return;
+  const Atom atom = atomFor(t, &v);
+  if (atom == Atom::Map) {
+    json::object* m = v.if_object();
+    if (m == nullptr)
+      return;
+    if (!t.isDeduced()) {
+      for (auto it = m->begin(); it != m->end();) {
+        if (it->value().is_null() && t.declares(it->key())) {
+          it = m->stable_erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& kv : *m)
+      dropNullsWalk(kv.value(), memberType(t, kv.key()), depth + 1);
+  } else if (atom == Atom::List) {
+    json::array* list = v.if_array();
+    if (list == nullptr)
+      return;
+    const TypeRef elem = t.elementType();
+    for (auto& item : *list)
+      dropNullsWalk(item, elem, depth + 1);
+  }
+}
+
+}  // namespace
+
+// --- TypeRef ---
+
+TypeRef TypeRef::deduced() {
+  return TypeRef();
+}
+
+TypeRef TypeRef::of(const schema::SchemaNode& node, bool preserveUnknown) {
+  TypeRef t;
+  if (node.isUnknown())
+    return t;
+  t.node_ = node;
+  t.type_ = node.type();
+  t.mode_ = Mode::Schema;
+  // kube's converter carries preserve-unknown-fields into inline sub-schemas, not into named
+  // ($ref) types, which are converted on their own.
+  t.preserve_ = node.preservesUnknownFields() || (preserveUnknown && node.definitionName().empty());
+  return t;
+}
+
+bool TypeRef::allowsScalar() const {
+  if (mode_ != Mode::Schema)
+    return true;
+  return type_ != schema::Type::Object && type_ != schema::Type::Array;
+}
+
+bool TypeRef::allowsList() const {
+  if (mode_ != Mode::Schema)
+    return true;
+  return type_ == schema::Type::Array || type_ == schema::Type::Unknown;
+}
+
+bool TypeRef::allowsMap() const {
+  if (mode_ != Mode::Schema)
+    return true;
+  return type_ == schema::Type::Object || type_ == schema::Type::Unknown;
+}
+
+ScalarKind TypeRef::scalarKind() const {
+  if (mode_ != Mode::Schema)
+    return ScalarKind::Untyped;
+  switch (type_) {
+    case schema::Type::Integer:
+    case schema::Type::Number:
+      return ScalarKind::Numeric;
+    case schema::Type::Boolean:
+      return ScalarKind::Boolean;
+    case schema::Type::String: {
+      const std::string_view format = node_.format();
+      return format.empty() || format == "byte" ? ScalarKind::String : ScalarKind::Untyped;
+    }
+    default:
+      return ScalarKind::Untyped;
+  }
+}
+
+bool TypeRef::mapIsAtomic() const {
+  if (mode_ == Mode::UntypedAtomic)
+    return true;
+  if (mode_ == Mode::Deduced)
+    return false;
+  return node_.mapType() == schema::MapType::Atomic;
+}
+
+bool TypeRef::declares(std::string_view name) const {
+  return mode_ == Mode::Schema && node_.hasProperty(name);
+}
+
+std::optional<TypeRef> TypeRef::fieldType(std::string_view name) const {
+  if (mode_ == Mode::Deduced)
+    return deduced();
+  if (mode_ == Mode::UntypedAtomic) {
+    TypeRef t;
+    t.mode_ = Mode::UntypedAtomic;
+    return t;
+  }
+  if (node_.hasProperty(name))
+    return of(node_.field(name), preserve_);
+  const json::value* ap = node_.keyword("additionalProperties");
+  if (ap != nullptr) {
+    if (ap->is_object())
+      return of(node_.additionalProperties(), preserve_);
+    if (ap->is_bool() && ap->get_bool())
+      return deduced();
+    return std::nullopt;  // additionalProperties: false
+  }
+  const json::value* props = node_.keyword("properties");
+  const bool hasProperties = props != nullptr && props->is_object() && !props->get_object().empty();
+  if (preserve_ || !hasProperties)
+    return deduced();
+  return std::nullopt;
+}
+
+ListKind TypeRef::listKind() const {
+  if (mode_ != Mode::Schema)
+    return ListKind::Atomic;
+  switch (node_.listType()) {
+    case schema::ListType::Atomic:
+      return ListKind::Atomic;
+    case schema::ListType::Set:
+      return ListKind::Set;
+    case schema::ListType::Map:
+      return node_.listMapKeys().empty() ? ListKind::Set : ListKind::Map;
+    case schema::ListType::Unspecified:
+      break;
+  }
+  const std::string_view strategy = stringOf(node_.keyword("x-kubernetes-patch-strategy"));
+  if (strategy == "merge" || strategy == "merge,retainKeys")
+    return node_.patchMergeKey().empty() ? ListKind::Set : ListKind::Map;
+  return ListKind::Atomic;
+}
+
+std::vector<std::string> TypeRef::listKeys() const {
+  std::vector<std::string> out;
+  if (mode_ != Mode::Schema)
+    return out;
+  if (node_.listType() == schema::ListType::Map) {
+    for (auto k : node_.listMapKeys())
+      out.emplace_back(k);
+  } else if (!node_.patchMergeKey().empty()) {
+    out.emplace_back(node_.patchMergeKey());
+  }
+  return out;
+}
+
+TypeRef TypeRef::elementType() const {
+  if (mode_ != Mode::Schema || node_.keyword("items") == nullptr) {
+    TypeRef t;
+    t.mode_ = Mode::UntypedAtomic;  // items of deduced (atomic) lists, or lists without items
+    return t;
+  }
+  return of(node_.items(), preserve_);
+}
+
+const json::value* TypeRef::keyDefault(std::string_view key) const {
+  if (mode_ != Mode::Schema)
+    return nullptr;
+  const schema::SchemaNode items = node_.items();
+  if (items.isUnknown() || !items.hasProperty(key))
+    return nullptr;
+  return items.field(key).keyword("default");
+}
+
+// --- free functions ---
+
+std::string validationErrorsString(const ValidationErrors& errors) {
+  if (errors.empty())
+    return {};
+  if (errors.size() == 1)
+    return errors.front().str();
+  std::string out = "errors:";
+  for (const auto& e : errors)
+    out += "\n  " + e.str();
+  return out;
+}
+
+void Comparison::excludeFields(const FieldSet& fields) {
+  if (fields.empty())
+    return;
+  removed = removed.recursiveDifference(fields);
+  modified = modified.recursiveDifference(fields);
+  added = added.recursiveDifference(fields);
+}
+
+ValidationErrors validate(const json::value& value, const TypeRef& type) {
+  Validator v;
+  Path path;
+  v.walk(value, type, path, 0);
+  return std::move(v.errors);
+}
+
+FieldSet toFieldSet(const json::value& value, const TypeRef& type) {
+  FieldSet set;
+  toFieldSetWalk(value, type, nullptr, set, 0);
+  return set;
+}
+
+Comparison compare(const json::value* lhs, const json::value* rhs, const TypeRef& type) {
+  Comparison cmp;
+  if (lhs == nullptr && rhs == nullptr)
+    return cmp;
+  Comparer{}.walk(lhs, rhs, type, nullptr, cmp, 0);
+  return cmp;
+}
+
+Comparison compareObjects(const json::object& lhs, const json::object& rhs, const TypeRef& type) {
+  Comparison cmp;
+  // The root is a map: as a leaf (empty on both sides, atomic) it is nobody's field.
+  if ((lhs.empty() && rhs.empty()) || type.mapIsAtomic() || !type.allowsMap())
+    return cmp;
+  Comparer{}.visitMap(type, &lhs, &rhs, cmp, 0);
+  return cmp;
+}
+
+json::value merge(const json::value& lhs, const json::value& rhs, const TypeRef& type) {
+  return mergeWalk(&lhs, &rhs, type, 0);
+}
+
+json::value removeItems(const json::value& value, const FieldSet& toRemove, const TypeRef& type) {
+  return removeWalk(value, toRemove, type, 0);
+}
+
+FieldSet ensureNamedFieldsAreMembers(const FieldSet& set, const TypeRef& type) {
+  return ensureWalk(set, type, 0);
+}
+
+json::value zeroObject(const TypeRef& type) {
+  return zeroWalk(type, 0);
+}
+
+void dropNullFields(json::value& value, const TypeRef& type) {
+  dropNullsWalk(value, type, 0);
+}
+
+}  // namespace apiserver::apply
