@@ -1,7 +1,10 @@
 #include "endpoints/resource_handler.h"
 
+#include "apply/field_manager.h"
+#include "codec/yaml_json.h"
 #include "endpoints/negotiation.h"
 #include "endpoints/watch_stream.h"
+#include "patch/go_json.h"
 #include "patch/json_patch.h"
 #include "patch/merge_patch.h"
 #include "patch/patch_type.h"
@@ -86,7 +89,9 @@ Result<registry::RvMatch> parseMatch(const Request& req, bool watch) {
   return m.empty() ? registry::RvMatch::Unset : registry::RvMatch::NotOlderThan;
 }
 
-Result<bool> parseDryRun(const json::value* v) {
+// parseDryRun validates dryRun as kube's Create/Update/Patch/DeleteOptions validation does:
+// only "All" is known.
+Result<bool> parseDryRun(const json::value* v, std::string_view optionsKind) {
   if (v == nullptr || v->is_null()) return false;
   std::vector<std::string> vals;
   if (v->is_string()) vals.emplace_back(v->get_string());
@@ -94,9 +99,22 @@ Result<bool> parseDryRun(const json::value* v) {
     for (const auto& e : v->get_array())
       if (e.is_string()) vals.emplace_back(e.get_string());
   for (const auto& s : vals)
-    if (s != "All")
-      return fail(ApiError::badRequest("dryRun: Unsupported value: \"" + s + "\": supported values: \"All\""));
+    if (s != "All") {
+      std::string goList = "[]string{";
+      for (std::size_t i = 0; i < vals.size(); ++i) goList += (i ? ", " : "") + json::serialize(json::value(vals[i]));
+      goList += "}";
+      FieldError e = notSupportedField("dryRun", nullptr, {"All"});
+      e.badValueText = goList;
+      return fail(ApiError::invalid({"meta.k8s.io", std::string(optionsKind)}, "", {e}));
+    }
   return !vals.empty();
+}
+
+std::string_view optionsKindOf(const Request& req) {
+  if (req.method == "POST") return "CreateOptions";
+  if (req.method == "PUT") return "UpdateOptions";
+  if (req.method == "PATCH") return "PatchOptions";
+  return "DeleteOptions";
 }
 
 }  // namespace
@@ -257,31 +275,40 @@ Result<registry::WriteOptions> ResourceHandler::writeOptions(const Request& req)
   registry::WriteOptions wo;
   if (auto d = req.query.get("dryRun")) {
     json::value v(*d);
-    auto dry = parseDryRun(&v);
+    auto dry = parseDryRun(&v, optionsKindOf(req));
     if (!dry) return fail(std::move(dry).error());
     wo.dryRun = *dry;
   }
   wo.fieldManager = std::string(param(req, "fieldManager"));
   if (wo.fieldManager.size() > 128)
     return fail(ApiError::badRequest("fieldManager: Too long: may not be more than 128 bytes"));
+  // kube's managerOrUserAgent: a write without fieldManager is recorded under the client's name.
+  if (wo.fieldManager.empty())
+    wo.fieldManager = apply::managerFromUserAgent(req.header("User-Agent").value_or(""));
   wo.user = &req.user;
   return wo;
 }
 
-Result<std::vector<std::string>> ResourceHandler::checkFields(json::object& obj, std::string_view jsonText,
-                                                              const Request& req) const {
-  // kube's fieldValidation values, case-insensitive; absent means Warn.
+namespace {
+
+// fieldValidationOf reads kube's fieldValidation parameter (case-insensitive; absent means Warn).
+Result<schema::FieldValidation> fieldValidationOf(const Request& req) {
   std::string mode(param(req, "fieldValidation"));
   for (auto& c : mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  schema::FieldValidation fv = schema::FieldValidation::Warn;
-  if (mode == "strict") {
-    fv = schema::FieldValidation::Strict;
-  } else if (mode == "ignore") {
-    fv = schema::FieldValidation::Ignore;
-  } else if (!mode.empty() && mode != "warn") {
-    return fail(ApiError::badRequest("fieldValidation: Unsupported value: \"" + std::string(param(req, "fieldValidation")) +
-                                     "\": supported values: \"Ignore\", \"Strict\", \"Warn\""));
-  }
+  if (mode.empty() || mode == "warn") return schema::FieldValidation::Warn;
+  if (mode == "strict") return schema::FieldValidation::Strict;
+  if (mode == "ignore") return schema::FieldValidation::Ignore;
+  return fail(ApiError::badRequest("fieldValidation: Unsupported value: \"" + std::string(param(req, "fieldValidation")) +
+                                   "\": supported values: \"Ignore\", \"Strict\", \"Warn\""));
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ResourceHandler::checkFields(json::object& obj, std::string_view jsonText,
+                                                              const Request& req, bool patched) const {
+  auto mode = fieldValidationOf(req);
+  if (!mode) return fail(std::move(mode).error());
+  const schema::FieldValidation fv = *mode;
   const auto& spec = store_->spec();
   const std::string prefix = spec.kind + " in version \"" + spec.version + "\" cannot be handled as a " + spec.kind + ": ";
   const schema::SchemaNode root = store_->schema().root();
@@ -295,9 +322,12 @@ Result<std::vector<std::string>> ResourceHandler::checkFields(json::object& obj,
     for (auto& u : unknown) problems.push_back("unknown field \"" + u + "\"");
   }
   if (fv == schema::FieldValidation::Strict && !problems.empty()) {
-    std::string msg = prefix + "strict decoding error: ";
+    std::string msg = "strict decoding error: ";
     for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? ", " : "") + problems[i];
-    return fail(ApiError::badRequest(std::move(msg)));
+    // A patch's result is refused as kube's patcher does: 422 on the field "patch".
+    if (patched)
+      return fail(ApiError::invalid({}, "", {invalidField("patch", json::value(json::serialize(obj)), std::move(msg))}));
+    return fail(ApiError::badRequest(prefix + msg));
   }
   return problems;
 }
@@ -362,11 +392,51 @@ Response ResourceHandler::update(Request& req, const Output& out) const {
 
 Response ResourceHandler::patch(Request& req, const Output& out) const {
   const auto type = patch::patchTypeOf(req.header("Content-Type").value_or(""));
-  if (type == patch::PatchType::Unsupported || type == patch::PatchType::Apply)
-    return Response::error(patch::unsupportedPatchTypeError());
+  if (type == patch::PatchType::Unsupported) return Response::error(patch::unsupportedPatchTypeError());
   auto wo = writeOptions(req);
   if (!wo) return Response::error(wo.error());
+  {  // kube's ValidatePatchOptions
+    FieldErrors errs;
+    if (type != patch::PatchType::Apply && req.query.has("force"))
+      errs.push_back(forbiddenField("force", "may not be specified for non-apply patch"));
+    if (type == patch::PatchType::Apply && param(req, "fieldManager").empty())
+      errs.push_back(requiredField("fieldManager", "is required for apply patch"));
+    if (!errs.empty()) return Response::error(ApiError::invalid({"meta.k8s.io", "PatchOptions"}, "", errs));
+  }
+  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  if (type == patch::PatchType::Apply) {
+    // Server-side apply: the body is YAML (JSON is YAML too); a missing object is created.
+    auto decoded = codec::yamlToJson(req.body);
+    if (!decoded) return Response::error(ApiError::badRequest("error decoding YAML: " + decoded.error().message));
+    auto applied = apply::appliedObject(std::move(*decoded));
+    if (!applied) return Response::error(applied.error());
+    apply::FieldManager::ApplyOptions ao{std::string(param(req, "fieldManager")),
+                                         boolParam(req, "force").value_or(false), req.info.subresource,
+                                         opts_.clock->now()};
+    registry::Mutation fn = [&](json::object current) -> Result<json::object> {
+      const bool exists = !uidOf(current).empty();
+      auto merged = store_->fieldManager().apply(exists ? &current : nullptr, *applied, ao);
+      if (!merged) return fail(std::move(merged).error());
+      if (!exists && !uidOf(*merged).empty())
+        return fail(ApiError::conflict(store_->groupResource(), req.info.name,
+                                       "uid mismatch: the provided object specified uid " + std::string(uidOf(*merged)) +
+                                           ", and no existing object was found"));
+      if (auto named = apply::checkObjectName(*merged, req.info.name, ns); !named) return fail(std::move(named).error());
+      return std::move(*merged);
+    };
+    wo->forceAllowCreate = true;
+    wo->managedFieldsSet = true;
+    auto applyResult = store_->mutate(ns, req.info.name, fn, req.info.subresource == "status", *wo);
+    if (!applyResult) return Response::error(applyResult.error());
+    return objectResponse(applyResult->created ? 201 : 200, applyResult->object, out);
+  }
   const std::string& body = req.body;
+  // Unless asked to ignore problems, kube decodes a JSON or merge patch strictly first.
+  auto fv = fieldValidationOf(req);
+  if (!fv) return Response::error(fv.error());
+  if (*fv != schema::FieldValidation::Ignore && (type == patch::PatchType::Json || type == patch::PatchType::Merge))
+    if (auto decoded = patch::detail::parseJson(body); !decoded)
+      return Response::error(ApiError::badRequest("error decoding patch: " + decoded.error()));
   const schema::SchemaNode root = store_->schema().root();
   std::vector<std::string> warnings;
   registry::Mutation fn = [&](json::object current) -> Result<json::object> {
@@ -378,12 +448,11 @@ Response ResourceHandler::patch(Request& req, const Output& out) const {
     if (!patched->is_object())
       return fail(ApiError::badRequest("the patched object is not a JSON object"));
     // The patched object is decoded as a body would be: unknown fields per fieldValidation.
-    auto checked = checkFields(patched->get_object(), {}, req);
+    auto checked = checkFields(patched->get_object(), {}, req, /*patched=*/true);
     if (!checked) return fail(std::move(checked).error());
     warnings = std::move(*checked);
     return std::move(patched->get_object());
   };
-  const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
   auto patched = store_->mutate(ns, req.info.name, fn, req.info.subresource == "status", *wo);
   if (!patched) return Response::error(patched.error());
   return withWarnings(objectResponse(200, patched->object, out), warnings);
@@ -400,7 +469,7 @@ Result<registry::DeleteOptions> ResourceHandler::deleteOptions(const Request& re
     if (!body) return fail(std::move(body).error());
     options = std::move(*body);
   }
-  auto dry = parseDryRun(options.if_contains("dryRun"));
+  auto dry = parseDryRun(options.if_contains("dryRun"), "DeleteOptions");
   if (!dry) return fail(std::move(dry).error());
   del.write.dryRun = del.write.dryRun || *dry;
   std::string_view policy = stringField(options, param(req, "propagationPolicy"), "propagationPolicy");
@@ -413,7 +482,7 @@ Result<registry::DeleteOptions> ResourceHandler::deleteOptions(const Request& re
   } else if (!policy.empty()) {
     return fail(ApiError::invalid({"meta.k8s.io", "DeleteOptions"}, "",
                                   {notSupportedField("propagationPolicy", json::value(policy),
-                                                     {"Foreground", "Background", "Orphan"})}));
+                                                     {"Foreground", "Background", "Orphan", "nil"})}));
   }
   // The deprecated orphanDependents maps onto the policy when none is given.
   if (const auto* orphan = options.if_contains("orphanDependents");

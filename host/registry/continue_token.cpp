@@ -1,5 +1,7 @@
 #include "registry/continue_token.h"
 
+#include "patch/go_json.h"
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -87,26 +89,38 @@ std::string encodeContinue(const ContinueToken& token) {
 }
 
 Result<ContinueToken> decodeContinue(std::string_view text) {
-  auto bad = [](std::string why) { return fail(ApiError::badRequest("invalid continue token: continue key is not valid: " + why)); };
+  // Worded as kube's storage.DecodeContinue.
+  auto bad = [](std::string why) {
+    return fail(ApiError::badRequest("invalid continue token: continue key is not valid: " + why));
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return bad("illegal base64 data at input byte " + std::to_string(i));
+  }
   auto raw = base64Decode(text, /*url=*/true);
-  if (!raw) return bad("illegal base64 data");
-  boost::system::error_code ec;
-  auto v = boost::json::parse(*raw, ec);
-  if (ec || !v.is_object()) return bad("the token is not a JSON object");
-  const auto& o = v.get_object();
+  if (!raw) return bad("illegal base64 data at input byte " + std::to_string(text.size() > 0 ? text.size() - 1 : 0));
+  auto parsed = patch::detail::parseJson(*raw);
+  if (!parsed) return bad(parsed.error());
+  if (!parsed->is_object()) return bad("json: cannot unmarshal " + std::string(patch::detail::goJsonKind(*parsed)) +
+                                       " into Go value of type storage.continueToken");
+  const auto& o = parsed->get_object();
   const auto* ver = o.if_contains("v");
-  if (ver == nullptr || !ver->is_string() || ver->get_string() != "meta.k8s.io/v1")
-    return bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  std::string_view version = ver != nullptr && ver->is_string() ? std::string_view(ver->get_string()) : "";
+  if (version != "meta.k8s.io/v1") return bad("server does not recognize this encoded version " + std::string(version));
   const auto* rv = o.if_contains("rv");
   const auto* start = o.if_contains("start");
-  if (rv == nullptr || !rv->is_int64() || rv->get_int64() <= 0) return bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
-  if (start == nullptr || !start->is_string() || start->get_string().empty()) return bad("encoded start key empty");
+  if (rv == nullptr || !rv->is_int64() || rv->get_int64() == 0)
+    return bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  if (start == nullptr || !start->is_string() || start->get_string().empty())
+    return bad("encoded start key empty (version meta.k8s.io/v1)");
   // As kube: rooted, the start key must be clean, so that it cannot reach above the resource's
-  // key prefix ("../secrets/x"); a leading "/" is dropped.
+  // key prefix ("../secrets/x"); a leading "/" is dropped. A negative revision (-1) continues
+  // at the latest revision (the token a 410 hands out).
   std::string_view s = start->get_string();
   std::string rooted = s.front() == '/' ? std::string(s) : "/" + std::string(s);
   if (cleanPath(rooted) != rooted) return bad(std::string(s));
-  return ContinueToken{rv->get_int64(), rooted.substr(1)};
+  return ContinueToken{rv->get_int64() < 0 ? -1 : rv->get_int64(), rooted.substr(1)};
 }
 
 }  // namespace apiserver::registry

@@ -3,6 +3,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -29,11 +30,23 @@ void prune(json::value& v, const SchemaNode& node, std::string& path, std::vecto
     const bool declared = !node.properties().empty();
     const bool map = allowsAnyKeys(node);
     if (!declared && !map) return;  // a free-form object (FieldsV1, RawExtension)
+    const auto required = declared ? node.required() : std::vector<std::string_view>{};
     for (auto it = o->begin(); it != o->end();) {
       const std::size_t mark = path.size();
       appendKey(path, it->key());
       if (declared && node.hasProperty(it->key())) {
-        prune(it->value(), node.field(it->key()), path, unknown);
+        const SchemaNode child = node.field(it->key());
+        prune(it->value(), child, path, unknown);
+        // Go's encoder omits empty slices and maps of optional (omitempty) fields, so a typed
+        // kube object never shows `labels: {}` or `finalizers: []`.
+        const bool emptyList = it->value().is_array() && it->value().get_array().empty();
+        const bool emptyMap = it->value().is_object() && it->value().get_object().empty() &&
+                              child.properties().empty() && allowsAnyKeys(child);
+        if ((emptyList || emptyMap) && std::find(required.begin(), required.end(), it->key()) == required.end()) {
+          path.resize(mark);
+          it = o->stable_erase(it);
+          continue;
+        }
       } else if (map) {
         prune(it->value(), node.additionalProperties(), path, unknown);
       } else {

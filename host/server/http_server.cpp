@@ -202,7 +202,8 @@ class Session : public std::enable_shared_from_this<Session> {
     setHeaders(*out, res);
     out->body() = std::move(res.body);
     out->keep_alive(keepAlive_);
-    out->prepare_payload();
+    // 304 and 204 carry no body and no Content-Length (a 304's length would be the 200's).
+    if (res.status != 304 && res.status != 204) out->prepare_payload();
     http::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       if (!self->keepAlive_) return self->lingerClose();

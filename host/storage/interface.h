@@ -36,6 +36,7 @@ struct Error {
   std::string key;
   std::int64_t revision = 0;  ///< Conflict: the current mod revision; Compacted: the oldest kept
   std::string message;
+  std::int64_t requested = 0;  ///< Compacted, RevisionTooLarge: the revision that was asked for
 
   static Error keyNotFound(std::string_view key) { return {ErrorCode::KeyNotFound, std::string(key), 0, "key not found"}; }
   static Error keyExists(std::string_view key) { return {ErrorCode::KeyExists, std::string(key), 0, "key exists"}; }
@@ -45,12 +46,14 @@ struct Error {
   static Error compacted(std::int64_t requested, std::int64_t oldest) {
     return {ErrorCode::Compacted, {}, oldest,
             "required revision " + std::to_string(requested) + " has been compacted (oldest available is " +
-                std::to_string(oldest) + ")"};
+                std::to_string(oldest) + ")",
+            requested};
   }
   static Error revisionTooLarge(std::int64_t requested, std::int64_t current) {
     return {ErrorCode::RevisionTooLarge, {}, current,
             "required revision " + std::to_string(requested) + " is a future revision (current is " +
-                std::to_string(current) + ")"};
+                std::to_string(current) + ")",
+            requested};
   }
   static Error internal(std::string message) { return {ErrorCode::Internal, {}, 0, std::move(message)}; }
 };

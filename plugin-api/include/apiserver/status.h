@@ -50,6 +50,9 @@ struct FieldError {
   std::string field;                           ///< dotted path with [i] indexes
   std::optional<boost::json::value> badValue;  ///< printed for Invalid/Duplicate/NotSupported/NotFound
   std::string detail;                          ///< appended after ": "
+  /// badValueText, when set, is printed instead of badValue: for values kube prints in Go
+  /// syntax (`[]string{"x"}`).
+  std::optional<std::string> badValueText;
 
   /// typeString is kube's ErrorType.String() ("Required value", "Invalid value", ...).
   static const char* typeString(Type t) {
@@ -85,11 +88,11 @@ struct FieldError {
   /// body is kube's ErrorBody(): the message without the field path.
   std::string body() const {
     std::string s = typeString(type);
-    const bool showsValue = type != Type::Required && type != Type::Forbidden &&
-                            type != Type::TooLong && type != Type::Internal && badValue.has_value();
+    const bool showsValue = type != Type::Required && type != Type::Forbidden && type != Type::TooLong &&
+                            type != Type::Internal && (badValue.has_value() || badValueText.has_value());
     if (showsValue) {
       s += ": ";
-      s += boost::json::serialize(*badValue);
+      s += badValueText ? *badValueText : boost::json::serialize(*badValue);
     }
     if (!detail.empty()) {
       s += ": ";
@@ -148,13 +151,18 @@ struct ApiError {
     int retryAfterSeconds = 0;
   };
   std::optional<Details> details;
+  /// continueToken is Status.metadata.continue: the inconsistent continue token of a 410 on a
+  /// paged list whose snapshot is gone.
+  std::string continueToken;
 
   /// toJson renders the metav1.Status document.
   boost::json::object toJson() const {
     boost::json::object o;
     o["kind"] = "Status";
     o["apiVersion"] = "v1";
-    o["metadata"] = boost::json::object();
+    boost::json::object meta;
+    if (!continueToken.empty()) meta["continue"] = continueToken;
+    o["metadata"] = std::move(meta);
     o["status"] = "Failure";
     if (!message.empty()) o["message"] = message;
     if (!reason.empty()) o["reason"] = reason;

@@ -505,6 +505,14 @@ class ServiceStrategy final : public Strategy {
     return errs;
   }
 
+  // kube's service field label conversion: spec.clusterIP and spec.type.
+  std::vector<std::string> selectableFieldNames() const override { return {"spec.clusterIP", "spec.type"}; }
+
+  void selectableFields(const json::object& obj, SelectableFields& out) const override {
+    out.emplace_back("spec.clusterIP", std::string(stringField(obj, "", "spec", "clusterIP")));
+    out.emplace_back("spec.type", std::string(stringField(obj, "", "spec", "type")));
+  }
+
   std::vector<TableColumn> tableColumns() const override {
     return {
         nameColumn(),

@@ -39,6 +39,17 @@ TEST(PruneUnknownFields, DropsAndReportsWhatTheSchemaDoesNotDefine) {
       "env":[{"name":"E","value":"v"}]}]}})"));
 }
 
+TEST(PruneUnknownFields, DropsEmptyOptionalListsAndMapsAsGosEncoderOmitsThem) {
+  SchemaSet pod = load("Pod");
+  json::object o = obj(R"({"metadata":{"name":"p","labels":{},"annotations":{},"finalizers":[]},
+    "spec":{"containers":[{"name":"c","env":[],"resources":{}}],"volumes":[],"nodeSelector":{}}})");
+  std::vector<std::string> unknown;
+  pruneUnknownFields(o, pod.root(), unknown);
+  EXPECT_TRUE(unknown.empty());
+  // Structs stay ({} for resources); empty maps and lists of optional fields go.
+  EXPECT_EQ(o, obj(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","resources":{}}]}})"));
+}
+
 TEST(PruneUnknownFields, KeepsEverythingWhereTheSchemaSaysNothing) {
   SchemaSet none;
   json::object o = obj(R"({"anything":{"goes":[1,2]}})");
