@@ -2,6 +2,7 @@
 
 * ``server``: a module-scoped apiserver-host with the default configuration.
 * ``start_server(config, name)``: more servers, stopped after the test.
+* ``start_module_server(config, name)``: the same, stopped after the module's last test.
 * ``manifests(name, text)``: write a manifest file into the test's temp dir.
 * A failing test gets the log of every server still running attached to its report
   (section "apiserver log: ...").
@@ -45,9 +46,7 @@ def server(binary, tmp_path_factory, request):
     stop_servers(srv)
 
 
-@pytest.fixture
-def start_server(binary, tmp_path_factory):
-    """start_server(config=None, name=...) -> a running ApiServer, stopped after the test."""
+def _server_starter(binary, tmp_path_factory):
     started: list[ApiServer] = []
 
     def start(config: dict | None = None, name: str = "srv") -> ApiServer:
@@ -55,6 +54,21 @@ def start_server(binary, tmp_path_factory):
         started.append(srv)
         return srv
 
+    return start, started
+
+
+@pytest.fixture
+def start_server(binary, tmp_path_factory):
+    """start_server(config=None, name=...) -> a running ApiServer, stopped after the test."""
+    start, started = _server_starter(binary, tmp_path_factory)
+    yield start
+    stop_servers(*started)
+
+
+@pytest.fixture(scope="module")
+def start_module_server(binary, tmp_path_factory):
+    """start_module_server(config=None, name=...) -> a running ApiServer, stopped after the module."""
+    start, started = _server_starter(binary, tmp_path_factory)
     yield start
     stop_servers(*started)
 

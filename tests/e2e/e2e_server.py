@@ -276,13 +276,14 @@ class ApiServer:
         return env
 
     def kubectl(self, *args, input: str | None = None, check: bool = True,
-                timeout: float = KUBECTL_TIMEOUT) -> tuple[int, str, str]:
+                timeout: float = KUBECTL_TIMEOUT, env: dict | None = None) -> tuple[int, str, str]:
         """Run kubectl against this server. Returns (returncode, stdout, stderr).
-        With check=True a non-zero exit fails the test with the whole output."""
+        With check=True a non-zero exit fails the test with the whole output.
+        `env` adds variables (e.g. KUBE_EDITOR) to kubectl's environment."""
         argv = self._kubectl_argv(args)
         try:
             p = subprocess.run(argv, input=input, capture_output=True, text=True,
-                               timeout=timeout, env=self._env())
+                               timeout=timeout, env={**self._env(), **(env or {})})
         except subprocess.TimeoutExpired as e:
             raise AssertionError(f"kubectl timed out after {timeout}s: {' '.join(argv)}\n"
                                  f"--- stdout ---\n{e.stdout}\n--- stderr ---\n{e.stderr}") from None
@@ -317,6 +318,21 @@ class ApiServer:
                 return r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
+
+    def watch_events(self, path: str, timeout: float = 20):
+        """GET a watch URL (path with ?watch=1...) and yield its events, parsed, one per JSON line,
+        until the server ends the stream. Each read may block at most `timeout` seconds; an error
+        status is returned as one pseudo-event {"type": "HTTP", "code": N, "object": <Status>}."""
+        req = urllib.request.Request(self.url + path, method="GET")
+        try:
+            resp = urllib.request.urlopen(req, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            yield {"type": "HTTP", "code": e.code, "object": json.loads(e.read() or b"{}")}
+            return
+        with resp:
+            for line in resp:
+                if line.strip():
+                    yield json.loads(line)
 
 
 def stop_servers(*servers: ApiServer) -> None:

@@ -105,10 +105,13 @@ def test_disabled_resource_create_f_no_validation(two_resources, manifests):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "no /openapi/v2: Pod is not in /openapi/v3/api/v1 here, so kubectl's default validation falls "
-    "back to GET /openapi/v2 (protobuf Accept), which answers 404; kubectl then fails with "
-    "'error validating data: failed to download openapi: the server could not find the requested "
-    "resource' instead of reaching its REST mapping error"))
+    "no CRD list: Pod is not in /openapi/v3/api/v1 here, so kubectl's fieldValidation check falls "
+    "back to /openapi/v2 (served); Pod is not there either but Namespace's PATCH takes "
+    "fieldValidation, so kubectl asks whether Pod is a CRD: GET "
+    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions answers 404 and kubectl fails with "
+    "'error validating data: failed to check CRD: failed to list CRDs: the server could not find "
+    "the requested resource' instead of reaching its REST mapping error (with an empty "
+    "CustomResourceDefinitionList there it does)"))
 def test_disabled_resource_create_f(two_resources, manifests):
     """The same with default validation: kube reaches the mapping error too."""
     path = manifests("pod.yaml", POD_WEB)

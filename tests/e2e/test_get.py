@@ -364,3 +364,72 @@ def test_get_events_field_selector(server, more_kinds):
     assert out.splitlines() == ["event/web.1"]
     rc, out, err = server.kubectl("get", "events", "-o", "name", "--field-selector", "involvedObject.name=other")
     assert out == ""
+
+
+# ---- selectors and paging on more objects (own namespaces) ----------------------------------
+
+
+def test_get_set_based_selectors(server):
+    server.kubectl("create", "namespace", "sel")
+    docs = []
+    for name, labels in [("a", {"env": "prod", "tier": "web"}), ("b", {"env": "dev", "tier": "web"}),
+                         ("c", {"env": "qa"}), ("d", {})]:
+        lab = "".join(f"\n    {k}: {v}" for k, v in labels.items())
+        docs.append(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: sel\n"
+                    + (f"  labels:{lab}\n" if labels else ""))
+    server.kubectl("create", "-f", "-", input="---\n".join(docs))
+
+    def names(selector):
+        _, out, _ = server.kubectl("get", "cm", "-n", "sel", "-o", "name", "--selector", selector)
+        return [n.removeprefix("configmap/") for n in out.splitlines()]
+
+    assert names("env in (prod, dev)") == ["a", "b"]
+    assert names("env notin (prod,dev)") == ["c", "d"]
+    assert names("env,!tier") == ["c"]
+    assert names("tier=web,env!=prod") == ["b"]
+    assert names("env in (qa),tier notin (web)") == ["c"]
+    assert names("!env") == ["d"]
+
+
+def test_get_invalid_label_selector(server):
+    rc, out, err = server.kubectl("get", "pods", "-l", "x in (a", check=False)
+    assert rc == 1 and out == ""
+    assert err.strip() == ('Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label '
+                           "selector \"x in (a\", field selector \"\": unable to parse requirement: found '', "
+                           "expected: ',' or ')'")
+
+
+def test_get_unsupported_field_selector(server):
+    rc, out, err = server.kubectl("get", "pods", "--field-selector", "spec.foo=bar", check=False)
+    assert rc == 1 and out == ""
+    assert err.strip() == ('Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label '
+                           'selector "", field selector "spec.foo=bar": field label not supported: spec.foo')
+    # Secrets have their own conversion (metadata.* and type) ...
+    rc, _, err = server.kubectl("get", "secrets", "--field-selector", "data.x=1", check=False)
+    assert rc == 1
+    assert err.strip().endswith('field selector "data.x=1": field label not supported: data.x'), err
+    # ... kinds without one (configmaps) get apimachinery's default conversion's message.
+    rc, _, err = server.kubectl("get", "configmaps", "--field-selector", "data.x=1", check=False)
+    assert rc == 1
+    assert err.strip().endswith('field selector "data.x=1": "data.x" is not a known field selector: only '
+                                '"metadata.name", "metadata.namespace"'), err
+
+
+def test_get_chunk_size_many_objects(server):
+    """--chunk-size=2 over 25 configmaps: 13 requests with limit=2, one table with every row."""
+    server.kubectl("create", "namespace", "chunky")
+    docs = [f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i:02d}\n  namespace: chunky\ndata:\n  i: \"{i}\"\n"
+            for i in range(25)]
+    server.kubectl("create", "-f", "-", input="---\n".join(docs))
+    _, out, _ = server.kubectl("get", "cm", "-n", "chunky", "--chunk-size=2")
+    header, rows = parse_table(out)
+    assert header == ["NAME", "DATA", "AGE"]
+    assert [r["NAME"] for r in rows] == [f"c{i:02d}" for i in range(25)]
+    assert all(r["DATA"] == "1" for r in rows)
+    requests = [ln for ln in server.log_text().splitlines()
+                if 'URI="/api/v1/namespaces/chunky/configmaps?' in ln and "limit=2" in ln and 'verb="GET"' in ln]
+    assert len(requests) == 13, requests
+    assert sum("continue=" in ln for ln in requests) == 12
+    # -o name pages the same way.
+    _, out, _ = server.kubectl("get", "cm", "-n", "chunky", "--chunk-size=7", "-o", "name")
+    assert out.splitlines() == [f"configmap/c{i:02d}" for i in range(25)]

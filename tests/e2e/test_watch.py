@@ -4,6 +4,7 @@ Each test uses its own namespace on the module's server, so the watches do not s
 Updates are done with `kubectl replace -f` (PUT), and once with `kubectl label` (PATCH).
 """
 
+import json
 import re
 
 from e2e_helpers import json_stream, parse_table, pod_manifest
@@ -140,3 +141,66 @@ def test_watch_ends_when_server_stops(start_server):
     w.wait_for(lambda out: re.search(r"^default\s+Active", out, re.M), what="the namespaces")
     assert srv.stop() == 0
     assert w.wait_exit(timeout=10) == 0, w.describe()
+
+
+def test_watch_label_selector_object_stops_and_starts_matching(server):
+    """get -w -l: relabelling an object out of the selector arrives as DELETED, back in as ADDED."""
+    ns = "watch-relabel"
+    create_ns(server, ns)
+    for name in ("in1", "in2"):
+        server.kubectl("create", "configmap", name, "-n", ns)
+        server.kubectl("label", "configmap", name, "sel=yes", "-n", ns)
+    w = server.kubectl_bg("get", "configmaps", "-w", "-o", "json", "--output-watch-events", "-l", "sel=yes", "-n", ns)
+    w.wait_for(lambda out: len(json_stream(out)) >= 2, what="the two matching configmaps")
+    server.kubectl("label", "configmap", "in1", "sel=no", "--overwrite", "-n", ns)
+    relabelled_rv = server.kubectl_json("get", "configmap", "in1", "-n", ns)["metadata"]["resourceVersion"]
+    server.kubectl("label", "configmap", "in1", "sel=yes", "--overwrite", "-n", ns)
+    server.kubectl("create", "configmap", "never", "-n", ns)
+    server.kubectl("label", "configmap", "in2", "other=1", "-n", ns)
+    evs = w.wait_for(lambda out: (e := json_stream(out)) and len(e) >= 5 and e, what="five events")
+    w.stop()
+    got = [(e["type"], e["object"]["metadata"]["name"]) for e in json_stream(w.stdout)]
+    assert got[:2] == [("ADDED", "in1"), ("ADDED", "in2")]
+    assert got[2:] == [("DELETED", "in1"), ("ADDED", "in1"), ("MODIFIED", "in2")], got
+    deleted = evs[2]["object"]
+    # As kube's cacher does: the DELETED event carries the previous (still matching) content, with
+    # the resourceVersion of the change that made it stop matching.
+    assert deleted["metadata"]["labels"] == {"sel": "yes"}
+    assert deleted["metadata"]["resourceVersion"] == relabelled_rv
+    assert evs[3]["object"]["metadata"]["labels"] == {"sel": "yes"}
+
+
+def test_watch_send_initial_events(server):
+    """The streaming-list form: sendInitialEvents=true with resourceVersionMatch=NotOlderThan sends
+    ADDED for every existing object, then a BOOKMARK annotated k8s.io/initial-events-end, then changes."""
+    ns = "watch-initial"
+    create_ns(server, ns)
+    for name in ("i1", "i2", "i3"):
+        server.kubectl("create", "configmap", name, "-n", ns)
+    events = server.watch_events(f"/api/v1/namespaces/{ns}/configmaps?watch=1&sendInitialEvents=true"
+                                 "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=10")
+    got = [next(events) for _ in range(4)]
+    assert [(e["type"], e["object"]["metadata"].get("name")) for e in got[:3]] == \
+        [("ADDED", "i1"), ("ADDED", "i2"), ("ADDED", "i3")]
+    bookmark = got[3]
+    assert bookmark["type"] == "BOOKMARK", got
+    assert bookmark["object"]["kind"] == "ConfigMap" and bookmark["object"]["apiVersion"] == "v1"
+    assert bookmark["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+    assert int(bookmark["object"]["metadata"]["resourceVersion"]) >= \
+        max(int(e["object"]["metadata"]["resourceVersion"]) for e in got[:3])
+    server.kubectl("delete", "configmap", "i2", "-n", ns)
+    ev = next(e for e in events if e["type"] != "BOOKMARK")
+    assert (ev["type"], ev["object"]["metadata"]["name"]) == ("DELETED", "i2")
+    events.close()
+
+
+def test_watch_send_initial_events_requires_not_older_than(server):
+    status, _, body = server.http("GET", "/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true")
+    assert status == 422
+    st = json.loads(body)
+    assert st["reason"] == "Invalid"
+    assert st["message"] == ('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: '
+                             "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+    assert st["details"]["causes"] == [{"reason": "FieldValueForbidden", "field": "resourceVersionMatch",
+                                        "message": "Forbidden: sendInitialEvents requires setting "
+                                                   "resourceVersionMatch to NotOlderThan"}]
