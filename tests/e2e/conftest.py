@@ -16,10 +16,25 @@ from pathlib import Path
 
 import pytest
 
+import e2e_server
 from e2e_server import LIVE_SERVERS, ApiServer, host_binary, server_config, stop_servers
 
 
 # ---- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_backend(tmp_path_factory):
+    """With APISERVER_E2E_BACKEND=etcd3, one real etcd serves every server of the session."""
+    if e2e_server.BACKEND != "etcd3":
+        yield None
+        return
+    from etcd_process import Etcd
+
+    etcd = Etcd(tmp_path_factory.mktemp("suite-etcd")).start()
+    e2e_server.ETCD_URL = etcd.url
+    yield etcd
+    etcd.stop()
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,13 @@ SERVING_RE = re.compile(r"Serving insecurely on 127\.0\.0\.1:(\d+)")
 # Servers currently running, in start order; their logs are attached to failing tests.
 LIVE_SERVERS: list["ApiServer"] = []
 
+# The storage backend every server of the suite uses (APISERVER_E2E_BACKEND: memory, sqlite or
+# etcd3; unset: the built-in default). For etcd3, conftest starts one etcd for the session and
+# each server gets a key prefix of its own.
+BACKEND = os.environ.get("APISERVER_E2E_BACKEND", "")
+ETCD_URL: str | None = None
+_PREFIXES = iter(range(1, 1 << 30))
+
 
 def _die_with_parent() -> None:
     """preexec_fn: the child gets SIGKILL if pytest dies (e.g. killed by a CTest timeout), so no
@@ -63,6 +70,11 @@ def server_config(resources: list[str] | None = None, extra: dict | None = None)
         "serving": {"shutdownGracePeriod": "2s"},
         "logging": {"level": "info"},
     }
+    if BACKEND:
+        cfg["storage"] = {"backend": BACKEND}
+        if BACKEND == "etcd3":
+            cfg["storage"]["etcd"] = {"servers": [ETCD_URL]}
+            cfg["storage"]["prefix"] = f"/e2e-{os.getpid()}-{next(_PREFIXES)}"
     if resources is not None:
         cfg["plugins"] = {"enabled": [{"name": "core", "config": {"resources": list(resources)}}]}
     for key, value in (extra or {}).items():
