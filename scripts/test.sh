@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian machine, builds, and runs every test: unit, integration
-# (the real binary on loopback ports) and end-to-end (real kubectl); then the unit and
-# integration tests again in an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# (the real binary on loopback ports), end-to-end (real kubectl and the Python client, on each
+# storage backend) and the benchmark smoke test; then the unit and integration tests again in an
+# AddressSanitizer + UndefinedBehaviorSanitizer build.
 #   scripts/test.sh              # everything
 #   SKIP_SANITIZERS=1 scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
+bench/setup-deps.sh  # nginx, wrk, gnuplot for the benchmark smoke test (bench_quick)
 export CTEST_OUTPUT_ON_FAILURE=1
 jobs=$(nproc)
 
