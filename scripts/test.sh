@@ -16,7 +16,7 @@ scripts/build.sh
 (cd build && ctest --parallel "$jobs" --timeout 600)
 
 if [ -z "${SKIP_SANITIZERS:-}" ]; then
-  BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DAPISERVER_SANITIZE=ON
+  BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DAPISERVER_SANITIZE=ON -DAPISERVER_BUILD_BENCH=OFF
   (cd build-asan && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --parallel "$jobs" --timeout 900 -L 'unit|integration')
 fi
