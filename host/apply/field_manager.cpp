@@ -1,6 +1,6 @@
 #include "apply/field_manager.h"
 
-#include "apply/go_json.h"
+#include "golang/go_json.h"
 
 #include <boost/json/parse.hpp>
 
@@ -88,7 +88,7 @@ std::string buildLastApplied(const json::object& applied) {
     if (auto* ann = meta->get_object().if_contains("annotations");
         ann != nullptr && ann->is_object())
       ann->get_object().stable_erase(kLastAppliedAnnotation);
-  return detail::goMarshal(copy) + "\n";
+  return golang::goMarshal(copy) + "\n";
 }
 
 /// setLastApplied sets the annotation unless the annotations would then exceed kube's total

@@ -1,6 +1,6 @@
 #include "apply/field_path.h"
 
-#include "apply/go_json.h"
+#include "golang/go_json.h"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -61,16 +61,6 @@ int rank(const json::value& v) {
   return 5;  // null
 }
 
-std::vector<const json::key_value_pair*> sortedItems(const json::object& o) {
-  std::vector<const json::key_value_pair*> items;
-  items.reserve(o.size());
-  for (const auto& kv : o)
-    items.push_back(&kv);
-  std::sort(items.begin(), items.end(),
-            [](const auto* a, const auto* b) { return a->key() < b->key(); });
-  return items;
-}
-
 }  // namespace
 
 int compareValues(const json::value& a, const json::value& b) {
@@ -96,8 +86,9 @@ int compareValues(const json::value& a, const json::value& b) {
       return la.size() == lb.size() ? 0 : (la.size() < lb.size() ? -1 : 1);
     }
     case 4: {
-      auto ia = sortedItems(a.get_object());
-      auto ib = sortedItems(b.get_object());
+      // structured-merge-diff compares maps key by key in sorted (Go) key order.
+      auto ia = golang::sortedMembers(a.get_object());
+      auto ib = golang::sortedMembers(b.get_object());
       for (std::size_t i = 0; i < ia.size() && i < ib.size(); ++i) {
         if (int c = sign(std::string_view(ia[i]->key()).compare(ib[i]->key())); c != 0)
           return c;
@@ -220,13 +211,13 @@ std::string PathElement::str() const {
           out.push_back(',');
         out += key_[i].name;
         out.push_back('=');
-        out += detail::smdToString(key_[i].value);
+        out += golang::smdToString(key_[i].value);
       }
       out.push_back(']');
       return out;
     }
     case Kind::Value:
-      return "[=" + detail::smdToString(value_) + "]";
+      return "[=" + golang::smdToString(value_) + "]";
     case Kind::Index:
       return "[" + std::to_string(index_) + "]";
   }
@@ -242,15 +233,15 @@ std::string PathElement::serialize() const {
       for (std::size_t i = 0; i < key_.size(); ++i) {
         if (i)
           out.push_back(',');
-        detail::appendGoString(out, key_[i].name);
+        golang::appendGoString(out, key_[i].name);
         out.push_back(':');
-        out += detail::goMarshal(key_[i].value);
+        out += golang::goMarshal(key_[i].value);
       }
       out.push_back('}');
       return out;
     }
     case Kind::Value:
-      return "v:" + detail::goMarshal(value_);
+      return "v:" + golang::goMarshal(value_);
     case Kind::Index:
       return "i:" + std::to_string(index_);
   }

@@ -1,6 +1,6 @@
 #include "apply/field_set.h"
 
-#include "apply/go_json.h"
+#include "golang/go_json.h"
 
 #include <boost/json/serialize.hpp>
 
@@ -306,7 +306,7 @@ void FieldSet::emitFieldsV1Json(std::string& out, bool includeSelf) const {
     if (!first)
       out.push_back(',');
     first = false;
-    detail::appendGoString(out, k);
+    golang::appendGoString(out, k);
     out.push_back(':');
   };
   if (includeSelf && !(members_.empty() && children_.empty())) {

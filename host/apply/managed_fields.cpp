@@ -1,6 +1,7 @@
 #include "apply/managed_fields.h"
 
-#include "apply/go_json.h"
+#include "golang/go_json.h"
+#include "golang/go_text.h"
 
 #include <apiserver/object.h>
 
@@ -39,9 +40,9 @@ std::string buildManagerIdentifier(const ManagerIdentity& identity) {
     if (!first)
       out.push_back(',');
     first = false;
-    detail::appendGoString(out, key);
+    golang::appendGoString(out, key);
     out.push_back(':');
-    detail::appendGoString(out, value);
+    golang::appendGoString(out, value);
   };
   add("manager", identity.manager);
   add("operation", identity.operation);
@@ -65,10 +66,10 @@ std::optional<ManagerIdentity> parseManagerIdentifier(std::string_view identifie
 std::string printManager(std::string_view identifier) {
   auto id = parseManagerIdentifier(identifier);
   if (!id)
-    return detail::goQuote(identifier);
-  std::string out = detail::goQuote(id->manager);
+    return golang::goQuote(identifier);
+  std::string out = golang::goQuote(id->manager);
   if (!id->subresource.empty())
-    out += " with subresource " + detail::goQuote(id->subresource);
+    out += " with subresource " + golang::goQuote(id->subresource);
   if (id->operation == kUpdateOperation)
     out += " using " + id->apiVersion;  // identifiers never carry a time
   return out;
@@ -105,7 +106,7 @@ std::optional<Managed> decodeManagedFields(const json::value* managedFields, std
       return std::nullopt;
     }
     if (fieldsType != "FieldsV1") {
-      *error = "invalid fieldsType " + detail::goQuote(fieldsType) + " in managed fields entry " +
+      *error = "invalid fieldsType " + golang::goQuote(fieldsType) + " in managed fields entry " +
                std::to_string(i);
       return std::nullopt;
     }

@@ -1,6 +1,7 @@
 #include "apply/typed.h"
 
-#include "apply/go_json.h"
+#include "golang/go_json.h"
+#include "golang/go_text.h"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -100,7 +101,7 @@ std::optional<PathElement> listItemElement(const TypeRef& list, const json::valu
           fields.push_back(KeyField{name, *def});
         } else {
           *error = "associative list with keys has an element that omits key field " +
-                   detail::goQuote(name) + " (and doesn't have default value)";
+                   golang::goQuote(name) + " (and doesn't have default value)";
           return std::nullopt;
         }
       }
@@ -481,14 +482,14 @@ json::value removeWalk(const json::value& v, const FieldSet& toRemove, const Typ
 
 /// goValueV is `%v` of structured-merge-diff's *valueUnstructured holding the value: `&{...}`.
 std::string goValueV(const json::value& v) {
-  return "&{" + detail::goFormatV(v) + "}";
+  return "&{" + golang::goFormatV(v) + "}";
 }
 
 /// goValueSharpV approximates `%#v` of a *valueUnstructured.
 std::string goValueSharpV(const json::value& v) {
   std::string inner;
   if (v.is_string()) {
-    inner = detail::goQuote(v.get_string());
+    inner = golang::goQuote(v.get_string());
   } else if (v.is_object()) {
     inner = "map[string]interface {}{";
     bool first = true;
@@ -496,7 +497,7 @@ std::string goValueSharpV(const json::value& v) {
       if (!first)
         inner += ", ";
       first = false;
-      inner += detail::goQuote(kv.key()) + ":" + goValueSharpV(kv.value()).substr(0);
+      inner += golang::goQuote(kv.key()) + ":" + goValueSharpV(kv.value()).substr(0);
     }
     inner += "}";
   } else if (v.is_array()) {
@@ -506,32 +507,13 @@ std::string goValueSharpV(const json::value& v) {
       if (!first)
         inner += ", ";
       first = false;
-      inner += e.is_string() ? detail::goQuote(e.get_string()) : detail::goFormatV(e);
+      inner += e.is_string() ? golang::goQuote(e.get_string()) : golang::goFormatV(e);
     }
     inner += "}";
   } else {
-    inner = detail::goFormatV(v);
+    inner = golang::goFormatV(v);
   }
   return "&value.valueUnstructured{Value:" + inner + "}";
-}
-
-std::string_view goTypeOf(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::string:
-      return "string";
-    case json::kind::bool_:
-      return "bool";
-    case json::kind::object:
-      return "map[string]interface {}";
-    case json::kind::array:
-      return "[]interface {}";
-    case json::kind::null:
-      return "<nil>";
-    case json::kind::double_:
-      return "float64";
-    default:
-      return "int64";
-  }
 }
 
 struct Validator {
@@ -547,7 +529,7 @@ struct Validator {
     switch (t.scalarKind()) {
       case ScalarKind::Numeric:
         if (!(v.is_int64() || v.is_uint64() || v.is_double()))
-          add(path, "expected numeric (int or float), got " + std::string(goTypeOf(v)));
+          add(path, "expected numeric (int or float), got " + std::string(golang::goTypeName(v)));
         return;
       case ScalarKind::String:
         if (!v.is_string())

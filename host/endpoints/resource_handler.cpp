@@ -4,7 +4,7 @@
 #include "codec/yaml_json.h"
 #include "endpoints/negotiation.h"
 #include "endpoints/watch_stream.h"
-#include "patch/go_json.h"
+#include "golang/go_json.h"
 #include "patch/json_patch.h"
 #include "patch/merge_patch.h"
 #include "patch/patch_type.h"
@@ -435,7 +435,7 @@ Response ResourceHandler::patch(Request& req, const Output& out) const {
   auto fv = fieldValidationOf(req);
   if (!fv) return Response::error(fv.error());
   if (*fv != schema::FieldValidation::Ignore && (type == patch::PatchType::Json || type == patch::PatchType::Merge))
-    if (auto decoded = patch::detail::parseJson(body); !decoded)
+    if (auto decoded = golang::parseJson(body); !decoded)
       return Response::error(ApiError::badRequest("error decoding patch: " + decoded.error()));
   const schema::SchemaNode root = store_->schema().root();
   std::vector<std::string> warnings;

@@ -1,7 +1,7 @@
 #include "patch/json_patch.h"
 
+#include "golang/go_json.h"
 #include "patch/errors.h"
-#include "patch/go_json.h"
 
 #include <cstdint>
 #include <utility>
@@ -350,7 +350,7 @@ ApiError JsonPatchError::toApiError() const {
 }
 
 Result<JsonPatch> JsonPatch::parse(std::string_view body) {
-  auto parsed = detail::parseJson(body);
+  auto parsed = golang::parseJson(body);
   if (!parsed)
     return fail(ApiError::badRequest(std::move(parsed).error()));
   return fromValue(*parsed);
@@ -363,12 +363,12 @@ Result<JsonPatch> JsonPatch::fromValue(const json::value& patch) {
   const json::array* ops = patch.if_array();
   if (ops == nullptr)
     return fail(ApiError::badRequest("json: cannot unmarshal " +
-                                     std::string(detail::goJsonKind(patch)) +
+                                     std::string(golang::goJsonKind(patch)) +
                                      " into Go value of type jsonpatch.Patch"));
   for (const auto& op : *ops) {
     if (!op.is_object() && !op.is_null())
       return fail(ApiError::badRequest("json: cannot unmarshal " +
-                                       std::string(detail::goJsonKind(op)) +
+                                       std::string(golang::goJsonKind(op)) +
                                        " into Go value of type jsonpatch.Operation"));
   }
   if (ops->size() > kMaxOperations)

@@ -1,6 +1,6 @@
 #include "patch/merge_patch.h"
 
-#include "patch/go_json.h"
+#include "golang/go_json.h"
 
 #include <utility>
 
@@ -91,7 +91,7 @@ Result<json::value> applyMergePatch(const json::value& doc, const json::value& p
 }
 
 Result<json::value> applyMergePatchBody(const json::value& doc, std::string_view body) {
-  auto parsed = detail::parseJson(body);
+  auto parsed = golang::parseJson(body);
   // jsonpatch.ErrBadJSONPatch, which handlers/patch.go turns into a 400.
   if (!parsed || !(parsed->is_object() || parsed->is_array()))
     return fail(ApiError::badRequest("Invalid JSON Patch"));

@@ -1,7 +1,7 @@
 #include "patch/strategic_merge_patch.h"
 
+#include "golang/go_json.h"
 #include "patch/errors.h"
-#include "patch/go_json.h"
 #include "patch/go_sort.h"
 
 #include <cstddef>
@@ -56,19 +56,19 @@ bool isString(const json::value* v, std::string_view s) {
 /// errBadArgType is mergepatch.ErrBadArgType.
 ApiError errBadArgType(std::string_view expected, const json::value& actual) {
   return unknownError("expected a " + std::string(expected) + ", but received a " +
-                      std::string(detail::goTypeName(actual)));
+                      std::string(golang::goTypeName(actual)));
 }
 
 /// errNoMergeKey is mergepatch.ErrNoMergeKey.
 ApiError errNoMergeKey(const json::value& m, std::string_view key) {
-  return unknownError("map: " + detail::goFormatV(m) +
+  return unknownError("map: " + golang::goFormatV(m) +
                       " does not contain declared merge key: " + std::string(key));
 }
 
 /// errBadPatchType is mergepatch.ErrBadPatchType.
 ApiError errBadPatchType(const json::value& directive, const json::value& m) {
-  return unknownError("unknown patch type: " + detail::goFormatS(directive) +
-                      " in map: " + detail::goFormatV(m));
+  return unknownError("unknown patch type: " + golang::goFormatS(directive) +
+                      " in map: " + golang::goFormatV(m));
 }
 
 /// extractKey is strategicpatch's extractKey: "<prefix>/<key>" -> "<key>"; nullopt when `s` is
@@ -316,13 +316,13 @@ class Merger {
 };
 
 bool Merger::equal(const json::value& a, const json::value& b) {
-  switch (detail::goEqual(a, b)) {
-    case detail::GoEquality::Equal:
+  switch (golang::goEqual(a, b)) {
+    case golang::GoEquality::Equal:
       return true;
-    case detail::GoEquality::NotEqual:
+    case golang::GoEquality::NotEqual:
       return false;
-    case detail::GoEquality::Uncomparable:
-      fail(panicError("comparing uncomparable type " + std::string(detail::goTypeName(a))));
+    case golang::GoEquality::Uncomparable:
+      fail(panicError("comparing uncomparable type " + std::string(golang::goTypeName(a))));
       return false;
   }
   return false;
@@ -331,7 +331,7 @@ bool Merger::equal(const json::value& a, const json::value& b) {
 bool Merger::hashable(const json::value& v) {
   if (!v.is_object() && !v.is_array())
     return true;
-  return fail(panicError("hash of unhashable type " + std::string(detail::goTypeName(v))));
+  return fail(panicError("hash of unhashable type " + std::string(golang::goTypeName(v))));
 }
 
 bool Merger::failNoMergeKey(const json::value& m, std::string_view key) {
@@ -414,7 +414,7 @@ bool Merger::mergeEntry(json::object& original, std::string key, json::value& pa
     return true;
   }
   json::value* orig = original.if_contains(key);
-  if (orig == nullptr || detail::goTypeName(*orig) != detail::goTypeName(patchV)) {
+  if (orig == nullptr || golang::goTypeName(*orig) != golang::goTypeName(patchV)) {
     // Absent, or of another type: the patch value is taken, minus nulls and directives.
     if (isDeleteList)
       return true;
@@ -612,9 +612,9 @@ bool Merger::validatePatchWithSetOrderList(const json::array& patchList,
   }
   if (p < nonDelete.size() && s >= setOrder.size())
     return fail(unknownError("The order in patch list:\n" +
-                             detail::goFormatV(json::value(patchList)) + "\n doesn't match " +
+                             golang::goFormatV(json::value(patchList)) + "\n doesn't match " +
                              std::string(kSetElementOrderPrefix) + " list:\n" +
-                             detail::goFormatV(json::value(setOrder)) + "\n"));
+                             golang::goFormatV(json::value(setOrder)) + "\n"));
   return true;
 }
 
@@ -644,13 +644,13 @@ std::optional<ElemKind> Merger::sliceElementType(std::initializer_list<const jso
           error = patchInvalidError();  // mergepatch.ErrNoListOfLists, answered with 422
           return std::nullopt;
         }
-        first = detail::goTypeName(v);
-      } else if (detail::goTypeName(v) != *first) {
+        first = golang::goTypeName(v);
+      } else if (golang::goTypeName(v) != *first) {
         json::array all;
         for (const json::array* l : lists)
           all.push_back(*l);
         error = unknownError("list element types are not identical: " +
-                             detail::goFormatV(json::value(std::move(all))));
+                             golang::goFormatV(json::value(std::move(all))));
         return std::nullopt;
       }
     }
@@ -1007,7 +1007,7 @@ Result<json::value> applyStrategicMergePatch(const json::value& doc, const json:
     return doc;  // Go decodes `null` into a nil map: nothing to merge
   if (!patch.is_object())
     return fail(ApiError::badRequest("json: cannot unmarshal " +
-                                     std::string(detail::goJsonKind(patch)) +
+                                     std::string(golang::goJsonKind(patch)) +
                                      " into Go value of type map[string]interface {}"));
   if (!doc.is_object())
     return fail(ApiError::internal("the object to patch is not a JSON object"));
@@ -1021,7 +1021,7 @@ Result<json::value> applyStrategicMergePatch(const json::value& doc, const json:
 
 Result<json::value> applyStrategicMergePatchBody(const json::value& doc, std::string_view body,
                                                  const SchemaNode& schema) {
-  auto parsed = detail::parseJson(body);
+  auto parsed = golang::parseJson(body);
   if (!parsed)
     return fail(ApiError::badRequest(std::move(parsed).error()));
   return applyStrategicMergePatch(doc, *parsed, schema);

@@ -1,6 +1,6 @@
 #include "registry/continue_token.h"
 
-#include "patch/go_json.h"
+#include "golang/go_json.h"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -100,9 +100,9 @@ Result<ContinueToken> decodeContinue(std::string_view text) {
   }
   auto raw = base64Decode(text, /*url=*/true);
   if (!raw) return bad("illegal base64 data at input byte " + std::to_string(text.size() > 0 ? text.size() - 1 : 0));
-  auto parsed = patch::detail::parseJson(*raw);
+  auto parsed = golang::parseJson(*raw);
   if (!parsed) return bad(parsed.error());
-  if (!parsed->is_object()) return bad("json: cannot unmarshal " + std::string(patch::detail::goJsonKind(*parsed)) +
+  if (!parsed->is_object()) return bad("json: cannot unmarshal " + std::string(golang::goJsonKind(*parsed)) +
                                        " into Go value of type storage.continueToken");
   const auto& o = parsed->get_object();
   const auto* ver = o.if_contains("v");

@@ -1,6 +1,6 @@
 #include "selection/field_selector.h"
 
-#include "selection/go_format.h"
+#include "golang/go_text.h"
 
 #include <algorithm>
 #include <array>
@@ -83,7 +83,7 @@ Result<std::string> unescapeFieldValue(std::string_view value) {
   bool inSlash = false;
   std::size_t i = 0;
   while (i < value.size()) {
-    const detail::Rune r = detail::decodeRune(value.substr(i));
+    const golang::Rune r = golang::decodeRune(value.substr(i));
     i += r.width;
     const char32_t c = r.value;
     if (inSlash) {
@@ -91,7 +91,7 @@ Result<std::string> unescapeFieldValue(std::string_view value) {
         out += static_cast<char>(c);  // omit the \ of a recognized escape sequence
       } else {
         std::string sequence = "\\";
-        detail::appendRune(sequence, c);
+        golang::appendRune(sequence, c);
         return invalidEscapeSequence(sequence);
       }
       inSlash = false;
@@ -107,7 +107,7 @@ Result<std::string> unescapeFieldValue(std::string_view value) {
         return ApiError::badRequest("invalid field selector: unescaped character in value: " +
                                     std::to_string(static_cast<std::uint32_t>(c)));
       default:
-        detail::appendRune(out, c);  // as Go's WriteRune: invalid UTF-8 becomes U+FFFD
+        golang::appendRune(out, c);  // as Go's WriteRune: invalid UTF-8 becomes U+FFFD
     }
   }
   if (inSlash)
@@ -212,7 +212,7 @@ Result<FieldSelector> FieldSelector::convert(const FieldLabelConversion& convers
         return std::pair{to, value};
     }
     if (conversion.wording == UnsupportedFieldWording::kNotAKnownFieldSelector) {
-      return ApiError::badRequest(detail::goQuote(field) +
+      return ApiError::badRequest(golang::goQuote(field) +
                                   " is not a known field selector: only \"metadata.name\", "
                                   "\"metadata.namespace\"");
     }

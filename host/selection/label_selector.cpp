@@ -1,6 +1,6 @@
 #include "selection/label_selector.h"
 
-#include "selection/go_format.h"
+#include "golang/go_text.h"
 
 #include <apiserver/validation.h>
 
@@ -196,7 +196,7 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
 std::string invalidValue(std::string_view path, std::string_view value, std::string_view detail) {
   std::string s(path);
   s += ": Invalid value: ";
-  s += detail::goQuote(value);
+  s += golang::goQuote(value);
   s += ": ";
   s += detail;
   return s;
@@ -221,7 +221,7 @@ LabelRequirement::LabelRequirement(std::string key, Operator op, std::vector<std
     : key_(std::move(key)), op_(op), values_(std::move(values)) {
   std::sort(values_.begin(), values_.end());
   if ((op_ == Operator::kGreaterThan || op_ == Operator::kLessThan) && values_.size() == 1) {
-    number_ = detail::parseInt64(values_.front()).value_or(0);
+    number_ = golang::parseInt64(values_.front()).value_or(0);
   }
 }
 
@@ -235,7 +235,7 @@ Result<LabelRequirement> LabelRequirement::create(std::string key, Operator op,
     errs.push_back(std::move(e));
 
   const auto invalidValues = [&](std::string_view detail) {
-    std::string s = valuesPath + ": Invalid value: " + detail::goStringSlice(values) + ": ";
+    std::string s = valuesPath + ": Invalid value: " + golang::goStringSlice(values) + ": ";
     s += detail;
     errs.push_back(std::move(s));
   };
@@ -261,7 +261,7 @@ Result<LabelRequirement> LabelRequirement::create(std::string key, Operator op,
       if (values.size() != 1)
         invalidValues("for 'Gt', 'Lt' operators, exactly one value is required");
       for (std::size_t i = 0; i < values.size(); ++i) {
-        if (!detail::parseInt64(values[i])) {
+        if (!golang::parseInt64(values[i])) {
           errs.push_back(invalidValue(valuesPath + "[" + std::to_string(i) + "]", values[i],
                                       "for 'Gt', 'Lt' operators, the value must be an integer"));
         }
@@ -276,7 +276,7 @@ Result<LabelRequirement> LabelRequirement::create(std::string key, Operator op,
     }
   }
   if (!errs.empty())
-    return ApiError::badRequest(detail::aggregate(errs));
+    return ApiError::badRequest(golang::aggregate(errs));
   return LabelRequirement(std::move(key), op, std::move(values));
 }
 
@@ -309,7 +309,7 @@ bool LabelRequirement::matches(const Labels& labels) const noexcept {
     case Operator::kLessThan: {
       if (value == nullptr || values_.size() != 1)
         return false;
-      const auto n = detail::parseInt64(*value);
+      const auto n = golang::parseInt64(*value);
       if (!n)
         return false;
       return op_ == Operator::kGreaterThan ? *n > number_ : *n < number_;

@@ -2,7 +2,6 @@
 // against managedFields documents written by real kube-apiservers.
 
 #include "apply/field_set.h"
-#include "apply/go_json.h"
 #include "apply_test_util.h"
 
 #include <gtest/gtest.h>
@@ -206,21 +205,6 @@ TEST(FieldsV1Test, DecodingErrors) {
   EXPECT_FALSE(FieldSet::fromFieldsV1(J(R"({"k:[1]":{}})"), &error).has_value());
   EXPECT_FALSE(FieldSet::fromFieldsV1(J("[]"), &error).has_value());
   EXPECT_TRUE(FieldSet::fromFieldsV1(J("null"), &error).has_value());
-}
-
-// --- Go's JSON and fmt ---
-
-TEST(GoJsonTest, MarshalSortsKeysAndEscapesLikeGo) {
-  EXPECT_EQ(detail::goMarshal(J(R"({"b":1,"a":{"y":[1,2.5,"x"],"x":null},"c":"<&>\n\u2028"})")),
-            R"({"a":{"x":null,"y":[1,2.5,"x"]},"b":1,"c":"\u003c\u0026\u003e\n\u2028"})");
-  EXPECT_EQ(detail::goFormatFloat(1e21), "1e+21");
-  EXPECT_EQ(detail::goFormatFloat(1e-7), "1e-7");
-  EXPECT_EQ(detail::goFormatFloat(0.5), "0.5");
-  EXPECT_EQ(detail::goFormatFloat(100), "100");
-  EXPECT_EQ(detail::goQuote("a\"b\\c\td"), R"("a\"b\\c\td")");
-  EXPECT_EQ(detail::goFormatV(J(R"({"b":[1,"x"],"a":null})")), "map[a:<nil> b:[1 x]]");
-  EXPECT_EQ(detail::smdToString(J("1.5")), "1.5");
-  EXPECT_EQ(detail::smdToString(J("1e+08")), "1e+08");
 }
 
 }  // namespace

@@ -428,7 +428,7 @@ std::string nested(std::size_t depth, const std::string& leaf) {
 }
 
 TEST(DeepPatchTest, TheDeepestAcceptedBodiesApply) {
-  // Just below detail::kMaxJsonDepth, so the body parsers accept it; the engines recurse along it.
+  // Just below golang::kMaxJsonDepth, so the body parsers accept it; the engines recurse along it.
   const std::size_t depth = 998;
   const json::value doc = json::parse(nested(depth, "{\"x\":1}"), {}, {.max_depth = 2000});
   auto smp = applyStrategicMergePatchBody(doc, nested(depth, "{\"y\":2}"), SchemaNode());

@@ -1,8 +1,7 @@
-// Labels / Fields sets, the Go formatting helpers, and that matching never allocates.
+// Labels / Fields sets, and that matching never allocates.
 
 #include "selection/set.h"
 #include "selection/field_selector.h"
-#include "selection/go_format.h"
 #include "selection/label_selector.h"
 
 #include <gtest/gtest.h>
@@ -116,58 +115,6 @@ TEST(Set, ObjectFields) {
                     {"metadata.namespace", "default"},
                     {"status.phase", "Running"}}));
   EXPECT_EQ(objectFields("n1", ""), (Fields{{"metadata.name", "n1"}, {"metadata.namespace", ""}}));
-}
-
-TEST(GoFormat, Quote) {
-  struct Case {
-    std::string name;
-    std::string in;
-    std::string want;
-  };
-  const std::vector<Case> cases = {
-      {"plain", "abc", "\"abc\""},
-      {"empty", "", "\"\""},
-      {"quote and backslash", "a\"b\\c", "\"a\\\"b\\\\c\""},
-      {"short escapes", "\a\b\f\n\r\t\v", "\"\\a\\b\\f\\n\\r\\t\\v\""},
-      {"control", std::string("\x01\x1f\x7f", 3), "\"\\x01\\x1f\\x7f\""},
-      {"nul", std::string("a\0b", 3), "\"a\\x00b\""},
-      {"printable utf8", "caf\xC3\xA9 \xE6\x97\xA5", "\"caf\xC3\xA9 \xE6\x97\xA5\""},
-      {"invalid utf8", "\xFF\xC3", "\"\\xff\\xc3\""},
-      {"C1 control", "\xC2\x85", "\"\\u0085\""},
-      {"no-break space", "\xC2\xA0", "\"\\u00a0\""},
-      {"zero width space", "\xE2\x80\x8B", "\"\\u200b\""},
-      {"emoji", "\xF0\x9F\x98\x80", "\"\xF0\x9F\x98\x80\""},
-      {"surrogate encoding is invalid", "\xED\xA0\x80", "\"\\xed\\xa0\\x80\""},
-      {"overlong is invalid", "\xC0\xAF", "\"\\xc0\\xaf\""},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.name);
-    EXPECT_EQ(detail::goQuote(c.in), c.want);
-  }
-}
-
-TEST(GoFormat, ParseInt64) {
-  EXPECT_EQ(detail::parseInt64("0"), 0);
-  EXPECT_EQ(detail::parseInt64("+7"), 7);
-  EXPECT_EQ(detail::parseInt64("-7"), -7);
-  EXPECT_EQ(detail::parseInt64("007"), 7);
-  EXPECT_EQ(detail::parseInt64("9223372036854775807"), INT64_MAX);
-  EXPECT_EQ(detail::parseInt64("-9223372036854775808"), INT64_MIN);
-  EXPECT_FALSE(detail::parseInt64("9223372036854775808"));
-  EXPECT_FALSE(detail::parseInt64("-9223372036854775809"));
-  EXPECT_FALSE(detail::parseInt64(""));
-  EXPECT_FALSE(detail::parseInt64("+"));
-  EXPECT_FALSE(detail::parseInt64("1_000"));
-  EXPECT_FALSE(detail::parseInt64(" 1"));
-  EXPECT_FALSE(detail::parseInt64("0x10"));
-}
-
-TEST(GoFormat, Aggregate) {
-  EXPECT_EQ(detail::aggregate({}), "");
-  EXPECT_EQ(detail::aggregate({"a"}), "a");
-  EXPECT_EQ(detail::aggregate({"a", "b"}), "[a, b]");
-  EXPECT_EQ(detail::aggregate({"a", "a"}), "a");
-  EXPECT_EQ(detail::aggregate({"a", "b", "a"}), "[a, b]");
 }
 
 TEST(Matching, DoesNotAllocate) {

@@ -1,19 +1,26 @@
-#include "patch/go_json.h"
-#include "patch/go_sort.h"
+// Go's encoding/json, fmt and `==` over decoded values: syntax-error wording, type names, %v and
+// %s, equality, json.Marshal, float formatting and structured-merge-diff's value.ToString.
+
+#include "golang/go_json.h"
+#include "golang/go_text.h"
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
-#include <algorithm>
-#include <numeric>
-#include <random>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace apiserver::patch::detail {
+namespace apiserver::golang {
 namespace {
 
 namespace json = boost::json;
+
+/// J parses a JSON literal (tests only: a malformed literal is a test bug and throws).
+json::value J(std::string_view text) {
+  return json::parse(text);
+}
 
 struct SyntaxCase {
   std::string input;
@@ -129,36 +136,84 @@ TEST(GoJsonTest, Equality) {
   EXPECT_EQ(goEqual(json::object{}, json::array{}), GoEquality::NotEqual);
 }
 
-TEST(GoSortTest, MatchesStableSortForAStrictWeakOrder) {
-  std::mt19937 rng(42);
-  for (std::size_t n : {0u, 1u, 2u, 7u, 20u, 21u, 39u, 40u, 41u, 80u, 81u, 163u, 1000u}) {
-    std::vector<std::pair<int, int>> v(n);
-    for (std::size_t i = 0; i < n; ++i)
-      v[i] = {static_cast<int>(rng() % 10), static_cast<int>(i)};
-    auto expected = v;
-    std::stable_sort(expected.begin(), expected.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    goSliceStable(
-        v.size(), [&](std::size_t i, std::size_t j) { return v[i].first < v[j].first; },
-        [&](std::size_t i, std::size_t j) { std::swap(v[i], v[j]); });
-    EXPECT_EQ(v, expected) << "n=" << n;
-  }
+// Moved from tests/unit/host/apply/field_set_test.cpp.
+TEST(GoJsonTest, MarshalSortsKeysAndEscapesLikeGo) {
+  EXPECT_EQ(goMarshal(J(R"({"b":1,"a":{"y":[1,2.5,"x"],"x":null},"c":"<&>\n\u2028"})")),
+            R"({"a":{"x":null,"y":[1,2.5,"x"]},"b":1,"c":"\u003c\u0026\u003e\n\u2028"})");
+  EXPECT_EQ(goFormatFloat(1e21), "1e+21");
+  EXPECT_EQ(goFormatFloat(1e-7), "1e-7");
+  EXPECT_EQ(goFormatFloat(0.5), "0.5");
+  EXPECT_EQ(goFormatFloat(100), "100");
+  EXPECT_EQ(goQuote("a\"b\\c\td"), R"("a\"b\\c\td")");
+  EXPECT_EQ(goFormatV(J(R"({"b":[1,"x"],"a":null})")), "map[a:<nil> b:[1 x]]");
+  EXPECT_EQ(smdToString(J("1.5")), "1.5");
+  EXPECT_EQ(smdToString(J("1e+08")), "1e+08");
 }
 
-TEST(GoSortTest, AlwaysLessReversesLikeGo) {
-  // With a comparison that always says "less" (kube's for items missing from the order list),
-  // Go's insertion sort and SymMerge reverse the slice.
-  for (std::size_t n : {3u, 20u, 21u}) {
-    std::vector<int> v(n);
-    std::iota(v.begin(), v.end(), 0);
-    goSliceStable(
-        v.size(), [](std::size_t, std::size_t) { return true; },
-        [&](std::size_t i, std::size_t j) { std::swap(v[i], v[j]); });
-    std::vector<int> reversed(n);
-    std::iota(reversed.rbegin(), reversed.rend(), 0);
-    EXPECT_EQ(v, reversed) << "n=" << n;
-  }
+// --- Beyond the moved cases: the places where the rooms' copies used to disagree. ---
+
+TEST(GoJsonTest, NumbersBeyondInt64AreFloat64) {
+  // kube's decoder holds 2^63..2^64-1 as float64; Boost.JSON holds it as uint64.
+  const json::value big = J("18446744073709551615");
+  ASSERT_TRUE(big.is_uint64());
+  EXPECT_FALSE(isGoInteger(big));
+  EXPECT_TRUE(isGoInteger(J("9223372036854775807")));
+  EXPECT_FALSE(isGoInteger(J("1.0")));
+  EXPECT_EQ(goTypeName(big), "float64");
+  EXPECT_EQ(goFormatV(big), "1.8446744073709552e+19");
+  EXPECT_EQ(goFormatS(big), "%!s(float64=1.8446744073709552e+19)");
+  EXPECT_EQ(smdToString(big), "1.8446744073709552e+19");
+  EXPECT_EQ(goEqual(big, json::value(18446744073709551615.0)), GoEquality::Equal);
+  // json.Marshal keeps Boost.JSON's exact digits (documented exception).
+  EXPECT_EQ(goMarshal(big), "18446744073709551615");
+}
+
+TEST(GoJsonTest, FloatsUseShortestDigitsPaddedWithZeros) {
+  // strconv's 'f' form pads the shortest digits with zeros; it never prints the binary value's
+  // exact digits (std::to_chars' fixed form gives 123456789012345683968 here).
+  EXPECT_EQ(goFormatFloat(123456789012345678901.0), "123456789012345680000");
+  EXPECT_EQ(goFormatFloat(18446744073709551615.0), "18446744073709552000");
+  EXPECT_EQ(goFormatFloat(1e20), "100000000000000000000");
+  EXPECT_EQ(goFormatFloat(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(goFormatFloat(1.5e-6), "0.0000015");
+  EXPECT_EQ(goFormatFloat(-1.5e-7), "-1.5e-7");
+  EXPECT_EQ(goFormatFloat(1.5e-10), "1.5e-10");
+  EXPECT_EQ(goFormatFloat(1.5e300), "1.5e+300");
+  EXPECT_EQ(goFormatFloat(0.0), "0");
+  EXPECT_EQ(goFormatFloat(-0.0), "-0");
+  EXPECT_EQ(goFormatFloatV(123456789012345678901.0), "1.2345678901234568e+20");
+  EXPECT_EQ(goFormatFloatV(100000.0), "100000");
+  EXPECT_EQ(goFormatFloatV(-0.0), "-0");
+}
+
+TEST(GoJsonTest, MarshalEscapesAsEncodingJson) {
+  std::string out;
+  appendGoString(out, std::string("a\x01\x1f\b\f\r\t\"\\", 9));
+  EXPECT_EQ(out, R"("a\u0001\u001f\b\f\r\t\"\\")");
+  out.clear();
+  appendGoString(out, "\xFF\xC3 \xE2\x80\xA9 \xEF\xBF\xBD \xC3\xA9");
+  EXPECT_EQ(out, "\"\\ufffd\\ufffd \\u2029 \xEF\xBF\xBD \xC3\xA9\"");
+  EXPECT_EQ(goMarshal(J(R"([true,false,null,-3,{}])")), "[true,false,null,-3,{}]");
+}
+
+TEST(GoJsonTest, SmdToStringIsValueToString) {
+  EXPECT_EQ(smdToString(J("null")), "null");
+  EXPECT_EQ(smdToString(J("\"a\\\"b\"")), R"("a\"b")");
+  EXPECT_EQ(smdToString(J("true")), "true");
+  EXPECT_EQ(smdToString(J("-7")), "-7");
+  EXPECT_EQ(smdToString(J(R"([1,"x",[null]])")), R"([1,"x",[null]])");
+  EXPECT_EQ(smdToString(J(R"({"b":"y","a":1})")), R"(a=1b="y")");
+  // %q as Go's strconv.Quote: a no-break space is escaped.
+  EXPECT_EQ(smdToString(J("\"\\u00a0\"")), R"("\u00a0")");
+}
+
+TEST(GoJsonTest, SortedMembersInGoKeyOrder) {
+  const json::value v = J(R"({"b":1,"B":2,"\u00e9":3,"a":4,"":5})");
+  std::vector<std::string> keys;
+  for (const auto* kv : sortedMembers(v.get_object()))
+    keys.emplace_back(kv->key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"", "B", "a", "b", "\xC3\xA9"}));
 }
 
 }  // namespace
-}  // namespace apiserver::patch::detail
+}  // namespace apiserver::golang

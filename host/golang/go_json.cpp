@@ -1,4 +1,6 @@
-#include "patch/go_json.h"
+#include "golang/go_json.h"
+
+#include "golang/go_text.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
@@ -7,75 +9,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
-namespace apiserver::patch::detail {
+namespace apiserver::golang {
 
 namespace {
-
-/// appendUtf8 appends the UTF-8 encoding of code point `r` (< 0x800 here).
-void appendUtf8(std::string& out, unsigned r) {
-  if (r < 0x80) {
-    out.push_back(static_cast<char>(r));
-  } else {
-    out.push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
-/// quoteChar is encoding/json's quoteChar: the offending byte as Go prints it in syntax errors.
-/// Go converts the byte to the rune of the same value and quotes it with strconv.Quote.
-std::string quoteChar(unsigned char c) {
-  if (c == '\'')
-    return "'\\''";
-  if (c == '"')
-    return "'\"'";
-  std::string s = "'";
-  switch (c) {
-    case '\a':
-      s += "\\a";
-      break;
-    case '\b':
-      s += "\\b";
-      break;
-    case '\f':
-      s += "\\f";
-      break;
-    case '\n':
-      s += "\\n";
-      break;
-    case '\r':
-      s += "\\r";
-      break;
-    case '\t':
-      s += "\\t";
-      break;
-    case '\v':
-      s += "\\v";
-      break;
-    case '\\':
-      s += "\\\\";
-      break;
-    default: {
-      char buf[16];
-      if (c < 0x20 || c == 0x7F) {
-        std::snprintf(buf, sizeof buf, "\\x%02x", c);
-        s += buf;
-      } else if (c < 0x7F) {
-        s.push_back(static_cast<char>(c));
-      } else if (c < 0xA1 || c == 0xAD) {  // C1 controls, NBSP and soft hyphen are not printable
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        s += buf;
-      } else {
-        appendUtf8(s, c);
-      }
-    }
-  }
-  s += "'";
-  return s;
-}
 
 /// GoScanner is a re-statement of encoding/json's scanner state machine, only to word syntax
 /// errors as Go does.
@@ -139,7 +79,7 @@ class GoScanner {
   }
 
   bool fail(unsigned char c, const std::string& context) {
-    error_ = "invalid character " + quoteChar(c) + " " + context;
+    error_ = "invalid character " + goQuoteRune(c) + " " + context;
     return false;
   }
 
@@ -403,132 +343,6 @@ class GoScanner {
   std::string error_;
 };
 
-/// appendGoFloat appends strconv.FormatFloat(d, 'g', -1, 64), which is what fmt's %v prints for a
-/// float64: the shortest digits that round-trip, in %e form when the decimal exponent is < -4 or
-/// >= 6 (Go's shortest %g decides with precision 6), otherwise in %f form.
-void appendGoFloat(std::string& out, double d) {
-  if (d == 0) {
-    out += std::signbit(d) ? "-0" : "0";
-    return;
-  }
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));
-  // sci is "[-]d[.ddd]e[+-]xx"
-  bool negative = sci.front() == '-';
-  if (negative)
-    sci.remove_prefix(1);
-  std::size_t e = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e))
-    if (c != '.')
-      digits.push_back(c);
-  int exp = std::atoi(std::string(sci.substr(e + 1)).c_str());
-  int eprec = 6;
-  if (negative)
-    out.push_back('-');
-  if (exp < -4 || exp >= eprec) {
-    out.push_back(digits[0]);
-    if (digits.size() > 1) {
-      out.push_back('.');
-      out.append(digits, 1, std::string::npos);
-    }
-    out.push_back('e');
-    out.push_back(exp < 0 ? '-' : '+');
-    int a = exp < 0 ? -exp : exp;
-    if (a < 10)
-      out.push_back('0');
-    out += std::to_string(a);
-    return;
-  }
-  // %f with just enough digits.
-  int point = exp + 1;  // digits before the decimal point
-  if (point <= 0) {
-    out += "0.";
-    out.append(static_cast<std::size_t>(-point), '0');
-    out += digits;
-  } else if (static_cast<std::size_t>(point) >= digits.size()) {
-    out += digits;
-    out.append(static_cast<std::size_t>(point) - digits.size(), '0');
-  } else {
-    out.append(digits, 0, static_cast<std::size_t>(point));
-    out.push_back('.');
-    out.append(digits, static_cast<std::size_t>(point), std::string::npos);
-  }
-}
-
-void formatTo(std::string& out, const json::value& v, char verb) {
-  switch (v.kind()) {
-    case json::kind::null:
-      out += verb == 's' ? "%!s(<nil>)" : "<nil>";
-      return;
-    case json::kind::bool_:
-      if (verb == 's')
-        out += "%!s(bool=";
-      out += v.get_bool() ? "true" : "false";
-      if (verb == 's')
-        out += ")";
-      return;
-    case json::kind::int64:
-      if (verb == 's')
-        out += "%!s(int64=";
-      out += std::to_string(v.get_int64());
-      if (verb == 's')
-        out += ")";
-      return;
-    case json::kind::uint64:
-      if (verb == 's')
-        out += "%!s(float64=";
-      appendGoFloat(out, static_cast<double>(v.get_uint64()));
-      if (verb == 's')
-        out += ")";
-      return;
-    case json::kind::double_:
-      if (verb == 's')
-        out += "%!s(float64=";
-      appendGoFloat(out, v.get_double());
-      if (verb == 's')
-        out += ")";
-      return;
-    case json::kind::string:
-      out += std::string_view(v.get_string());
-      return;
-    case json::kind::array: {
-      out.push_back('[');
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first)
-          out.push_back(' ');
-        first = false;
-        formatTo(out, e, verb);
-      }
-      out.push_back(']');
-      return;
-    }
-    case json::kind::object: {
-      const auto& o = v.get_object();
-      std::vector<const json::key_value_pair*> entries;
-      entries.reserve(o.size());
-      for (const auto& kv : o)
-        entries.push_back(&kv);
-      std::sort(entries.begin(), entries.end(),
-                [](const auto* a, const auto* b) { return a->key() < b->key(); });
-      out += "map[";
-      bool first = true;
-      for (const auto* kv : entries) {
-        if (!first)
-          out.push_back(' ');
-        first = false;
-        out += std::string_view(kv->key());
-        out.push_back(':');
-        formatTo(out, kv->value(), verb);
-      }
-      out.push_back(']');
-      return;
-    }
-  }
-}
-
 /// GoType classifies a decoded value by the Go type kube's decoder gives it.
 enum class GoType { Nil, Bool, Int64, Float64, String, Slice, Map };
 
@@ -554,12 +368,197 @@ GoType goTypeOf(const json::value& v) {
   return GoType::Nil;
 }
 
+/// asDouble is the float64 Go holds for a number that is not int64.
 double asDouble(const json::value& v) {
   if (v.is_double())
     return v.get_double();
   if (v.is_uint64())
     return static_cast<double>(v.get_uint64());
   return static_cast<double>(v.get_int64());
+}
+
+/// Decimal is strconv's shortest decimal form of a non-zero float64: the digits "ddd" of
+/// d.dd x 10^exp, the fewest that round-trip.
+struct Decimal {
+  bool negative = false;
+  std::string digits;
+  int exp = 0;
+};
+
+Decimal shortestDecimal(double f) {
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, f, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));  // "[-]d[.ddd]e[+-]xx"
+  Decimal d;
+  d.negative = sci.front() == '-';
+  if (d.negative)
+    sci.remove_prefix(1);
+  const std::size_t e = sci.find('e');
+  for (char c : sci.substr(0, e))
+    if (c != '.')
+      d.digits.push_back(c);
+  d.exp = std::atoi(std::string(sci.substr(e + 1)).c_str());
+  return d;
+}
+
+/// appendE appends strconv's %e form of `d` with the shortest digits: "d[.ddd]e+XX", the
+/// exponent with at least two digits.
+void appendE(std::string& out, const Decimal& d) {
+  if (d.negative)
+    out.push_back('-');
+  out.push_back(d.digits[0]);
+  if (d.digits.size() > 1) {
+    out.push_back('.');
+    out.append(d.digits, 1, std::string::npos);
+  }
+  out.push_back('e');
+  out.push_back(d.exp < 0 ? '-' : '+');
+  const int a = d.exp < 0 ? -d.exp : d.exp;
+  if (a < 10)
+    out.push_back('0');
+  out += std::to_string(a);
+}
+
+/// appendF appends strconv's %f form of `d` with the shortest digits: no exponent, the integer
+/// part padded with zeros beyond the digits (Go's fmtF), no trailing fraction zeros.
+void appendF(std::string& out, const Decimal& d) {
+  if (d.negative)
+    out.push_back('-');
+  const int point = d.exp + 1;  // digits before the decimal point
+  if (point <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-point), '0');
+    out += d.digits;
+  } else if (static_cast<std::size_t>(point) >= d.digits.size()) {
+    out += d.digits;
+    out.append(static_cast<std::size_t>(point) - d.digits.size(), '0');
+  } else {
+    out.append(d.digits, 0, static_cast<std::size_t>(point));
+    out.push_back('.');
+    out.append(d.digits, static_cast<std::size_t>(point), std::string::npos);
+  }
+}
+
+void appendZero(std::string& out, double f) {
+  out += std::signbit(f) ? "-0" : "0";
+}
+
+void formatTo(std::string& out, const json::value& v, char verb) {
+  // %s of a non-string scalar is "%!s(type=value)", with the value as %v prints it.
+  const bool bad = verb == 's' && !v.is_string() && !v.is_array() && !v.is_object();
+  if (bad) {
+    out += "%!s(";
+    if (v.is_null()) {
+      out += "<nil>)";
+      return;
+    }
+    out += goTypeName(v);
+    out.push_back('=');
+  }
+  switch (v.kind()) {
+    case json::kind::null:
+      out += "<nil>";
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      break;
+    case json::kind::uint64:
+    case json::kind::double_:
+      out += goFormatFloatV(asDouble(v));
+      break;
+    case json::kind::string:
+      out += std::string_view(v.get_string());
+      break;
+    case json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first)
+          out.push_back(' ');
+        first = false;
+        formatTo(out, e, verb);
+      }
+      out.push_back(']');
+      break;
+    }
+    case json::kind::object: {
+      out += "map[";
+      bool first = true;
+      for (const auto* kv : sortedMembers(v.get_object())) {
+        if (!first)
+          out.push_back(' ');
+        first = false;
+        out += std::string_view(kv->key());
+        out.push_back(':');
+        formatTo(out, kv->value(), verb);
+      }
+      out.push_back(']');
+      break;
+    }
+  }
+  if (bad)
+    out.push_back(')');
+}
+
+void appendU4(std::string& out, unsigned v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\u";
+  out.push_back(kHex[(v >> 12) & 0xF]);
+  out.push_back(kHex[(v >> 8) & 0xF]);
+  out.push_back(kHex[(v >> 4) & 0xF]);
+  out.push_back(kHex[v & 0xF]);
+}
+
+void marshal(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      return;
+    case json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      return;
+    case json::kind::double_:
+      out += goFormatFloat(v.get_double());
+      return;
+    case json::kind::string:
+      appendGoString(out, v.get_string());
+      return;
+    case json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first)
+          out.push_back(',');
+        first = false;
+        marshal(out, e);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto* kv : sortedMembers(v.get_object())) {
+        if (!first)
+          out.push_back(',');
+        first = false;
+        appendGoString(out, kv->key());
+        out.push_back(':');
+        marshal(out, kv->value());
+      }
+      out.push_back('}');
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -584,6 +583,10 @@ Result<json::value, std::string> parseJson(std::string_view text) {
     }
   }
   return fail(std::move(message));
+}
+
+bool isGoInteger(const json::value& v) {
+  return goTypeOf(v) == GoType::Int64;
 }
 
 std::string_view goTypeName(const json::value& v) {
@@ -626,21 +629,9 @@ std::string_view goJsonKind(const json::value& v) {
   return "null";
 }
 
-std::string goFormatV(const json::value& v) {
-  std::string out;
-  formatTo(out, v, 'v');
-  return out;
-}
-
-std::string goFormatS(const json::value& v) {
-  std::string out;
-  formatTo(out, v, 's');
-  return out;
-}
-
 GoEquality goEqual(const json::value& a, const json::value& b) {
-  GoType ta = goTypeOf(a);
-  GoType tb = goTypeOf(b);
+  const GoType ta = goTypeOf(a);
+  const GoType tb = goTypeOf(b);
   if (ta != tb)
     return GoEquality::NotEqual;
   switch (ta) {
@@ -661,8 +652,157 @@ GoEquality goEqual(const json::value& a, const json::value& b) {
   return GoEquality::NotEqual;
 }
 
-bool isGoInteger(const json::value& v) {
-  return v.is_int64();
+std::vector<const json::key_value_pair*> sortedMembers(const json::object& o) {
+  std::vector<const json::key_value_pair*> members;
+  members.reserve(o.size());
+  for (const auto& kv : o)
+    members.push_back(&kv);
+  std::sort(members.begin(), members.end(),
+            [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  return members;
 }
 
-}  // namespace apiserver::patch::detail
+std::string goFormatV(const json::value& v) {
+  std::string out;
+  formatTo(out, v, 'v');
+  return out;
+}
+
+std::string goFormatS(const json::value& v) {
+  std::string out;
+  formatTo(out, v, 's');
+  return out;
+}
+
+std::string goFormatFloatV(double f) {
+  std::string out;
+  if (f == 0) {
+    appendZero(out, f);
+    return out;
+  }
+  // Go's shortest %g decides with precision 6.
+  const Decimal d = shortestDecimal(f);
+  if (d.exp < -4 || d.exp >= 6) {
+    appendE(out, d);
+  } else {
+    appendF(out, d);
+  }
+  return out;
+}
+
+std::string goFormatFloat(double f) {
+  std::string out;
+  if (f == 0) {
+    appendZero(out, f);
+    return out;
+  }
+  const Decimal d = shortestDecimal(f);
+  const double abs = std::fabs(f);
+  if (abs < 1e-6 || abs >= 1e21) {
+    appendE(out, d);
+    // Go cleans up e-09 to e-9.
+    const std::size_t n = out.size();
+    if (n >= 4 && out[n - 4] == 'e' && out[n - 3] == '-' && out[n - 2] == '0') {
+      out[n - 2] = out[n - 1];
+      out.pop_back();
+    }
+  } else {
+    appendF(out, d);
+  }
+  return out;
+}
+
+void appendGoString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '<':
+        case '>':
+        case '&':
+          appendU4(out, c);
+          break;
+        default:
+          if (c < 0x20) {
+            appendU4(out, c);
+          } else {
+            out.push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    const Rune r = decodeRune(s.substr(i));
+    if (r.value == kRuneError && r.width == 1) {
+      out += "\\ufffd";
+    } else if (r.value == 0x2028 || r.value == 0x2029) {
+      appendU4(out, static_cast<unsigned>(r.value));
+    } else {
+      out.append(s.substr(i, r.width));
+    }
+    i += r.width;
+  }
+  out.push_back('"');
+}
+
+std::string goMarshal(const json::value& v) {
+  std::string out;
+  marshal(out, v);
+  return out;
+}
+
+std::string smdToString(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::string:
+      return goQuote(v.get_string());
+    case json::kind::array: {
+      std::string out = "[";
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first)
+          out.push_back(',');
+        first = false;
+        out += smdToString(e);
+      }
+      out.push_back(']');
+      return out;
+    }
+    case json::kind::object: {
+      std::string out;
+      for (const auto* kv : sortedMembers(v.get_object())) {
+        out += std::string_view(kv->key());
+        out.push_back('=');
+        out += smdToString(kv->value());
+      }
+      return out;
+    }
+    default:
+      return goFormatV(v);
+  }
+}
+
+}  // namespace apiserver::golang

@@ -1,19 +1,18 @@
-#include "selection/go_format.h"
+#include "golang/go_text.h"
 
 #include <algorithm>
 #include <limits>
 
-namespace apiserver::selection::detail {
+namespace apiserver::golang {
 
 namespace {
-
-constexpr char32_t kRuneError = 0xFFFD;
 
 bool continuation(unsigned char c) noexcept {
   return (c & 0xC0) == 0x80;
 }
 
-// isPrint approximates Go's unicode.IsPrint (strconv.IsPrint) for runes at or above U+0080.
+/// isPrintNonAscii approximates Go's unicode.IsPrint (strconv.IsPrint) for runes at or above
+/// U+0080.
 bool isPrintNonAscii(char32_t r) noexcept {
   if (r < 0xA1)
     return false;  // C1 controls and U+00A0 NO-BREAK SPACE
@@ -58,6 +57,59 @@ void appendHex(std::string& out, std::uint32_t v, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (int i = digits - 1; i >= 0; --i)
     out += kHex[(v >> (4 * i)) & 0xF];
+}
+
+/// appendEscapedRune is strconv's appendEscapedRune: `r` (a valid rune) as it stands between
+/// `quote`s in Go's quoted form. `encoded` is its UTF-8 encoding, copied when printable.
+void appendEscapedRune(std::string& out, char32_t r, std::string_view encoded, char quote) {
+  if (r == static_cast<char32_t>(quote) || r == '\\') {
+    out += '\\';
+    out += static_cast<char>(r);
+    return;
+  }
+  if (r >= 0x20 && r < 0x7F) {
+    out += static_cast<char>(r);
+    return;
+  }
+  if (r >= 0x80 && isPrintNonAscii(r)) {
+    out.append(encoded);
+    return;
+  }
+  switch (r) {
+    case '\a':
+      out += "\\a";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\v':
+      out += "\\v";
+      return;
+    default:
+      break;
+  }
+  if (r < 0x20 || r == 0x7F) {
+    out += "\\x";
+    appendHex(out, r, 2);
+  } else if (r < 0x10000) {
+    out += "\\u";
+    appendHex(out, r, 4);
+  } else {
+    out += "\\U";
+    appendHex(out, r, 8);
+  }
 }
 
 }  // namespace
@@ -121,64 +173,28 @@ std::string goQuote(std::string_view s) {
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          continue;
-        case '\\':
-          out += "\\\\";
-          continue;
-        case '\a':
-          out += "\\a";
-          continue;
-        case '\b':
-          out += "\\b";
-          continue;
-        case '\f':
-          out += "\\f";
-          continue;
-        case '\n':
-          out += "\\n";
-          continue;
-        case '\r':
-          out += "\\r";
-          continue;
-        case '\t':
-          out += "\\t";
-          continue;
-        case '\v':
-          out += "\\v";
-          continue;
-        default:
-          break;
-      }
-      if (c < 0x20 || c == 0x7F) {
-        out += "\\x";
-        appendHex(out, c, 2);
-      } else {
-        out += static_cast<char>(c);
-      }
-      continue;
-    }
     const Rune r = decodeRune(s.substr(i));
     if (r.value == kRuneError && r.width == 1) {
+      // Invalid UTF-8: the byte itself.
       out += "\\x";
-      appendHex(out, c, 2);
-    } else if (isPrintNonAscii(r.value)) {
-      out.append(s.substr(i, r.width));
-    } else if (r.value < 0x10000) {
-      out += "\\u";
-      appendHex(out, r.value, 4);
+      appendHex(out, static_cast<unsigned char>(s[i]), 2);
     } else {
-      out += "\\U";
-      appendHex(out, r.value, 8);
+      appendEscapedRune(out, r.value, s.substr(i, r.width), '"');
     }
     i += r.width;
   }
   out += '"';
+  return out;
+}
+
+std::string goQuoteRune(char32_t r) {
+  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
+    r = kRuneError;
+  std::string encoded;
+  appendRune(encoded, r);
+  std::string out = "'";
+  appendEscapedRune(out, r, encoded, '\'');
+  out += '\'';
   return out;
 }
 
@@ -242,4 +258,4 @@ std::string aggregate(const std::vector<std::string>& messages) {
   return out;
 }
 
-}  // namespace apiserver::selection::detail
+}  // namespace apiserver::golang
