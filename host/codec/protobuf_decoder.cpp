@@ -1,9 +1,11 @@
 #include "codec/protobuf_decoder.h"
 
+#include "proto/k8s_authorization_v1.pb.h"
 #include "proto/k8s_core_v1.pb.h"
 #include "proto/k8s_intstr.pb.h"
 #include "proto/k8s_json.pb.h"
 #include "proto/k8s_meta_v1.pb.h"
+#include "proto/k8s_rbac_v1.pb.h"
 #include "proto/k8s_resource.pb.h"
 #include "proto/k8s_runtime.pb.h"
 
@@ -33,6 +35,8 @@ namespace {
 namespace pb = google::protobuf;
 namespace json = boost::json;
 namespace core = k8s::io::api::core::v1;
+namespace rbac = k8s::io::api::rbac::v1;
+namespace authz = k8s::io::api::authorization::v1;
 
 /// kPrefix is kube's protoEncodingPrefix: "k8s" plus the encoding-style byte 0 (runtime.Unknown).
 constexpr std::string_view kPrefix{"k8s\0", 4};
@@ -62,6 +66,14 @@ constexpr std::array kKinds{
     KindEntry{"v1", "Secret", &prototypeOf<core::Secret>},
     KindEntry{"v1", "Service", &prototypeOf<core::Service>},
     KindEntry{"v1", "ServiceAccount", &prototypeOf<core::ServiceAccount>},
+    KindEntry{"rbac.authorization.k8s.io/v1", "ClusterRole", &prototypeOf<rbac::ClusterRole>},
+    KindEntry{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &prototypeOf<rbac::ClusterRoleBinding>},
+    KindEntry{"rbac.authorization.k8s.io/v1", "Role", &prototypeOf<rbac::Role>},
+    KindEntry{"rbac.authorization.k8s.io/v1", "RoleBinding", &prototypeOf<rbac::RoleBinding>},
+    KindEntry{"authorization.k8s.io/v1", "LocalSubjectAccessReview", &prototypeOf<authz::LocalSubjectAccessReview>},
+    KindEntry{"authorization.k8s.io/v1", "SelfSubjectAccessReview", &prototypeOf<authz::SelfSubjectAccessReview>},
+    KindEntry{"authorization.k8s.io/v1", "SelfSubjectRulesReview", &prototypeOf<authz::SelfSubjectRulesReview>},
+    KindEntry{"authorization.k8s.io/v1", "SubjectAccessReview", &prototypeOf<authz::SubjectAccessReview>},
 };
 
 const KindEntry* findKind(std::string_view apiVersion, std::string_view kind) {

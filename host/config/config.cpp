@@ -2,6 +2,8 @@
 
 #include "codec/yaml_json.h"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -14,7 +16,9 @@ namespace {
 
 void readServing(ConfigReader& r, ServingConfig& s) {
   if (auto v = r.string("bindAddress")) s.bindAddress = *v;
-  if (auto v = r.integer("insecurePort", 0, 65535)) s.insecurePort = *v;
+  if (auto v = r.integer("insecurePort", -1, 65535)) s.insecurePort = *v;
+  if (auto v = r.integer("securePort", -1, 65535)) s.securePort = *v;
+  if (auto v = r.string("insecureBindAddress")) s.insecureBindAddress = *v;
   if (auto v = r.integer("workerThreads", 0, 1024)) s.workerThreads = *v;
   if (auto v = r.integer("maxRequestsInFlight", 0)) s.maxRequestsInFlight = *v;
   if (auto v = r.integer("maxMutatingRequestsInFlight", 0)) s.maxMutatingRequestsInFlight = *v;
@@ -28,6 +32,49 @@ void readServing(ConfigReader& r, ServingConfig& s) {
   }
   if (auto v = r.integer("maxRequestBodyBytes", 1024, std::int64_t{1} << 32)) s.maxRequestBodyBytes = *v;
   if (auto v = r.duration("shutdownGracePeriod")) s.shutdownGracePeriod = *v;
+}
+
+std::filesystem::path resolvePath(const std::string& p, const std::filesystem::path& baseDir);
+
+// readServingTls reads the serving section's TLS keys (paths relative to the file).
+void readServingTls(ConfigReader& r, ServingConfig& s, const std::filesystem::path& baseDir) {
+  if (auto v = r.string("certDir"); v && !v->empty()) s.certDir = resolvePath(*v, baseDir);
+  if (auto v = r.string("tlsCertFile"); v && !v->empty()) s.tlsCertFile = resolvePath(*v, baseDir);
+  if (auto v = r.string("tlsPrivateKeyFile"); v && !v->empty()) s.tlsPrivateKeyFile = resolvePath(*v, baseDir);
+  if (auto v = r.stringList("tlsSANs")) {
+    for (std::size_t i = 0; i < v->size(); ++i)
+      if ((*v)[i].empty()) r.error("tlsSANs[" + std::to_string(i) + "]", "must not be empty");
+    s.tlsSANs = *v;
+  }
+  if (auto v = r.oneOf("tlsMinVersion", kTlsMinVersions)) s.tlsMinVersion = *v;
+  if (auto v = r.duration("tlsHandshakeTimeout")) {
+    if (v->count() < 100) r.error("tlsHandshakeTimeout", "must be at least 100ms");
+    s.tlsHandshakeTimeout = *v;
+  }
+}
+
+void readAuthentication(ConfigReader& r, AuthenticationConfig& a, const std::filesystem::path& baseDir) {
+  if (auto v = r.boolean("anonymous")) a.anonymous = *v;
+  if (auto v = r.string("tokenAuthFile"); v && !v->empty()) a.tokenAuthFile = resolvePath(*v, baseDir);
+  if (auto v = r.string("clientCAFile"); v && !v->empty()) a.clientCAFile = resolvePath(*v, baseDir);
+  if (auto s = r.section("requestHeader")) {
+    ConfigReader hr(*s);
+    auto& h = a.requestHeader;
+    if (auto v = hr.string("clientCAFile"); v && !v->empty()) h.clientCAFile = resolvePath(*v, baseDir);
+    if (auto v = hr.stringList("allowedNames")) h.allowedNames = *v;
+    if (auto v = hr.stringList("usernameHeaders")) h.usernameHeaders = *v;
+    if (auto v = hr.stringList("groupHeaders")) h.groupHeaders = *v;
+    if (auto v = hr.stringList("extraHeadersPrefix")) h.extraHeadersPrefix = *v;
+    r.merge(hr);
+  }
+}
+
+void readAudit(ConfigReader& r, AuditConfig& a, const std::filesystem::path& baseDir) {
+  if (auto v = r.string("policyFile"); v && !v->empty()) a.policyFile = resolvePath(*v, baseDir);
+  if (auto v = r.string("logPath"); v && !v->empty()) a.logPath = *v == "-" ? *v : resolvePath(*v, baseDir).string();
+  if (auto v = r.integer("logMaxSize", 0, 1 << 20)) a.logMaxSize = *v;
+  if (auto v = r.integer("logMaxBackup", 0, 1 << 20)) a.logMaxBackup = *v;
+  if (auto v = r.integer("logMaxAge", 0, 1 << 20)) a.logMaxAge = *v;
 }
 
 std::filesystem::path resolvePath(const std::string& p, const std::filesystem::path& baseDir) {
@@ -76,9 +123,26 @@ void readStorage(ConfigReader& r, StorageConfig& s, const std::filesystem::path&
     readEtcd(er, s.etcd, baseDir);
     r.merge(er);
   }
+  if (auto v = r.string("encryptionProviderConfig")) {
+    if (v->empty()) r.error("encryptionProviderConfig", "must not be empty (leave the key out for no encryption)");
+    else s.encryptionProviderConfig = resolvePath(*v, baseDir);
+  }
   if (auto v = r.duration("eventTTL")) {
     if (v->count() < 0) r.error("eventTTL", "must not be negative");
     s.eventTTL = *v;
+  }
+}
+
+void readAuthorization(ConfigReader& r, AuthorizationConfig& a) {
+  if (auto v = r.stringList("modes")) {
+    if (v->empty()) r.error("modes", "must name at least one authorization mode (e.g. RBAC or AlwaysAllow)");
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      if ((*v)[i].empty()) r.error("modes[" + std::to_string(i) + "]", "must not be empty");
+      for (std::size_t j = 0; j < i; ++j)
+        if ((*v)[j] == (*v)[i])
+          r.error("modes[" + std::to_string(i) + "]", "authorization mode \"" + (*v)[i] + "\" is listed more than once");
+    }
+    a.modes = *v;
   }
 }
 
@@ -140,6 +204,7 @@ Result<Config> parseConfig(std::string_view yaml, const std::string& fileName, c
   if (auto s = r.section("serving")) {
     ConfigReader sr(*s);
     readServing(sr, c.serving);
+    readServingTls(sr, c.serving, baseDir);
     r.merge(sr);
   }
   c.storage.dataDir = baseDir / "data";  // the documented default, also without a storage section
@@ -147,6 +212,23 @@ Result<Config> parseConfig(std::string_view yaml, const std::string& fileName, c
     ConfigReader sr(*s);
     readStorage(sr, c.storage, baseDir);
     r.merge(sr);
+  }
+  if (auto s = r.section("authentication")) {
+    ConfigReader ar(*s);
+    readAuthentication(ar, c.authentication, baseDir);
+    r.merge(ar);
+  }
+  if (auto s = r.section("audit")) {
+    ConfigReader ar(*s);
+    readAudit(ar, c.audit, baseDir);
+    r.merge(ar);
+  }
+  c.authorization.where = fileName;
+  if (auto s = r.section("authorization")) {
+    ConfigReader ar(*s);
+    readAuthorization(ar, c.authorization);
+    c.authorization.where = s->where(s->childPath("modes"));
+    r.merge(ar);
   }
   if (auto s = r.section("plugins")) {
     ConfigReader pr(*s);
@@ -174,9 +256,13 @@ Result<Config> parseConfig(std::string_view yaml, const std::string& fileName, c
   const auto* rootObj = root.value().is_object() ? &root.value().get_object() : nullptr;
   const auto* plugins = rootObj != nullptr ? rootObj->if_contains("plugins") : nullptr;
   const bool pluginsListed = plugins != nullptr && plugins->is_object() && plugins->get_object().contains("enabled");
-  if (!pluginsListed) c.plugins.push_back({"core", {}, ConfigSection(boost::json::value(), "plugins.enabled[0].config", locations), fileName});
+  if (!pluginsListed) {
+    c.plugins.push_back({"core", {}, ConfigSection(boost::json::value(), "plugins.enabled[0].config", locations), fileName});
+    c.plugins.push_back({"rbac", {}, ConfigSection(boost::json::value(), "plugins.enabled[1].config", locations), fileName});
+  }
   if (rootObj == nullptr || !rootObj->contains("handlerChain"))
-    for (const char* link : {"panic-recovery", "request-info", "request-log", "max-in-flight", "timeout"})
+    for (const char* link : {"panic-recovery", "request-info", "request-log", "max-in-flight", "timeout", "authentication",
+                             "audit", "impersonation", "authorization"})
       c.handlerChain.push_back({link, ConfigSection(boost::json::value(), "handlerChain", locations), fileName});
   return c;
 }
@@ -194,6 +280,41 @@ Result<Config> embeddedDefaultConfig() {
   return parseConfig(apiserver_default_config_yaml, "<embedded config/apiserver.yaml>", std::filesystem::current_path());
 }
 
+namespace {
+
+bool isLoopbackIp(const std::string& address) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, address.c_str(), buf) == 1) return buf[0] == 127;
+  if (inet_pton(AF_INET6, address.c_str(), buf) == 1) {
+    for (int i = 0; i < 15; ++i)
+      if (buf[i] != 0) return false;
+    return buf[15] == 1;
+  }
+  return false;
+}
+
+// checkServing checks the listeners as a whole and fills the cert dir's default.
+void checkServing(Config& c, std::vector<ConfigError>& errs) {
+  auto& s = c.serving;
+  if (s.securePort < 0 && s.insecurePort < 0)
+    errs.push_back({c.source, "serving",
+                    "both ports are off: set serving.securePort (--secure-port, HTTPS) or serving.insecurePort "
+                    "(--insecure-port, plain HTTP on loopback)"});
+  if (s.insecurePort >= 0 && !isLoopbackIp(s.insecureBindAddress))
+    errs.push_back({c.source, "serving.insecureBindAddress",
+                    "\"" + s.insecureBindAddress +
+                        "\" is not a loopback address: the insecure port serves plain HTTP without "
+                        "authentication and binds to loopback only (127.0.0.1 or ::1); serve other addresses on "
+                        "the secure port (serving.bindAddress, --bind-address)"});
+  if (s.tlsCertFile.empty() != s.tlsPrivateKeyFile.empty())
+    errs.push_back({c.source, s.tlsCertFile.empty() ? "serving.tlsCertFile" : "serving.tlsPrivateKeyFile",
+                    "serving.tlsCertFile (--tls-cert-file) and serving.tlsPrivateKeyFile (--tls-private-key-file) "
+                    "go together: give both, or neither for a generated certificate"});
+  if (s.certDir.empty()) s.certDir = (c.storage.dataDir / "pki").lexically_normal();
+}
+
+}  // namespace
+
 Result<CompletedConfig> complete(Config c, const std::filesystem::path& executable) {
   std::vector<ConfigError> errs;
   if (c.serving.workerThreads == 0)
@@ -207,6 +328,7 @@ Result<CompletedConfig> complete(Config c, const std::filesystem::path& executab
     errs.push_back({c.source, "plugins.enabled", "no plugins are enabled; the server would serve nothing"});
   if (c.handlerChain.empty())
     errs.push_back({c.source, "handlerChain", "must name at least one link (e.g. panic-recovery)"});
+  checkServing(c, errs);
   if (!errs.empty()) return fail(configFailure(errs));
   return CompletedConfig(std::move(c));
 }

@@ -17,10 +17,20 @@
 
 namespace apiserver::config {
 
-/// ServingConfig: the listener and request limits.
+/// ServingConfig: the listeners, their TLS, and request limits.
 struct ServingConfig {
-  std::string bindAddress = "127.0.0.1";
-  std::int64_t insecurePort = 8080;  ///< 0: any free port
+  std::string bindAddress = "127.0.0.1";  ///< the secure port's address
+  std::int64_t securePort = 6443;         ///< HTTPS; 0: any free port; -1: off
+  std::int64_t insecurePort = -1;         ///< plain HTTP, loopback only; 0: any free port; -1: off
+  std::string insecureBindAddress = "127.0.0.1";  ///< must be a loopback address
+  /// Where the generated CA, serving and admin certificates live; empty: <storage.dataDir>/pki.
+  std::filesystem::path certDir;
+  std::filesystem::path tlsCertFile;        ///< the operator's serving certificate (with tlsPrivateKeyFile)
+  std::filesystem::path tlsPrivateKeyFile;  ///< its key; neither: a generated certificate
+  /// Extra subjectAltNames of the generated serving certificate (DNS names or IP addresses).
+  std::vector<std::string> tlsSANs;
+  std::string tlsMinVersion = "VersionTLS12";  ///< or VersionTLS13
+  std::chrono::milliseconds tlsHandshakeTimeout{10000};
   std::int64_t workerThreads = 0;    ///< 0: one per core, at least 2
   std::int64_t maxRequestsInFlight = 400;
   std::int64_t maxMutatingRequestsInFlight = 200;
@@ -55,6 +65,45 @@ struct StorageConfig {
   EtcdConfig etcd;
   /// How long events (<prefix>/events/ keys) live before the backend expires them; 0: forever.
   std::chrono::milliseconds eventTTL{60 * 60 * 1000};
+  /// An EncryptionConfiguration (apiserver.config.k8s.io/v1) saying which resources are
+  /// encrypted before they reach the backend, and with which keys; empty: none.
+  std::filesystem::path encryptionProviderConfig;
+};
+
+/// AuthorizationConfig: who may do what (kube's BuiltInAuthorizationOptions).
+struct AuthorizationConfig {
+  /// The authorizers asked, in order; the first to allow or deny decides, and a request nobody
+  /// allows is refused (403). AlwaysAllow and AlwaysDeny are built in; plugins add more (the rbac
+  /// plugin: RBAC). Members of system:masters are always allowed.
+  std::vector<std::string> modes = {"RBAC"};
+  std::string where;  ///< file:line:col of the modes (for errors found once plugins are loaded)
+};
+
+/// RequestHeaderConfig: the request-header authenticator, for requests an authenticating proxy
+/// (an aggregator) forwards with the user in headers (kube's RequestHeaderAuthenticationOptions).
+struct RequestHeaderConfig {
+  std::filesystem::path clientCAFile;  ///< empty: the authenticator is off
+  std::vector<std::string> allowedNames;  ///< CNs the proxy's certificate may have; empty: any
+  std::vector<std::string> usernameHeaders = {"X-Remote-User"};
+  std::vector<std::string> groupHeaders = {"X-Remote-Group"};
+  std::vector<std::string> extraHeadersPrefix = {"X-Remote-Extra-"};
+};
+
+/// AuthenticationConfig: who a request comes from (kube's BuiltInAuthenticationOptions).
+struct AuthenticationConfig {
+  bool anonymous = true;               ///< unauthenticated requests are system:anonymous
+  std::filesystem::path tokenAuthFile;  ///< static bearer tokens (CSV)
+  std::filesystem::path clientCAFile;   ///< CAs of x509 client certificates (besides the host's CA)
+  RequestHeaderConfig requestHeader;
+};
+
+/// AuditConfig: the audit log (kube's AuditOptions, log backend in blocking mode).
+struct AuditConfig {
+  std::filesystem::path policyFile;  ///< audit.k8s.io/v1 Policy; empty: no auditing
+  std::string logPath;               ///< JSON lines; "-" is stdout; empty: no log backend
+  std::int64_t logMaxSize = 0;       ///< MB before rotation; 0: 100 (lumberjack's default)
+  std::int64_t logMaxBackup = 0;     ///< rotated files kept; 0: all
+  std::int64_t logMaxAge = 0;        ///< days a rotated file is kept; 0: no limit
 };
 
 /// PluginEntry: one enabled plugin and its own config section.
@@ -77,6 +126,9 @@ struct Config {
   std::string source;  ///< the file it came from (or the embedded default)
   ServingConfig serving;
   StorageConfig storage;
+  AuthenticationConfig authentication;
+  AuditConfig audit;
+  AuthorizationConfig authorization;
   std::filesystem::path pluginDirectory;  ///< empty: the default next to the binary
   std::vector<PluginEntry> plugins;
   std::vector<LinkEntry> handlerChain;
@@ -85,6 +137,8 @@ struct Config {
 
 /// kStorageBackends lists the backends this build serves.
 inline const std::vector<std::string> kStorageBackends = {"memory", "sqlite", "etcd3"};
+/// kTlsMinVersions lists the accepted serving.tlsMinVersion values (kube's names).
+inline const std::vector<std::string> kTlsMinVersions = {"VersionTLS12", "VersionTLS13"};
 /// kLogLevels lists the accepted log levels.
 inline const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error"};
 

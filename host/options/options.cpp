@@ -22,13 +22,72 @@ po::options_description describe(Options* o) {
   auto num = [](std::optional<std::int64_t>* dst) {
     return po::value<std::int64_t>()->notifier([dst](std::int64_t v) { *dst = v; });
   };
+  // A list flag may repeat and each value may hold a comma-separated list (Go's StringSlice).
+  auto list = [](std::optional<std::vector<std::string>>* dst) {
+    return po::value<std::vector<std::string>>()->composing()->notifier([dst](const std::vector<std::string>& v) {
+      std::vector<std::string> out;
+      for (const auto& one : v) {
+        std::string_view rest = one;
+        for (;;) {
+          auto comma = rest.find(',');
+          std::string_view item = rest.substr(0, comma);
+          while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+          while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+          if (!item.empty()) out.emplace_back(item);
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+      }
+      *dst = std::move(out);
+    });
+  };
   d.add_options()
       ("help,h", po::bool_switch(&o->help), "print this help and exit")
       ("version", po::bool_switch(&o->version), "print the version and exit")
       ("config", str(&o->configFile), "the YAML configuration file (default: the built-in config/apiserver.yaml)")
       ("plugin-dir", str(&o->pluginDir), "directory to load plugins from (default: ../plugins next to the binary)")
       ("bind-address", str(&o->bindAddress), "the IP address to serve on (serving.bindAddress)")
-      ("insecure-port", num(&o->insecurePort), "the plain-HTTP port; 0 picks a free one (serving.insecurePort)")
+      ("insecure-port", num(&o->insecurePort),
+       "the plain-HTTP port, unauthenticated, on loopback only; 0 picks a free one; -1 (default) is off "
+       "(serving.insecurePort)")
+      ("insecure-bind-address", str(&o->insecureBindAddress),
+       "the loopback address of the insecure port (serving.insecureBindAddress)")
+      ("secure-port", num(&o->securePort),
+       "the HTTPS port (default 6443); 0 picks a free one; -1 is off (serving.securePort)")
+      ("cert-dir", str(&o->certDir),
+       "where the generated CA, serving and admin certificates are kept (serving.certDir; default <data-dir>/pki)")
+      ("tls-cert-file", str(&o->tlsCertFile),
+       "the serving certificate (PEM, then intermediates); without it one is generated (serving.tlsCertFile)")
+      ("tls-private-key-file", str(&o->tlsPrivateKeyFile), "the key of --tls-cert-file (serving.tlsPrivateKeyFile)")
+      ("tls-min-version", str(&o->tlsMinVersion), "VersionTLS12 (default) or VersionTLS13 (serving.tlsMinVersion)")
+      ("anonymous-auth", po::value<std::string>()->implicit_value("true")->notifier([o](const std::string& v) {
+         o->anonymousAuth = v;
+       }),
+       "serve unauthenticated requests as system:anonymous (default true; --anonymous-auth=false) "
+       "(authentication.anonymous)")
+      ("token-auth-file", str(&o->tokenAuthFile),
+       "static bearer tokens, CSV lines token,user,uid,\"group1,group2\" (authentication.tokenAuthFile)")
+      ("client-ca-file", str(&o->clientCaFile),
+       "CA bundle of client certificates: CN is the user, O the groups (authentication.clientCAFile)")
+      ("requestheader-client-ca-file", str(&o->requestheaderClientCaFile),
+       "CA bundle of the authenticating proxy whose user headers are believed "
+       "(authentication.requestHeader.clientCAFile)")
+      ("requestheader-allowed-names", list(&o->requestheaderAllowedNames),
+       "CNs the proxy's certificate may have; empty: any (authentication.requestHeader.allowedNames)")
+      ("requestheader-username-headers", list(&o->requestheaderUsernameHeaders),
+       "headers holding the user name, first non-empty wins (authentication.requestHeader.usernameHeaders)")
+      ("requestheader-group-headers", list(&o->requestheaderGroupHeaders),
+       "headers holding the groups (authentication.requestHeader.groupHeaders)")
+      ("requestheader-extra-headers-prefix", list(&o->requestheaderExtraHeadersPrefix),
+       "header prefixes of the user's extra values (authentication.requestHeader.extraHeadersPrefix)")
+      ("audit-policy-file", str(&o->auditPolicyFile), "an audit.k8s.io/v1 Policy (audit.policyFile)")
+      ("audit-log-path", str(&o->auditLogPath), "the audit log (JSON lines); - is stdout (audit.logPath)")
+      ("audit-log-maxsize", num(&o->auditLogMaxsize),
+       "megabytes of the audit log before it is rotated; 0 = 100 (audit.logMaxSize)")
+      ("audit-log-maxbackup", num(&o->auditLogMaxbackup),
+       "rotated audit logs kept; 0 = all (audit.logMaxBackup)")
+      ("audit-log-maxage", num(&o->auditLogMaxage),
+       "days a rotated audit log is kept; 0 = no limit (audit.logMaxAge)")
       ("worker-threads", num(&o->workerThreads), "threads serving I/O and requests; 0 = one per core (serving.workerThreads)")
       ("storage-backend", str(&o->storageBackend), "the storage backend: memory, sqlite or etcd3 (storage.backend)")
       ("etcd-prefix", str(&o->etcdPrefix), "the key prefix of every stored object (storage.prefix)")
@@ -48,7 +107,11 @@ po::options_description describe(Options* o) {
       ("request-timeout", str(&o->requestTimeout), "the duration a non-long-running request may take, e.g. 60s (serving.requestTimeout)")
       ("min-request-timeout", num(&o->minRequestTimeout),
        "seconds: a watch lasts between this and twice this unless it asks otherwise (serving.minRequestTimeout)")
-      ("log-level", str(&o->logLevel), "trace, debug, info, warn or error (logging.level)");
+      ("log-level", str(&o->logLevel), "trace, debug, info, warn or error (logging.level)")
+      ("authorization-mode", str(&o->authorizationMode),
+       "ordered comma-separated authorizers: AlwaysAllow, AlwaysDeny, RBAC (authorization.modes)")
+      ("encryption-provider-config", str(&o->encryptionProviderConfig),
+       "EncryptionConfiguration file: how resources are encrypted at rest (storage.encryptionProviderConfig)");
   return d;
 }
 
@@ -88,15 +151,81 @@ std::string usage() {
   return ss.str();
 }
 
+namespace {
+
+// applySecurityFlags applies the secure-serving, authentication and audit flags.
+template <class Bad>
+void applySecurityFlags(const Options& o, config::Config& c, Bad& bad) {
+  auto path = [&](const std::optional<std::string>& v, const char* flag, std::filesystem::path& dst) {
+    if (!v) return;
+    if (v->empty()) {
+      bad(flag, "must not be empty");
+    } else {
+      dst = std::filesystem::absolute(*v);
+    }
+  };
+  if (o.securePort) {
+    if (*o.securePort < -1 || *o.securePort > 65535) bad("--secure-port", "must be between 0 and 65535, or -1 (off)");
+    c.serving.securePort = *o.securePort;
+  }
+  if (o.insecureBindAddress) c.serving.insecureBindAddress = *o.insecureBindAddress;
+  path(o.certDir, "--cert-dir", c.serving.certDir);
+  path(o.tlsCertFile, "--tls-cert-file", c.serving.tlsCertFile);
+  path(o.tlsPrivateKeyFile, "--tls-private-key-file", c.serving.tlsPrivateKeyFile);
+  if (o.tlsMinVersion) {
+    if (std::find(config::kTlsMinVersions.begin(), config::kTlsMinVersions.end(), *o.tlsMinVersion) ==
+        config::kTlsMinVersions.end())
+      bad("--tls-min-version", "expected VersionTLS12 or VersionTLS13, got \"" + *o.tlsMinVersion + "\"");
+    c.serving.tlsMinVersion = *o.tlsMinVersion;
+  }
+  if (o.anonymousAuth) {
+    if (*o.anonymousAuth == "true" || *o.anonymousAuth == "1") {
+      c.authentication.anonymous = true;
+    } else if (*o.anonymousAuth == "false" || *o.anonymousAuth == "0") {
+      c.authentication.anonymous = false;
+    } else {
+      bad("--anonymous-auth", "expected true or false, got \"" + *o.anonymousAuth + "\"");
+    }
+  }
+  path(o.tokenAuthFile, "--token-auth-file", c.authentication.tokenAuthFile);
+  path(o.clientCaFile, "--client-ca-file", c.authentication.clientCAFile);
+  auto& rh = c.authentication.requestHeader;
+  path(o.requestheaderClientCaFile, "--requestheader-client-ca-file", rh.clientCAFile);
+  if (o.requestheaderAllowedNames) rh.allowedNames = *o.requestheaderAllowedNames;
+  if (o.requestheaderUsernameHeaders) rh.usernameHeaders = *o.requestheaderUsernameHeaders;
+  if (o.requestheaderGroupHeaders) rh.groupHeaders = *o.requestheaderGroupHeaders;
+  if (o.requestheaderExtraHeadersPrefix) rh.extraHeadersPrefix = *o.requestheaderExtraHeadersPrefix;
+  path(o.auditPolicyFile, "--audit-policy-file", c.audit.policyFile);
+  if (o.auditLogPath) {
+    if (o.auditLogPath->empty()) {
+      bad("--audit-log-path", "must not be empty");
+    } else {
+      c.audit.logPath = *o.auditLogPath == "-" ? "-" : std::filesystem::absolute(*o.auditLogPath).string();
+    }
+  }
+  auto count = [&](const std::optional<std::int64_t>& v, const char* flag, std::int64_t& dst) {
+    if (!v) return;
+    if (*v < 0) bad(flag, "can not be negative value");
+    dst = *v;
+  };
+  count(o.auditLogMaxsize, "--audit-log-maxsize", c.audit.logMaxSize);
+  count(o.auditLogMaxbackup, "--audit-log-maxbackup", c.audit.logMaxBackup);
+  count(o.auditLogMaxage, "--audit-log-maxage", c.audit.logMaxAge);
+}
+
+}  // namespace
+
 Result<void> applyTo(const Options& o, config::Config& c) {
   std::vector<ConfigError> errs;
   auto bad = [&](const char* flag, std::string msg) { errs.push_back({"", flag, std::move(msg)}); };
   if (o.pluginDir) c.pluginDirectory = std::filesystem::absolute(*o.pluginDir);
   if (o.bindAddress) c.serving.bindAddress = *o.bindAddress;
   if (o.insecurePort) {
-    if (*o.insecurePort < 0 || *o.insecurePort > 65535) bad("--insecure-port", "must be between 0 and 65535");
+    if (*o.insecurePort < -1 || *o.insecurePort > 65535)
+      bad("--insecure-port", "must be between 0 and 65535, or -1 (off)");
     c.serving.insecurePort = *o.insecurePort;
   }
+  applySecurityFlags(o, c, bad);
   if (o.workerThreads) {
     if (*o.workerThreads < 0 || *o.workerThreads > 1024) bad("--worker-threads", "must be between 0 and 1024");
     c.serving.workerThreads = *o.workerThreads;
@@ -179,6 +308,31 @@ Result<void> applyTo(const Options& o, config::Config& c) {
     if (std::find(config::kLogLevels.begin(), config::kLogLevels.end(), *o.logLevel) == config::kLogLevels.end())
       bad("--log-level", "expected one of trace, debug, info, warn, error, got \"" + *o.logLevel + "\"");
     c.logLevel = *o.logLevel;
+  }
+  if (o.authorizationMode) {
+    std::vector<std::string> modes;
+    std::string_view rest = *o.authorizationMode;
+    while (true) {
+      auto comma = rest.find(',');
+      std::string_view one = rest.substr(0, comma);
+      while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+      while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+      if (one.empty()) {
+        bad("--authorization-mode", "expected authorization modes separated by commas, e.g. RBAC or AlwaysAllow");
+      } else if (std::find(modes.begin(), modes.end(), one) != modes.end()) {
+        bad("--authorization-mode", "authorization mode \"" + std::string(one) + "\" is specified more than once");
+      } else {
+        modes.emplace_back(one);
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    c.authorization.modes = std::move(modes);
+    c.authorization.where = "--authorization-mode";
+  }
+  if (o.encryptionProviderConfig) {
+    if (o.encryptionProviderConfig->empty()) bad("--encryption-provider-config", "must not be empty");
+    c.storage.encryptionProviderConfig = std::filesystem::absolute(*o.encryptionProviderConfig);
   }
   if (!errs.empty()) return fail(configFailure(errs));
   return {};

@@ -22,6 +22,26 @@ struct Options {
   std::optional<std::string> pluginDir;
   std::optional<std::string> bindAddress;
   std::optional<std::int64_t> insecurePort;
+  // Secure serving, authentication and audit (kube's flag names).
+  std::optional<std::int64_t> securePort;
+  std::optional<std::string> insecureBindAddress;
+  std::optional<std::string> certDir;
+  std::optional<std::string> tlsCertFile;
+  std::optional<std::string> tlsPrivateKeyFile;
+  std::optional<std::string> tlsMinVersion;
+  std::optional<std::string> anonymousAuth;  ///< "true" or "false" (--anonymous-auth[=false])
+  std::optional<std::string> tokenAuthFile;
+  std::optional<std::string> clientCaFile;
+  std::optional<std::string> requestheaderClientCaFile;
+  std::optional<std::vector<std::string>> requestheaderAllowedNames;  ///< each may hold a comma list
+  std::optional<std::vector<std::string>> requestheaderUsernameHeaders;
+  std::optional<std::vector<std::string>> requestheaderGroupHeaders;
+  std::optional<std::vector<std::string>> requestheaderExtraHeadersPrefix;
+  std::optional<std::string> auditPolicyFile;
+  std::optional<std::string> auditLogPath;
+  std::optional<std::int64_t> auditLogMaxsize;
+  std::optional<std::int64_t> auditLogMaxbackup;
+  std::optional<std::int64_t> auditLogMaxage;
   std::optional<std::int64_t> workerThreads;
   std::optional<std::string> storageBackend;
   std::optional<std::string> etcdPrefix;
@@ -37,6 +57,8 @@ struct Options {
   std::optional<std::string> requestTimeout;
   std::optional<std::int64_t> minRequestTimeout;
   std::optional<std::string> logLevel;
+  std::optional<std::string> authorizationMode;         ///< comma-separated modes
+  std::optional<std::string> encryptionProviderConfig;  ///< an EncryptionConfiguration file
 };
 
 /// parse reads argv. Unknown flags and malformed values fail with a usage error.

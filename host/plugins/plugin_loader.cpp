@@ -71,7 +71,8 @@ Result<LoadedPlugin> PluginLoader::load(const PluginRequest& request) const {
 
 Result<std::vector<LoadedPlugin>> PluginLoader::loadAll(const std::vector<PluginRequest>& requests, Extensions& ext,
                                                         Logger& logger, std::shared_ptr<const WallClock> clock,
-                                                        std::shared_ptr<Client> client) const {
+                                                        std::shared_ptr<Client> client,
+                                                        std::shared_ptr<UpstreamClient> upstream) const {
   std::vector<LoadedPlugin> loaded;
   for (const auto& req : requests) {
     for (const auto& l : loaded)
@@ -79,7 +80,7 @@ Result<std::vector<LoadedPlugin>> PluginLoader::loadAll(const std::vector<Plugin
         return fail(ApiError{422, "Invalid", req.where + ": plugin \"" + req.name + "\" is enabled twice", {}});
     auto p = load(req);
     if (!p) return fail(std::move(p).error());
-    ExtensionRegistrar registrar(ext, req.name, p->library, logger, clock, client);
+    ExtensionRegistrar registrar(ext, req.name, p->library, logger, clock, client, upstream);
     Result<void> r;
     try {
       r = p->plugin->registerWith(registrar, req.config);

@@ -46,7 +46,8 @@ class PluginLoader {
   /// loadAll loads and registers every requested plugin, in order, into `ext`; it stops at the
   /// first failure. The returned plugins must outlive everything registered.
   Result<std::vector<LoadedPlugin>> loadAll(const std::vector<PluginRequest>& requests, Extensions& ext, Logger& logger,
-                                            std::shared_ptr<const WallClock> clock, std::shared_ptr<Client> client) const;
+                                            std::shared_ptr<const WallClock> clock, std::shared_ptr<Client> client,
+                                            std::shared_ptr<UpstreamClient> upstream = nullptr) const;
 
  private:
   std::filesystem::path directory_;

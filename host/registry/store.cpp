@@ -642,7 +642,8 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
     // Admission sees every update, even one that turns out to change nothing (as in kube).
     if (auto r = admit(AdmissionPhase::Validate, Operation::Update, ns, name, status, &next, &*old, opts); !r)
       return fail(std::move(r).error());
-    if (sameIgnoringResourceVersion(next, *old)) return WriteResult{std::move(*old), false};  // nothing to write
+    // Nothing to write, unless the stored form is stale (kube's GuaranteedUpdate rewrites it).
+    if (!cur->stale && sameIgnoringResourceVersion(next, *old)) return WriteResult{std::move(*old), false};
 
     // The last finalizer of an object being deleted is gone: the update completes the delete.
     if (beingDeleted(next) && finalizersOf(next).empty() && !strategy_->holdsDeletion(next)) {

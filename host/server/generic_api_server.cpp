@@ -1,17 +1,22 @@
 #include "server/generic_api_server.h"
 
+#include "authorization/authorizer_chain.h"
 #include "controllers/garbage_collector.h"
 #include "endpoints/resource_handler.h"
+#include "endpoints/virtual_handler.h"
 #include "options/options.h"
 #include "plugins/plugin_loader.h"
+#include "proxy/upstream_client.h"
 #include "registry/store.h"
 #include "server/discovery.h"
 #include "server/filters/filters.h"
 #include "server/http_server.h"
+#include "server/secure_serving.h"
 #include "server/local_client.h"
 #include "server/openapi.h"
 #include "server/openapi_v2/openapi_v2.h"
 #include "server/request_info.h"
+#include "storage/encryption/encrypted_storage.h"
 #include "storage/etcd3/etcd3_storage.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/sqlite/sqlite_storage.h"
@@ -25,6 +30,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -105,6 +111,7 @@ class DelegateNode final : public Handler {
 /// Routes is an immutable snapshot of what the resource server serves; replaced whole.
 struct Routes {
   std::unordered_map<std::string, std::shared_ptr<endpoints::ResourceHandler>> handlers;  // "group/version/resource"
+  std::unordered_map<std::string, std::shared_ptr<endpoints::VirtualResourceHandler>> virtuals;  // the same keys
   std::shared_ptr<const Discovery> discovery;
   std::shared_ptr<const OpenApi> openapi;
   std::shared_ptr<const OpenApiV2> openapiV2;  // null if it could not be built
@@ -154,7 +161,10 @@ class ApiHandler final : public Handler {
     }
     const RequestInfo& info = req.info;
     auto it = routes->handlers.find(info.apiGroup + "/" + info.apiVersion + "/" + info.resource);
-    if (it == routes->handlers.end()) return notFound();
+    if (it == routes->handlers.end()) {
+      auto v = routes->virtuals.find(info.apiGroup + "/" + info.apiVersion + "/" + info.resource);
+      return v == routes->virtuals.end() ? notFound() : v->second->serve(req);
+    }
     const auto& store = it->second->store();
     if (store.namespaced()) {
       // Only list and watch may span namespaces (/api/v1/pods).
@@ -194,11 +204,12 @@ class ApiHandler final : public Handler {
   Response rootPaths(const Routes& routes) {
     json::array paths{"/api", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz", "/version"};
     std::set<std::string> gvs;
-    for (const auto& [key, h] : routes.handlers) {
-      const auto& s = h->store().spec();
+    auto add = [&](const ResourceSpec& s) {
       gvs.insert(s.group.empty() ? "/api/" + s.version : "/apis/" + s.group + "/" + s.version);
       if (!s.group.empty()) gvs.insert("/apis/" + s.group);
-    }
+    };
+    for (const auto& [key, h] : routes.handlers) add(h->store().spec());
+    for (const auto& [key, h] : routes.virtuals) add(h->spec());
     for (const auto& g : gvs) paths.emplace_back(g);
     return Response::json(200, json::object{{"paths", std::move(paths)}});
   }
@@ -220,6 +231,9 @@ struct GenericApiServer::Impl {
   std::unique_ptr<SpdLogger> log;
   std::shared_ptr<const WallClock> clock = std::make_shared<SystemClock>();
   std::shared_ptr<LocalClient> client = std::make_shared<LocalClient>();
+  /// serverAuthorizer is the authorization chain as plugins and the authorization link see it.
+  std::shared_ptr<authorization::ServerAuthorizer> serverAuthorizer =
+      std::make_shared<authorization::ServerAuthorizer>();
   plugins::Extensions ext;
   std::vector<plugins::LoadedPlugin> loaded;
   storage::InterfacePtr backend;
@@ -231,11 +245,17 @@ struct GenericApiServer::Impl {
   std::vector<std::unique_ptr<Handler>> handlerChain;  // links, outermost last
   Handler* root = nullptr;
   net::io_context ioc;
-  std::unique_ptr<HttpServer> http;
+  /// upstream forwards requests to other servers for plugins (the aggregator); it runs on ioc.
+  std::shared_ptr<proxy::HostUpstreamClient> upstream;
+  std::unique_ptr<HttpServer> http;   // the insecure port (plain HTTP, loopback), if on
+  std::unique_ptr<SecureServing> security;
+  std::unique_ptr<HttpServer> https;  // the secure port, if on
+  std::uint16_t securePort = 0;       // as bound
   std::jthread bookmarks;  // sends watch bookmarks, as kube's cacher does once a minute
   std::unique_ptr<controllers::GarbageCollector> gc;
 
   Result<void> build();
+  Result<void> buildAuthorizer();
   Result<void> start(std::uint16_t& port);
   void shutdown();
 };
@@ -250,13 +270,31 @@ Result<void> GenericApiServer::Impl::build() {
   hostLink("request-log", filters::requestLog(*log));
   hostLink("max-in-flight", filters::maxInFlight(cfg.serving.maxRequestsInFlight, cfg.serving.maxMutatingRequestsInFlight));
   hostLink("timeout", filters::timeout(cfg.serving.requestTimeout));
+  hostLink("authorization", filters::authorization(serverAuthorizer, *log));
+  // Secure serving: certificates, authentication, impersonation and audit (secure_serving.h).
+  auto secure = SecureServing::create(cfg, *log);
+  if (!secure) return fail(std::move(secure).error());
+  security = std::move(*secure);
+  for (auto& [name, factory] : security->linkFactories(serverAuthorizer)) hostLink(name.c_str(), std::move(factory));
+  ext.serverAuthorizer = serverAuthorizer;
 
   std::vector<plugins::PluginRequest> requests;
   for (const auto& p : cfg.plugins) requests.push_back({p.name, p.file, p.config, p.where});
   plugins::PluginLoader loader(cfg.pluginDirectory);
-  auto loadedPlugins = loader.loadAll(requests, ext, *log, clock, client);
+  upstream = std::make_shared<proxy::HostUpstreamClient>(ioc, *log);
+  auto loadedPlugins = loader.loadAll(requests, ext, *log, clock, client, upstream);
   if (!loadedPlugins) return fail(std::move(loadedPlugins).error());
   loaded = std::move(*loadedPlugins);
+  if (auto r = buildAuthorizer(); !r) return r;
+
+  // Encryption at rest: the configuration is read before the backend opens, so that a bad file
+  // stops start-up without touching the data.
+  std::optional<storage::encryption::EncryptionConfig> encryption;
+  if (!cfg.storage.encryptionProviderConfig.empty()) {
+    auto ec = storage::encryption::loadEncryptionConfig(cfg.storage.encryptionProviderConfig);
+    if (!ec) return fail(std::move(ec).error());
+    encryption = std::move(*ec);
+  }
 
   if (cfg.storage.backend == "memory") backend = std::make_shared<storage::MemoryStorage>();
   if (cfg.storage.backend == "sqlite") {
@@ -285,6 +323,17 @@ Result<void> GenericApiServer::Impl::build() {
     backend = std::move(*opened);
   }
   if (!backend) return fail(ApiError::internal("storage backend \"" + cfg.storage.backend + "\" is not available"));
+  if (encryption) {
+    std::vector<storage::encryption::ServedResource> served;
+    for (const auto& r : ext.resources) served.push_back({r.spec.group, r.spec.plural});
+    std::vector<std::string> encrypted;
+    auto rules = storage::encryption::rulesFor(*encryption, served, cfg.storage.prefix, &encrypted);
+    backend = std::make_shared<storage::encryption::EncryptedStorage>(backend, std::move(rules));
+    std::string list;
+    for (const auto& e : encrypted) list += (list.empty() ? "" : ", ") + e;
+    log->info("encryption at rest (" + cfg.storage.encryptionProviderConfig.string() +
+              "): " + (list.empty() ? std::string("no served resource is listed") : list));
+  }
 
   for (const auto& a : ext.admission) admission->add(a.object);
 
@@ -309,6 +358,11 @@ Result<void> GenericApiServer::Impl::build() {
     routes->handlers.emplace(r.spec.group + "/" + r.spec.version + "/" + r.spec.plural,
                              std::make_shared<endpoints::ResourceHandler>(store, ho));
     discovered.push_back({&store->spec(), resourceVerbs(), store->hasStatus() ? statusVerbs() : std::vector<std::string>{}});
+  }
+  for (const auto& v : ext.virtualResources) {
+    auto h = std::make_shared<endpoints::VirtualResourceHandler>(v.spec, v.creater);
+    routes->virtuals.emplace(v.spec.group + "/" + v.spec.version + "/" + v.spec.plural, h);
+    discovered.push_back({&h->spec(), {"create"}, {}});
   }
   routes->discovery = Discovery::build(discovered);
   routes->openapi = OpenApi::build(discovered);
@@ -345,11 +399,31 @@ Result<void> GenericApiServer::Impl::build() {
     links.push_back(std::move(*link));
   }
   if (!errs.empty()) return fail(configFailure(errs));
+  // Authorization is never left out: a chain that does not name it gets it as the innermost link.
+  if (std::none_of(cfg.handlerChain.begin(), cfg.handlerChain.end(),
+                   [](const config::LinkEntry& e) { return e.name == "authorization"; })) {
+    auto link = ext.links.at("authorization").object->create(ConfigSection());
+    if (!link) return fail(std::move(link).error());
+    links.push_back(std::move(*link));
+  }
   for (auto it = links.rbegin(); it != links.rend(); ++it) {
     handlerChain.push_back(std::make_unique<LinkNode>(*it, *next));
     next = handlerChain.back().get();
   }
   root = next;
+  return {};
+}
+
+Result<void> GenericApiServer::Impl::buildAuthorizer() {
+  std::map<std::string, std::shared_ptr<const Authorizer>> registered;
+  for (const auto& [name, a] : ext.authorizers) registered.emplace(name, a.object);
+  auto chain = authorization::buildChain(cfg.authorization.modes, registered);
+  if (!chain)
+    return fail(configFailure({ConfigError{cfg.authorization.where, "authorization.modes", chain.error().message}}));
+  serverAuthorizer->set(*chain);
+  std::string modes;
+  for (const auto& m : cfg.authorization.modes) modes += (modes.empty() ? "" : ",") + m;
+  log->info("authorization modes: " + modes);
   return {};
 }
 
@@ -367,13 +441,32 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
   gc = std::make_unique<controllers::GarbageCollector>(stores, *log);
   if (auto r = gc->start(); !r) return fail(std::move(r).error());
   HttpServerOptions ho;
-  ho.bindAddress = cfg.serving.bindAddress;
-  ho.port = static_cast<std::uint16_t>(cfg.serving.insecurePort);
   ho.maxRequestBodyBytes = static_cast<std::size_t>(cfg.serving.maxRequestBodyBytes);
-  http = std::make_unique<HttpServer>(ioc, *root, ho, *log);
-  auto bound = http->listen();
-  if (!bound) return fail(std::move(bound).error());
-  port = *bound;
+  if (cfg.serving.insecurePort >= 0) {
+    HttpServerOptions io = ho;
+    io.bindAddress = cfg.serving.insecureBindAddress;
+    io.port = static_cast<std::uint16_t>(cfg.serving.insecurePort);
+    io.insecure = true;
+    // kube's insecure serving: no authentication, the superuser system:unsecured.
+    io.trustedUser = UserInfo{"system:unsecured", "", {std::string(kSystemPrivilegedGroup), "system:authenticated"}, {}};
+    http = std::make_unique<HttpServer>(ioc, *root, io, *log);
+    auto bound = http->listen();
+    if (!bound) return fail(std::move(bound).error());
+    port = *bound;
+  }
+  if (cfg.serving.securePort >= 0) {
+    HttpServerOptions so = ho;
+    so.bindAddress = cfg.serving.bindAddress;
+    so.port = static_cast<std::uint16_t>(cfg.serving.securePort);
+    so.tls = security->tlsOptions();
+    https = std::make_unique<HttpServer>(ioc, *root, so, *log);
+    auto bound = https->listen();
+    if (!bound) return fail(std::move(bound).error());
+    securePort = *bound;
+    auto kubeconfig = security->writeAdminKubeconfig(securePort);
+    if (!kubeconfig) return fail(std::move(kubeconfig).error());
+    log->info("admin kubeconfig: kubectl --kubeconfig " + kubeconfig->string() + " get pods");
+  }
   bookmarks = std::jthread([this](std::stop_token stop) {
     std::mutex mu;
     std::condition_variable_any cv;
@@ -390,13 +483,19 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
 
 void GenericApiServer::Impl::shutdown() {
   api.setReady(false);
-  if (http) {
-    http->stopAccepting();
-    http->endStreams();
+  if (http || https) {
+    for (HttpServer* h : {http.get(), https.get()})
+      if (h != nullptr) {
+        h->stopAccepting();
+        h->endStreams();
+      }
+    auto busy = [&] { return (http && http->inFlight() > 0) || (https && https->inFlight() > 0); };
     const auto until = std::chrono::steady_clock::now() + cfg.serving.shutdownGracePeriod;
-    while (http->inFlight() > 0 && std::chrono::steady_clock::now() < until)
+    while (busy() && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // Proxied requests still waiting for their backends after the grace period fail now (503).
+  if (upstream) upstream->shutdown();
   if (bookmarks.joinable()) {
     bookmarks.request_stop();
     bookmarks.join();
@@ -441,7 +540,8 @@ int GenericApiServer::run() {
   });
   std::vector<std::thread> threads;
   for (std::int64_t i = 0; i < s.cfg.serving.workerThreads; ++i) threads.emplace_back([&] { s.ioc.run(); });
-  s.log->info("Serving insecurely on " + s.cfg.serving.bindAddress + ":" + std::to_string(port));
+  if (s.http) s.log->info("Serving insecurely on " + hostPort(s.cfg.serving.insecureBindAddress, port));
+  if (s.https) s.log->info("Serving securely on " + hostPort(s.cfg.serving.bindAddress, s.securePort));
   const int sig = stopped.get_future().get();
   s.log->info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
   s.shutdown();

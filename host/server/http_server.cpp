@@ -1,18 +1,28 @@
 #include "server/http_server.h"
 
+#include "tls/cert_pool.h"
+#include "tls/openssl_util.h"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <openssl/ssl.h>
 
 #include <atomic>
+#include <cstdio>
 #include <mutex>
+#include <random>
 #include <set>
+#include <type_traits>
 #include <vector>
 
 namespace apiserver::server {
@@ -20,6 +30,7 @@ namespace apiserver::server {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -83,13 +94,87 @@ class BeastHeaders final : public Headers {
 
 Response statusResponse(const ApiError& e) { return Response::error(e); }
 
+/// newAuditId is a random (version 4) UUID, as kube's WithAuditInit makes one per request.
+std::string newAuditId() {
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
+  std::uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+/// kModernTls12Ciphers: ECDHE key exchange with AEAD ciphers only (TLS 1.3 suites are all AEAD).
+constexpr const char* kModernTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+/// makeSslContext builds the server's TLS context from the options.
+Result<std::unique_ptr<ssl::context>> makeSslContext(const TlsServingOptions& o) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* c = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(c, o.tls13Only ? TLS1_3_VERSION : TLS1_2_VERSION);
+  SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  auto failed = [](const std::string& what) {
+    return fail(ApiError::badRequest(what + ": " + tls::detail::opensslError()));
+  };
+  if (SSL_CTX_set_cipher_list(c, kModernTls12Ciphers) != 1) return failed("TLS cipher suites");
+  if (SSL_CTX_set1_groups_list(c, "X25519:P-256:P-384") != 1) return failed("TLS key exchange groups");
+  beast::error_code ec;
+  ctx->use_certificate_chain(net::buffer(o.certificateChainPem), ec);
+  if (ec) return failed("the serving certificate");
+  ctx->use_private_key(net::buffer(o.privateKeyPem), ssl::context::pem, ec);
+  if (ec) return failed("the serving certificate's private key");
+  if (SSL_CTX_check_private_key(c) != 1) return failed("the serving certificate and its private key do not match");
+  static const unsigned char kSessionContext[] = "apiserver-host";
+  SSL_CTX_set_session_id_context(c, kSessionContext, sizeof kSessionContext - 1);
+  if (!o.clientCaBundles.empty()) {
+    // Ask for a client certificate, never require one, and accept whatever the handshake brings:
+    // each chain is verified after the handshake against each bundle (the authenticators decide
+    // what a verified or failed chain means, as kube's do with tls.RequestClientCert).
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_cert_verify_callback(c, [](X509_STORE_CTX*, void*) -> int { return 1; }, nullptr);
+    STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+    std::set<std::string> seen;
+    for (const auto& [name, pool] : o.clientCaBundles) {
+      tls::detail::BioPtr bio = tls::detail::memBio(pool->pem());
+      while (tls::detail::X509Ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) {
+        X509_NAME* subject = X509_get_subject_name(cert.get());
+        unsigned char* der = nullptr;
+        const int n = i2d_X509_NAME(subject, &der);
+        if (n > 0 && seen.insert(std::string(reinterpret_cast<char*>(der), static_cast<std::size_t>(n))).second)
+          sk_X509_NAME_push(names, X509_NAME_dup(subject));
+        OPENSSL_free(der);
+      }
+      ERR_clear_error();
+    }
+    SSL_CTX_set_client_CA_list(c, names);
+  } else {
+    SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(net::io_context& ioc, Handler& root, HttpServerOptions options, Logger& logger)
-      : ioc(ioc), root(root), opts(std::move(options)), log(logger), acceptor(net::make_strand(ioc)) {}
+      : ioc(ioc), root(root), opts(std::move(options)), log(logger), acceptor(net::make_strand(ioc)) {
+    auto plain = std::make_shared<Connection>();
+    plain->insecure = opts.insecure;
+    plainConnection = std::move(plain);
+    auto tlsNoCert = std::make_shared<Connection>();
+    tlsNoCert->tls = true;
+    tlsConnection = std::move(tlsNoCert);
+  }
 
   void accept();
+  /// connectionOf describes a TLS connection after its handshake: the client certificate, read
+  /// and verified against each client CA bundle once.
+  std::shared_ptr<const Connection> connectionOf(SSL* ssl) const;
   void registerStream(const std::shared_ptr<BodyStream>& s) {
     std::lock_guard lock(streamsMu);
     if (endingStreams) {
@@ -108,6 +193,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpServerOptions opts;
   Logger& log;
   tcp::acceptor acceptor;
+  std::unique_ptr<ssl::context> sslCtx;  ///< set by listen() for an HTTPS listener
+  std::shared_ptr<const Connection> plainConnection;  ///< shared by every plain-HTTP request
+  std::shared_ptr<const Connection> tlsConnection;    ///< shared by TLS requests without a client certificate
   std::atomic<std::size_t> inFlight{0};
   std::mutex streamsMu;
   std::set<std::shared_ptr<BodyStream>> streams;
@@ -116,26 +204,87 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+/// Session serves one connection: plain HTTP (Tls = false) or HTTPS over Beast's ssl_stream.
+template <bool Tls>
+class Session : public std::enable_shared_from_this<Session<Tls>> {
+  using Stream = std::conditional_t<Tls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
  public:
   Session(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)), timer_(stream_.get_executor()) {}
+      : stream_(makeStream(std::move(socket), *server)), server_(std::move(server)), timer_(stream_.get_executor()) {}
 
   void run() {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::doRead, shared_from_this()));
+    lowest().socket().set_option(tcp::no_delay(true), ec);
+    if constexpr (Tls) {
+      net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::doDetect, self()));
+    } else {
+      connection_ = server_->plainConnection;
+      net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::doRead, self()));
+    }
   }
 
  private:
+  static Stream makeStream(tcp::socket&& socket, HttpServer::Impl& server) {
+    if constexpr (Tls) {
+      return Stream(std::move(socket), *server.sslCtx);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  std::shared_ptr<Session> self() { return this->shared_from_this(); }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // ---- TLS: tell TLS from plain HTTP, then the handshake, both within the handshake timeout.
+
+  void doDetect() {
+    lowest().expires_after(server_->opts.tls->handshakeTimeout);
+    beast::async_detect_ssl(lowest(), buffer_, beast::bind_front_handler(&Session::onDetect, self()));
+  }
+
+  void onDetect(beast::error_code ec, bool isTls) {
+    if (ec) return close();
+    if (!isTls) return refusePlainHttp();
+    if constexpr (Tls)
+      stream_.async_handshake(ssl::stream_base::server, buffer_.data(),
+                              beast::bind_front_handler(&Session::onHandshake, self()));
+  }
+
+  void onHandshake(beast::error_code ec, std::size_t used) {
+    if (ec) {
+      if (server_->log.enabled(LogLevel::Debug))
+        server_->log.debug("TLS handshake error from " + remote_ + ": " + ec.message());
+      return close();
+    }
+    buffer_.consume(used);
+    if constexpr (Tls) connection_ = server_->connectionOf(stream_.native_handle());
+    doRead();
+  }
+
+  // refusePlainHttp answers a plain HTTP request on the TLS port as Go's net/http does, then
+  // closes; other bytes that are not TLS just close the connection.
+  void refusePlainHttp() {
+    const auto data = buffer_.data();
+    const char first = data.size() > 0 ? *static_cast<const char*>(data.data()) : '\0';
+    if (first < 'A' || first > 'Z') return close();
+    static const std::string kAnswer =
+        "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+    net::async_write(lowest(), net::buffer(kAnswer), [self = self()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->lingerClose();
+    });
+  }
+
+  // ---- HTTP
+
   void doRead() {
     parser_.emplace();
     parser_->body_limit(server_->opts.maxRequestBodyBytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->opts.maxHeaderBytes));
-    stream_.expires_after(server_->opts.idleTimeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onRead, shared_from_this()));
+    lowest().expires_after(server_->opts.idleTimeout);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onRead, self()));
   }
 
   void onRead(beast::error_code ec, std::size_t) {
@@ -175,26 +324,52 @@ class Session : public std::enable_shared_from_this<Session> {
     req.headers = &headers;
     req.body = std::move(msg.body());
     req.remoteAddress = remote_;
+    req.connection = connection_;
+    if (server_->opts.trustedUser) req.user = *server_->opts.trustedUser;
+    // The audit ID: the client's Audit-ID header as it is, or a new UUID (kube's WithAuditInit).
+    if (auto id = headers.get("Audit-ID"); id && !id->empty()) {
+      req.auditId = std::string(*id);
+    } else {
+      req.auditId = newAuditId();
+    }
+    auditId_ = req.auditId;
 
     ++server_->inFlight;
     Response res = server_->root.serve(req);
     req.headers = nullptr;
+    if (res.pending) return awaitPending(std::move(res.pending));
     if (res.stream) return startStream(std::move(res));
     --server_->inFlight;
     send(std::move(res));
+  }
+
+  // awaitPending waits, holding no thread, for an answer that is not ready yet (a proxied request
+  // waiting for its backend), then sends it like any other.
+  void awaitPending(std::shared_ptr<PendingResponse> pending) {
+    pending->start([self = self()](Response res) {
+      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        if (res.pending) res = statusResponse(ApiError::internal("a pending response completed with another one"));
+        if (res.stream) return self->startStream(std::move(res));
+        --self->server_->inFlight;
+        self->send(std::move(res));
+      });
+    });
   }
 
   template <class Body>
   void setHeaders(http::response<Body>& out, const Response& res) {
     out.set(http::field::content_type, res.contentType);
     out.set(http::field::cache_control, "no-cache, private");
+    bool hasAuditId = false;
     for (const auto& [k, v] : res.headers) {
       if (beast::iequals(k, "Cache-Control")) {
         out.set(http::field::cache_control, v);
       } else {
+        hasAuditId = hasAuditId || beast::iequals(k, "Audit-Id");
         out.insert(k, v);
       }
     }
+    if (!hasAuditId && !auditId_.empty()) out.set("Audit-Id", auditId_);
   }
 
   void send(Response res) {
@@ -204,7 +379,7 @@ class Session : public std::enable_shared_from_this<Session> {
     out->keep_alive(keepAlive_);
     // 304 and 204 carry no body and no Content-Length (a 304's length would be the 200's).
     if (res.status != 304 && res.status != 204) out->prepare_payload();
-    http::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+    http::async_write(stream_, *out, [self = self(), out](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       if (!self->keepAlive_) return self->lingerClose();
       self->doRead();
@@ -216,14 +391,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // gets to read the answer instead of a connection reset (nginx's lingering close).
   void lingerClose() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(5));
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().expires_after(std::chrono::seconds(5));
     drained_ = 0;
     drain();
   }
 
   void drain() {
-    stream_.async_read_some(net::buffer(peerBuf_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    // Reads the raw bytes under any TLS layer: they are discarded either way.
+    lowest().async_read_some(net::buffer(peerBuf_), [self = self()](beast::error_code ec, std::size_t n) {
       self->drained_ += n;
       if (ec || self->drained_ > 2 * self->server_->opts.maxRequestBodyBytes + (1 << 20)) return self->close();
       self->drain();
@@ -232,6 +408,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // sendFinal answers and closes the connection (after an unreadable request).
   void sendFinal(Response res) {
+    auditId_.clear();
     keepAlive_ = false;
     version_ = 11;
     send(std::move(res));
@@ -247,8 +424,8 @@ class Session : public std::enable_shared_from_this<Session> {
     hdr->keep_alive(false);  // the connection ends with the stream
     hdr->chunked(true);
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*hdr);
-    stream_.expires_never();
-    http::async_write_header(stream_, *sr, [self = shared_from_this(), hdr, sr](beast::error_code ec, std::size_t) {
+    lowest().expires_never();
+    http::async_write_header(stream_, *sr, [self = self(), hdr, sr](beast::error_code ec, std::size_t) {
       if (ec) return self->endStream();
       self->watchPeer();
       if (self->deadline_ != std::chrono::steady_clock::time_point::max()) self->armDeadline();
@@ -262,7 +439,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void wake() {
     if (wakePending_.exchange(true)) return;
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(stream_.get_executor(), [self = self()] {
       self->wakePending_ = false;
       self->pump();
     });
@@ -270,7 +447,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void armDeadline() {
     timer_.expires_at(deadline_);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    timer_.async_wait([self = self()](beast::error_code ec) {
       if (ec || !self->body_) return;
       self->body_->cancel();
       self->pump();
@@ -278,9 +455,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // watchPeer reads from the client while streaming: the client sends nothing more, so any
-  // completion means it closed (or broke) the connection.
+  // completion means it closed (or broke) the connection. It reads the TCP socket under any TLS
+  // layer, so that it never races the TLS writes.
   void watchPeer() {
-    stream_.socket().async_read_some(net::buffer(peerBuf_), [self = shared_from_this()](beast::error_code, std::size_t) {
+    lowest().socket().async_read_some(net::buffer(peerBuf_), [self = self()](beast::error_code, std::size_t) {
       if (self->body_) self->body_->cancel();
       self->peerGone_ = true;
       self->pump();
@@ -299,7 +477,7 @@ class Session : public std::enable_shared_from_this<Session> {
       for (const auto& b : out) bufs.emplace_back(b->data(), b->size());
       auto keep = std::make_shared<std::vector<SharedBytes>>(std::move(out));
       net::async_write(stream_, http::make_chunk(bufs),
-                       [self = shared_from_this(), keep, more](beast::error_code ec, std::size_t) {
+                       [self = self(), keep, more](beast::error_code ec, std::size_t) {
                          self->writing_ = false;
                          if (ec) return self->endStream();
                          if (!more) return self->finishStream();
@@ -312,7 +490,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void finishStream() {
     writing_ = true;
-    net::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code, std::size_t) {
+    net::async_write(stream_, http::make_chunk_last(), [self = self()](beast::error_code, std::size_t) {
       self->endStream();
     });
   }
@@ -329,15 +507,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::Impl> server_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
+  std::shared_ptr<const Connection> connection_;
+  std::string auditId_;  ///< of the request being answered, for the Audit-Id header
   bool keepAlive_ = true;
   unsigned version_ = 11;
 
@@ -357,7 +537,11 @@ void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
     if (!ec) {
-      std::make_shared<Session>(std::move(socket), self)->run();
+      if (self->sslCtx) {
+        std::make_shared<Session<true>>(std::move(socket), self)->run();
+      } else {
+        std::make_shared<Session<false>>(std::move(socket), self)->run();
+      }
     } else {
       self->log.warn("accept: " + ec.message());
     }
@@ -370,7 +554,38 @@ HttpServer::HttpServer(net::io_context& ioc, Handler& root, HttpServerOptions op
 
 HttpServer::~HttpServer() { stopAccepting(); }
 
+std::shared_ptr<const Connection> HttpServer::Impl::connectionOf(SSL* ssl) const {
+  X509* leaf = SSL_get0_peer_certificate(ssl);
+  if (leaf == nullptr) return tlsConnection;
+  std::vector<std::string> chain{tls::detail::toDer(leaf)};
+  // On the server side the peer chain holds the intermediates the client sent, not the leaf.
+  if (STACK_OF(X509)* rest = SSL_get_peer_cert_chain(ssl))
+    for (int i = 0; i < sk_X509_num(rest); ++i)
+      if (X509_cmp(sk_X509_value(rest, i), leaf) != 0) chain.push_back(tls::detail::toDer(sk_X509_value(rest, i)));
+  auto peer = std::make_shared<PeerCertificate>();
+  if (auto subject = tls::subjectOf(chain.front())) {
+    peer->commonName = std::move(subject->commonName);
+    peer->organizations = std::move(subject->organizations);
+  }
+  for (const auto& [name, pool] : opts.tls->clientCaBundles) {
+    if (auto ok = pool->verifyClient(chain)) {
+      peer->verifiedBy.push_back(name);
+    } else {
+      peer->verifyErrors.emplace(name, ok.error().message);
+    }
+  }
+  auto conn = std::make_shared<Connection>();
+  conn->tls = true;
+  conn->peerCertificate = std::move(peer);
+  return conn;
+}
+
 Result<std::uint16_t> HttpServer::listen() {
+  if (impl_->opts.tls && !impl_->sslCtx) {
+    auto ctx = makeSslContext(*impl_->opts.tls);
+    if (!ctx) return fail(std::move(ctx).error());
+    impl_->sslCtx = std::move(*ctx);
+  }
   beast::error_code ec;
   auto addr = net::ip::make_address(impl_->opts.bindAddress, ec);
   if (ec) return fail(ApiError::badRequest("invalid bind address \"" + impl_->opts.bindAddress + "\": " + ec.message()));

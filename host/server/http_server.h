@@ -8,18 +8,41 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace boost::asio {
 class io_context;
 }
 
+namespace apiserver::tls {
+class CertPool;
+}
+
 /// @file http_server.h
 /// The HTTP/1.1 listener and sessions (Boost.Beast, in the shape of Beast's advanced_server):
 /// keep-alive, bounded bodies, ordinary requests answered by the handler on the I/O thread that
 /// read them, long-running responses streamed with chunked encoding while holding no thread.
+/// With TLS options the listener serves HTTPS (Beast's ssl_stream over OpenSSL): the handshake
+/// is bounded by a timeout, a client certificate is verified once per connection, and a plain
+/// HTTP request on it is answered as Go answers it (400, "Client sent an HTTP request to an
+/// HTTPS server.").
 
 namespace apiserver::server {
+
+/// TlsServingOptions make a listener serve HTTPS (TLS 1.2 or later, ECDHE with AES-GCM or
+/// ChaCha20-Poly1305; HTTP/1.1, no ALPN).
+struct TlsServingOptions {
+  std::string certificateChainPem;  ///< the serving certificate, then any intermediates
+  std::string privateKeyPem;
+  /// clientCaBundles: named bundles a client certificate is verified against, once per
+  /// connection; their names end up in PeerCertificate::verifiedBy. Their CAs are also the
+  /// acceptable-CA list of the certificate request (as Go's ClientCAs). None: no client
+  /// certificate is asked for.
+  std::vector<std::pair<std::string, std::shared_ptr<const tls::CertPool>>> clientCaBundles;
+  bool tls13Only = false;                     ///< refuse TLS 1.2 (--tls-min-version=VersionTLS13)
+  std::chrono::milliseconds handshakeTimeout{10000};  ///< a handshake not done by then is dropped
+};
 
 /// HttpServerOptions configure the listener. All are required.
 struct HttpServerOptions {
@@ -28,6 +51,14 @@ struct HttpServerOptions {
   std::size_t maxRequestBodyBytes = 3 * 1024 * 1024;
   std::size_t maxHeaderBytes = 1024 * 1024;
   std::chrono::seconds idleTimeout{90};     ///< an idle keep-alive connection is closed after this
+  /// tls: serve HTTPS with these; null serves plain HTTP.
+  std::shared_ptr<const TlsServingOptions> tls;
+  /// insecure: this plain-HTTP listener is the insecure port (Connection::insecure is set on
+  /// its requests).
+  bool insecure = false;
+  /// trustedUser, when set, is every request's user before the handler chain runs (the insecure
+  /// port's system:unsecured, as kube's insecure serving): it holds whatever links the chain has.
+  std::optional<UserInfo> trustedUser;
 };
 
 /// HttpServer accepts connections and hands each request to the root handler.

@@ -161,9 +161,11 @@ json::object document(const std::vector<const DiscoveredResource*>& resources) {
     if (has("get")) one["get"] = operation(s, "get", "read" + idKind, ref, {});
     if (has("update")) one["put"] = operation(s, "put", "replace" + idKind, ref, writeParams(false));
     // kubectl looks for a PATCH operation with fieldValidation to send fieldValidation=Strict.
-    one["patch"] = operation(s, "patch", "patch" + idKind, ref, writeParams(true));
+    // A create-only (virtual) resource has no object paths at all.
+    const bool objects = has("get") || has("update") || has("patch") || has("delete");
+    if (objects) one["patch"] = operation(s, "patch", "patch" + idKind, ref, writeParams(true));
     if (has("delete")) one["delete"] = operation(s, "delete", "delete" + idKind, ref, {});
-    paths[item] = std::move(one);
+    if (objects) paths[item] = std::move(one);
 
     if (!r->statusVerbs.empty()) {
       json::object st;

@@ -67,6 +67,9 @@ struct KeyValue {
   SharedBytes value;
   std::int64_t createRevision = 0;
   std::int64_t modRevision = 0;
+  /// stale: the stored form is out of date although the value is not (written with an older
+  /// encryption key); an update that changes nothing must still rewrite it.
+  bool stale = false;
 };
 
 /// ListOptions select what list returns.

@@ -65,7 +65,7 @@ def host_binary() -> Path:
 
 def server_config(resources: list[str] | None = None, extra: dict | None = None) -> dict:
     """A host configuration: the defaults, a short shutdown grace period, and optionally
-    the core resources to serve."""
+    the core resources to serve (then without the rbac plugin, so with AlwaysAllow)."""
     cfg: dict = {
         "serving": {"shutdownGracePeriod": "2s"},
         "logging": {"level": "info"},
@@ -77,6 +77,8 @@ def server_config(resources: list[str] | None = None, extra: dict | None = None)
             cfg["storage"]["prefix"] = f"/e2e-{os.getpid()}-{next(_PREFIXES)}"
     if resources is not None:
         cfg["plugins"] = {"enabled": [{"name": "core", "config": {"resources": list(resources)}}]}
+        # Without the rbac plugin there is no RBAC authorizer (the default mode): say so.
+        cfg["authorization"] = {"modes": ["AlwaysAllow"]}
     for key, value in (extra or {}).items():
         if isinstance(value, dict) and isinstance(cfg.get(key), dict):
             cfg[key].update(value)
@@ -148,6 +150,10 @@ class Background:
 class ApiServer:
     """One apiserver-host process plus the kubeconfig and kubectl cache that go with it."""
 
+    # Flags after the insecure port's: the suite talks plain HTTP, so the secure port is off
+    # (test_secure.py's SecureApiServer turns it on).
+    extra_args: list[str] = ["--secure-port", "-1"]
+
     def __init__(self, binary: Path, workdir: Path, config: dict, name: str = "apiserver"):
         self.binary = binary
         self.workdir = workdir
@@ -169,7 +175,7 @@ class ApiServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
         args = [str(self.binary), "--config", str(self.config_path),
-                "--insecure-port", "0", "--bind-address", "127.0.0.1"]
+                "--insecure-port", "0", "--bind-address", "127.0.0.1", *self.extra_args]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.workdir, preexec_fn=_die_with_parent)

@@ -21,6 +21,18 @@ CORE_RESOURCES = {
     "services": ("svc", "true", "Service"),
 }
 
+# What the default configuration serves besides: the rbac plugin's groups (kube 1.32's rows).
+RBAC_RESOURCES = {
+    "clusterrolebindings": ("", "false", "ClusterRoleBinding", "rbac.authorization.k8s.io/v1"),
+    "clusterroles": ("", "false", "ClusterRole", "rbac.authorization.k8s.io/v1"),
+    "rolebindings": ("", "true", "RoleBinding", "rbac.authorization.k8s.io/v1"),
+    "roles": ("", "true", "Role", "rbac.authorization.k8s.io/v1"),
+    "localsubjectaccessreviews": ("", "true", "LocalSubjectAccessReview", "authorization.k8s.io/v1"),
+    "selfsubjectaccessreviews": ("", "false", "SelfSubjectAccessReview", "authorization.k8s.io/v1"),
+    "selfsubjectrulesreviews": ("", "false", "SelfSubjectRulesReview", "authorization.k8s.io/v1"),
+    "subjectaccessreviews": ("", "false", "SubjectAccessReview", "authorization.k8s.io/v1"),
+}
+
 def api_resources(server, *args):
     _, out, _ = server.kubectl("api-resources", *args)
     header, rows = parse_table(out)
@@ -29,20 +41,26 @@ def api_resources(server, *args):
 def test_api_resources_default(server):
     header, rows = api_resources(server)
     assert header == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
-    assert set(rows) == set(CORE_RESOURCES), "exactly the nine core resources (no bindings, ...)"
+    assert set(rows) == set(CORE_RESOURCES) | set(RBAC_RESOURCES), \
+        "exactly the nine core resources and the rbac plugin's (no bindings, ...)"
     for name, (short, namespaced, kind) in CORE_RESOURCES.items():
         r = rows[name]
         assert (r["SHORTNAMES"], r["APIVERSION"], r["NAMESPACED"], r["KIND"]) == (short, "v1", namespaced, kind), r
+    for name, (short, namespaced, kind, version) in RBAC_RESOURCES.items():
+        r = rows[name]
+        assert (r["SHORTNAMES"], r["APIVERSION"], r["NAMESPACED"], r["KIND"]) == (short, version, namespaced, kind), r
 
 def test_api_resources_filters(server):
     _, rows = api_resources(server, "--namespaced=false")
-    assert set(rows) == {"namespaces", "nodes"}
+    assert set(rows) == {"namespaces", "nodes", "clusterrolebindings", "clusterroles", "selfsubjectaccessreviews",
+                         "selfsubjectrulesreviews", "subjectaccessreviews"}
     _, out, _ = server.kubectl("api-resources", "-o", "name")
-    assert sorted(out.split()) == sorted(CORE_RESOURCES)
+    groups = {name: version.split("/")[0] for name, (*_, version) in RBAC_RESOURCES.items()}
+    assert sorted(out.split()) == sorted(list(CORE_RESOURCES) + [f"{n}.{g}" for n, g in groups.items()])
 
 def test_api_versions_default(server):
     _, out, _ = server.kubectl("api-versions")
-    assert out.split() == ["v1"]
+    assert out.split() == ["authorization.k8s.io/v1", "rbac.authorization.k8s.io/v1", "v1"]
 
 def test_short_names_resolve(server):
     for short in ["po", "ns", "svc", "cm", "ep", "ev", "no", "sa"]:

@@ -120,15 +120,34 @@ HostProcess::HostProcess(const std::string& config, std::vector<std::string> arg
     auto file = dir_.write("apiserver.yaml", config);
     args.insert(args.begin(), {"--config", file.string()});
   }
-  args.insert(args.end(), {"--insecure-port", "0", "--bind-address", "127.0.0.1"});
+  // The insecure port on a free port, the secure port off, unless the test says otherwise.
+  auto given = [&](const char* flag) {
+    for (const auto& a : args)
+      if (a == flag || a.rfind(std::string(flag) + "=", 0) == 0) return true;
+    return false;
+  };
+  auto value = [&](const char* flag) {
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+      if (args[i] == flag) return args[i + 1];
+    return std::string();
+  };
+  if (!given("--insecure-port")) args.insert(args.end(), {"--insecure-port", "0"});
+  if (!given("--secure-port")) args.insert(args.end(), {"--secure-port", "-1"});
+  if (!given("--bind-address")) args.insert(args.end(), {"--bind-address", "127.0.0.1"});
+  const bool wantInsecure = value("--insecure-port") != "-1";
+  const bool wantSecure = value("--secure-port") != "-1";
   pid_ = spawn(args, log_);
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   const std::string marker = "Serving insecurely on 127.0.0.1:";
+  const std::string secureMarker = "Serving securely on 127.0.0.1:";
   while (std::chrono::steady_clock::now() < until) {
     std::string out = readFile(log_);
     auto at = out.find(marker);
-    if (at != std::string::npos) {
-      port_ = static_cast<std::uint16_t>(std::stoi(out.substr(at + marker.size())));
+    auto secureAt = out.find(secureMarker);
+    if ((at != std::string::npos || !wantInsecure) && (secureAt != std::string::npos || !wantSecure)) {
+      if (at != std::string::npos) port_ = static_cast<std::uint16_t>(std::stoi(out.substr(at + marker.size())));
+      if (secureAt != std::string::npos)
+        securePort_ = static_cast<std::uint16_t>(std::stoi(out.substr(secureAt + secureMarker.size())));
       return;
     }
     if (auto code = waitExit(pid_, std::chrono::milliseconds(0))) {

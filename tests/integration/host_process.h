@@ -45,13 +45,18 @@ RunResult runToExit(const std::vector<std::string>& args, std::chrono::seconds t
 class HostProcess {
  public:
   /// Starts the host with `config` (YAML; "" for the built-in default) plus `args`.
-  /// --insecure-port 0 --bind-address 127.0.0.1 are always added.
+  /// --insecure-port 0, --secure-port -1 and --bind-address 127.0.0.1 are added unless `args`
+  /// give those flags; it waits for every port that is on.
   explicit HostProcess(const std::string& config, std::vector<std::string> args = {});
   ~HostProcess();
   HostProcess(const HostProcess&) = delete;
   HostProcess& operator=(const HostProcess&) = delete;
 
   std::uint16_t port() const { return port_; }
+  /// dir is the host's temporary directory (its config file; with a config, data/ is in it).
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  /// securePort is the HTTPS port (0 when the secure port is off).
+  std::uint16_t securePort() const { return securePort_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   /// output is what the host has logged so far.
   std::string output() const;
@@ -63,6 +68,7 @@ class HostProcess {
   TempDir dir_;
   int pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t securePort_ = 0;
   std::filesystem::path log_;
 };
 

@@ -18,7 +18,7 @@ std::string testingConfig(const std::string& extra = {}) {
   return "plugins:\n  directory: " + testPluginDir().string() +
          "\n  enabled:\n    - testing\n"
          "handlerChain:\n  - panic-recovery\n  - request-info\n  - max-in-flight\n  - timeout\n  - test.misbehave\n" +
-         extra;
+         extra + "authorization:\n  modes: [AlwaysAllow]\n";
 }
 
 json::object parse(const std::string& s) {

@@ -1,6 +1,6 @@
 // The "testing" plugin: a resource with no rules (widgets.testing.example.com) and links that
 // misbehave on request, so that integration tests can drive the host's panic recovery, timeout
-// and max-in-flight handling.
+// and max-in-flight handling, plus a test-only authentication link (test.authn).
 #include <apiserver/plugin.h>
 
 #include <chrono>
@@ -33,6 +33,38 @@ class MisbehaveFactory final : public LinkFactory {
   }
 };
 
+// test.authn — TEST ONLY, never in a real configuration: believes X-Test-User (and the
+// comma-separated X-Test-Group) and makes that the request's user, so that integration tests can
+// drive authorization without TLS. A request without X-Test-User keeps the user it has.
+class TestAuthn final : public Link {
+ public:
+  Response handle(Request& req, Handler& next) override {
+    if (auto name = req.header("X-Test-User")) {
+      req.user = UserInfo{};
+      req.user.name = std::string(*name);
+      if (auto groups = req.header("X-Test-Group")) {
+        std::string_view rest = *groups;
+        while (!rest.empty()) {
+          auto comma = rest.find(',');
+          if (comma != 0) req.user.groups.emplace_back(rest.substr(0, comma));
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+      }
+    }
+    return next.serve(req);
+  }
+};
+
+class TestAuthnFactory final : public LinkFactory {
+ public:
+  Result<std::shared_ptr<Link>> create(const ConfigSection& config) override {
+    ConfigReader r(config);
+    if (auto done = r.finish(); !done) return fail(std::move(done).error());
+    return std::shared_ptr<Link>(std::make_shared<TestAuthn>());
+  }
+};
+
 class Widgets final : public Strategy {};
 
 class TestingPlugin final : public Plugin {
@@ -42,6 +74,7 @@ class TestingPlugin final : public Plugin {
     const bool widgets = r.boolean("widgets").value_or(true);
     if (auto done = r.finish(); !done) return done;
     if (auto x = registrar.addLink("test.misbehave", std::make_shared<MisbehaveFactory>()); !x) return x;
+    if (auto x = registrar.addLink("test.authn", std::make_shared<TestAuthnFactory>()); !x) return x;
     if (!widgets) return {};
     ResourceSpec spec;
     spec.group = "testing.example.com";

@@ -13,6 +13,10 @@
 /// pkg/endpoints/filters). The YAML handlerChain names them; their limits come from the
 /// `serving` section (or the kube flags), not from per-link config.
 
+namespace apiserver::authorization {
+class ServerAuthorizer;
+}  // namespace apiserver::authorization
+
 namespace apiserver::server::filters {
 
 /// panic-recovery: anything a later link or handler throws becomes a 500 Status; the server
@@ -33,6 +37,11 @@ std::shared_ptr<LinkFactory> maxInFlight(std::int64_t maxReadOnly, std::int64_t 
 /// timeout: non-long-running requests get a deadline (the `timeout` query parameter if shorter)
 /// and a 504 Status if they miss it.
 std::shared_ptr<LinkFactory> timeout(std::chrono::milliseconds requestTimeout);
+
+/// authorization: asks the server's authorizer (the `--authorization-mode` chain) about every
+/// request; what it does not allow is answered 403 in kube's words. Always part of the chain: the
+/// host appends it when the YAML does not name it.
+std::shared_ptr<LinkFactory> authorization(std::shared_ptr<const authorization::ServerAuthorizer> server, Logger& log);
 
 /// FunctionLinkFactory makes a link that takes no configuration.
 template <class MakeLink>

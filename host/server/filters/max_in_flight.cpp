@@ -21,11 +21,35 @@ class Slot {
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
   bool acquired() const { return acquired_; }
+  /// release hands the place over to the caller: the counter to decrement once done, or null when
+  /// nothing is counted.
+  std::atomic<std::int64_t>* release() {
+    if (!counted_) return nullptr;
+    counted_ = false;
+    return &counter_;
+  }
 
  private:
   std::atomic<std::int64_t>& counter_;
   bool acquired_ = false;
   bool counted_ = false;
+};
+
+/// HeldPending keeps a place counted until the pending answer it wraps is there.
+class HeldPending final : public PendingResponse {
+ public:
+  HeldPending(std::shared_ptr<PendingResponse> inner, std::atomic<std::int64_t>* counter)
+      : inner_(std::move(inner)), counter_(counter) {}
+  void start(std::function<void(Response)> done) override {
+    inner_->start([counter = counter_, done = std::move(done)](Response r) {
+      if (counter != nullptr) counter->fetch_sub(1, std::memory_order_acq_rel);
+      done(std::move(r));
+    });
+  }
+
+ private:
+  std::shared_ptr<PendingResponse> inner_;
+  std::atomic<std::int64_t>* counter_;  // a member of the MaxInFlight link, which outlives requests
 };
 
 class MaxInFlight final : public Link {
@@ -40,7 +64,10 @@ class MaxInFlight final : public Link {
     Slot slot(mutating ? mutating_ : readOnly_, mutating ? maxMutating_ : maxReadOnly_);
     if (!slot.acquired())
       return Response::error(ApiError::tooManyRequests("Too many requests, please try again later.", 1));
-    return next.serve(req);
+    Response res = next.serve(req);
+    // A pending answer (a proxied request) keeps its place until it is there.
+    if (res.pending) res.pending = std::make_shared<HeldPending>(std::move(res.pending), slot.release());
+    return res;
   }
 
  private:

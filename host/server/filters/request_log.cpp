@@ -7,6 +7,24 @@ namespace apiserver::server::filters {
 
 namespace {
 
+/// LoggedPending logs a pending answer (a proxied request) once it is there, with its real
+/// status and latency.
+class LoggedPending final : public PendingResponse {
+ public:
+  LoggedPending(std::shared_ptr<PendingResponse> inner, std::function<void(const Response&)> log)
+      : inner_(std::move(inner)), log_(std::move(log)) {}
+  void start(std::function<void(Response)> done) override {
+    inner_->start([log = std::move(log_), done = std::move(done)](Response r) {
+      log(r);
+      done(std::move(r));
+    });
+  }
+
+ private:
+  std::shared_ptr<PendingResponse> inner_;
+  std::function<void(const Response&)> log_;
+};
+
 class RequestLog final : public Link {
  public:
   RequestLog(Logger& log, LogLevel level) : log_(log), level_(level) {}
@@ -19,12 +37,21 @@ class RequestLog final : public Link {
     std::string target = req.target;
     std::string agent(req.header("User-Agent").value_or(""));
     Response res = next.serve(req);
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-    char latency[32];
-    std::snprintf(latency, sizeof latency, "%.3fms", static_cast<double>(us) / 1000.0);
-    log_.log(level_, "HTTP verb=\"" + method + "\" URI=\"" + target + "\" latency=\"" + latency + "\" userAgent=\"" +
-                         agent + "\" srcIP=\"" + req.remoteAddress + "\" resp=" + std::to_string(res.status) +
-                         (res.stream ? " stream" : ""));
+    auto line = [this, start, method = std::move(method), target = std::move(target), agent = std::move(agent),
+                 src = req.remoteAddress](const Response& r) {
+      const auto us =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+      char latency[32];
+      std::snprintf(latency, sizeof latency, "%.3fms", static_cast<double>(us) / 1000.0);
+      log_.log(level_, "HTTP verb=\"" + method + "\" URI=\"" + target + "\" latency=\"" + latency + "\" userAgent=\"" +
+                           agent + "\" srcIP=\"" + src + "\" resp=" + std::to_string(r.status) + (r.stream ? " stream" : ""));
+    };
+    // A pending answer is logged when it comes, so that the line has its status.
+    if (res.pending) {
+      res.pending = std::make_shared<LoggedPending>(std::move(res.pending), std::move(line));
+      return res;
+    }
+    line(res);
     return res;
   }
 

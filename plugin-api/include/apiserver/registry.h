@@ -1,5 +1,6 @@
 #pragma once
 
+#include <apiserver/authorization.h>
 #include <apiserver/chain.h>
 #include <apiserver/config.h>
 #include <apiserver/object.h>
@@ -7,6 +8,7 @@
 #include <apiserver/result.h>
 #include <apiserver/schema.h>
 #include <apiserver/strategy.h>
+#include <apiserver/upstream.h>
 
 #include <boost/json/object.hpp>
 
@@ -17,8 +19,9 @@
 #include <vector>
 
 /// @file registry.h
-/// What a plugin adds to the server, through the Registrar it is given at start: resources,
-/// handler-chain links, admission steps, controllers and delegate servers.
+/// What a plugin adds to the server, through the Registrar it is given at start: resources (stored
+/// or virtual), handler-chain links, admission steps, controllers, delegate servers and
+/// authorizers.
 
 namespace apiserver {
 
@@ -134,6 +137,24 @@ class Controller {
   virtual void stop() noexcept {}
 };
 
+/// CreateContext is what a virtual resource's create is asked in.
+struct CreateContext {
+  std::string_view namespace_;     ///< the request path's namespace ("" for cluster-scoped resources)
+  const UserInfo* user = nullptr;  ///< the authenticated user of the request
+  bool dryRun = false;             ///< dryRun=All was asked for
+};
+
+/// Creater answers a create (POST) of a virtual resource: one that is computed, not stored
+/// (kube's rest.Creater without storage, as SubjectAccessReview is). The host decodes the body
+/// (JSON, YAML or protobuf), checks its apiVersion and kind and passes it on; the object returned
+/// is the answer (201 Created), with apiVersion and kind set by the host. Thread-safe; must not
+/// throw.
+class Creater {
+ public:
+  virtual ~Creater() = default;
+  virtual Result<json::object> create(const CreateContext& ctx, json::object obj) const = 0;
+};
+
 /// Registrar is how a plugin adds what it provides. Valid only during Plugin::registerWith.
 /// Names must be unique across all plugins; a duplicate fails with both owners named.
 class Registrar {
@@ -150,12 +171,26 @@ class Registrar {
   virtual Result<void> addController(std::shared_ptr<Controller> controller) = 0;
   /// addDelegate puts a server in the server chain in front of the resource server.
   virtual Result<void> addDelegate(std::string name, std::shared_ptr<DelegateServer> server) = 0;
+  /// addVirtualResource serves `spec` as a resource that is computed, not stored: POST only,
+  /// answered by `creater`; discovery lists it with the verb create, OpenAPI with its POST.
+  virtual Result<void> addVirtualResource(ResourceSpec spec, std::shared_ptr<const Creater> creater) = 0;
+  /// addAuthorizer offers an authorizer under `name` ("RBAC"), which `--authorization-mode`
+  /// (authorization.modes) may name.
+  virtual Result<void> addAuthorizer(std::string name, std::shared_ptr<const Authorizer> authorizer) = 0;
+  /// authorizer is the server's own: the configured modes in order, the first Allow or Deny
+  /// winning, members of system:masters always allowed (what the authorization link asks). It
+  /// may be kept; until the server is built it has no opinion on anything.
+  virtual std::shared_ptr<const Authorizer> authorizer() = 0;
 
   virtual Logger& logger() = 0;
   virtual std::shared_ptr<const WallClock> clock() = 0;
   /// client reads and writes objects in-process. It may be kept (e.g. by an admission step), but
   /// it answers ServiceUnavailable until the server has started.
   virtual std::shared_ptr<Client> client() = 0;
+  /// upstreamClient forwards requests to other HTTP servers (keep-alive pooled, TLS, streamed
+  /// answers) on the host's I/O threads. It may be kept; once the server is shutting down every
+  /// call fails with 503.
+  virtual std::shared_ptr<UpstreamClient> upstreamClient() = 0;
 };
 
 }  // namespace apiserver

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,37 @@ struct UserInfo {
   std::map<std::string, std::vector<std::string>> extra;
 };
 
+/// PeerCertificate is the client certificate a TLS client presented, read and verified by the host
+/// once per connection (kube's req.TLS.PeerCertificates and the chain verification its x509 and
+/// request-header authenticators do).
+struct PeerCertificate {
+  std::string commonName;                  ///< the leaf's subject CN
+  std::vector<std::string> organizations;  ///< the leaf's subject O, in order
+  /// verifiedBy names the host's client CA bundles the chain verified against for client
+  /// authentication: "client-ca" (--client-ca-file and the host's own CA) and
+  /// "requestheader-client-ca" (--requestheader-client-ca-file). Empty: none did.
+  std::vector<std::string> verifiedBy;
+  /// verifyErrors: why the chain failed a bundle, by bundle name, in Go's words
+  /// ("x509: certificate signed by unknown authority").
+  std::map<std::string, std::string> verifyErrors;
+
+  bool trustedBy(std::string_view bundle) const {
+    for (const auto& b : verifiedBy)
+      if (b == bundle) return true;
+    return false;
+  }
+};
+
+/// Connection describes the connection a request arrived on. Set by the HTTP server and shared
+/// by the requests of one connection; immutable.
+struct Connection {
+  bool tls = false;  ///< over TLS (the secure port)
+  /// insecure: the plain-HTTP, loopback-only insecure port; kube authenticates such requests as
+  /// the superuser system:unsecured.
+  bool insecure = false;
+  std::shared_ptr<const PeerCertificate> peerCertificate;  ///< null: the client sent none
+};
+
 /// RequestInfo is what the request-info link derives from the path and method (kube's
 /// request.RequestInfo). For a non-resource request only path and verb are set.
 struct RequestInfo {
@@ -86,6 +118,14 @@ struct Request {
   RequestInfo info;
   UserInfo user;
   std::string remoteAddress;
+  /// connection: the transport the request came on; null for a request made in-process.
+  std::shared_ptr<const Connection> connection;
+  /// auditId: the request's audit ID (the client's Audit-ID header, or a new UUID); the host
+  /// sends it back as the Audit-Id response header and the audit log records it.
+  std::string auditId;
+  /// auditAnnotations: what links and handlers add to the request's audit event (kube's
+  /// audit.AddAuditAnnotation), e.g. authorization.k8s.io/decision.
+  std::vector<std::pair<std::string, std::string>> auditAnnotations;
   /// deadline is when a non-long-running request must be answered by (set by the timeout link);
   /// steady_clock::time_point::max() means none. Slow work should check it.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -110,14 +150,21 @@ class BodyStream {
   virtual void cancel() noexcept = 0;
 };
 
+class PendingResponse;
+
 /// Response is what a handler answers. A response with `stream` set is sent with chunked
-/// transfer encoding and `body` is ignored.
+/// transfer encoding and `body` is ignored. A response with `pending` set is not the answer yet:
+/// status, headers and body come later from the PendingResponse, and everything else in this
+/// Response is ignored.
 struct Response {
   int status = 200;
   std::string contentType = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra header fields
   std::vector<SharedBytes> body;                             ///< sent in order, without copying
   std::shared_ptr<BodyStream> stream;
+  /// pending, when set, makes this a placeholder for an answer that is not ready yet (a proxied
+  /// request waiting for its backend); see PendingResponse.
+  std::shared_ptr<PendingResponse> pending;
   /// streamDeadline ends a stream at that time (the host cancels it and sends the last chunk).
   std::chrono::steady_clock::time_point streamDeadline = std::chrono::steady_clock::time_point::max();
 
@@ -146,6 +193,62 @@ struct Response {
     for (const auto& b : body) n += b->size();
     return n;
   }
+  /// later is a placeholder Response for an answer that `pending` will give.
+  static Response later(std::shared_ptr<PendingResponse> pending) {
+    Response r;
+    r.status = 0;
+    r.pending = std::move(pending);
+    return r;
+  }
+};
+
+/// PendingResponse is an answer that is not ready when the handler returns: a proxied request
+/// waiting for its backend. It holds no thread while it waits. The host calls start() once, right
+/// after the handler chain returned; the producer then calls `done` exactly once, from any thread
+/// (possibly before start returns), with the real answer — which may itself carry a `stream`, but
+/// not another `pending`. A handler-chain link that must see the real answer (a request log, an
+/// in-flight slot) wraps the PendingResponse in its own and forwards start().
+class PendingResponse {
+ public:
+  virtual ~PendingResponse() = default;
+  virtual void start(std::function<void(Response)> done) = 0;
+};
+
+/// DeferredResponse is the ordinary PendingResponse: whoever has the answer calls complete(),
+/// before or after the host called start(). Thread-safe.
+class DeferredResponse final : public PendingResponse {
+ public:
+  void start(std::function<void(Response)> done) override {
+    std::unique_lock lock(mu_);
+    if (ready_) {
+      Response r = std::move(*ready_);
+      ready_.reset();
+      lock.unlock();
+      done(std::move(r));
+      return;
+    }
+    done_ = std::move(done);
+  }
+  /// complete gives the answer; only the first call counts.
+  void complete(Response r) {
+    std::unique_lock lock(mu_);
+    if (completed_) return;
+    completed_ = true;
+    if (!done_) {
+      ready_ = std::move(r);
+      return;
+    }
+    auto done = std::move(done_);
+    done_ = nullptr;
+    lock.unlock();
+    done(std::move(r));
+  }
+
+ private:
+  std::mutex mu_;
+  bool completed_ = false;
+  std::optional<Response> ready_;
+  std::function<void(Response)> done_;
 };
 
 }  // namespace apiserver

@@ -236,7 +236,9 @@ TEST(ProtobufDecoderTest, SupportedKinds) {
   EXPECT_TRUE(supportsProtobufKind("v1", "Pod"));
   EXPECT_FALSE(supportsProtobufKind("apps/v1", "Deployment"));
   EXPECT_FALSE(supportsProtobufKind("v1", "configmap"));
-  EXPECT_EQ(supportedProtobufKinds().size(), 8u);
+  EXPECT_TRUE(supportsProtobufKind("rbac.authorization.k8s.io/v1", "ClusterRole"));
+  EXPECT_TRUE(supportsProtobufKind("authorization.k8s.io/v1", "SelfSubjectAccessReview"));
+  EXPECT_EQ(supportedProtobufKinds().size(), 16u);
 }
 
 // ------------------------------------------------------------------ malformed input: 400s
@@ -310,7 +312,11 @@ TEST(ProtobufDecoderErrorsTest, UnknownKind) {
   EXPECT_EQ(e.message,
             "no kind \"Deployment\" is registered for version \"apps/v1\" in the protobuf decoder "
             "(supported: v1/ConfigMap, v1/Endpoints, v1/Namespace, v1/Pod, v1/ResourceQuota, "
-            "v1/Secret, v1/Service, v1/ServiceAccount); send the object as application/json");
+            "v1/Secret, v1/Service, v1/ServiceAccount, rbac.authorization.k8s.io/v1/ClusterRole, "
+            "rbac.authorization.k8s.io/v1/ClusterRoleBinding, rbac.authorization.k8s.io/v1/Role, "
+            "rbac.authorization.k8s.io/v1/RoleBinding, authorization.k8s.io/v1/LocalSubjectAccessReview, "
+            "authorization.k8s.io/v1/SelfSubjectAccessReview, authorization.k8s.io/v1/SelfSubjectRulesReview, "
+            "authorization.k8s.io/v1/SubjectAccessReview); send the object as application/json");
   e = decodeError(envelope("v2", "Namespace", ""));
   EXPECT_EQ(e.code, 400);
 }

@@ -111,17 +111,21 @@ TEST(Config, DefaultsWhenSectionsAreAbsent) {
     ASSERT_TRUE(c) << c.error().message;
     const ServingConfig def;
     EXPECT_EQ(c->serving.bindAddress, def.bindAddress);
-    EXPECT_EQ(c->serving.insecurePort, 8080);
+    EXPECT_EQ(c->serving.insecurePort, -1);
+    EXPECT_EQ(c->serving.securePort, 6443);
     EXPECT_EQ(c->serving.requestTimeout, std::chrono::seconds(60));
     EXPECT_EQ(c->storage.backend, "sqlite");
     EXPECT_EQ(c->storage.prefix, "/registry");
     EXPECT_EQ(c->storage.watchCacheSize, 10000);
     EXPECT_TRUE(c->pluginDirectory.empty());
-    ASSERT_EQ(c->plugins.size(), 1u) << "the core plugin by default";
+    ASSERT_EQ(c->plugins.size(), 2u) << "the core and rbac plugins by default";
     EXPECT_EQ(c->plugins[0].name, "core");
     EXPECT_EQ(c->plugins[0].config.path(), "plugins.enabled[0].config");
-    EXPECT_EQ(linkNames(*c), (std::vector<std::string>{"panic-recovery", "request-info",
-                                                       "request-log", "max-in-flight", "timeout"}));
+    EXPECT_EQ(c->plugins[1].name, "rbac");
+    EXPECT_EQ(c->plugins[1].config.path(), "plugins.enabled[1].config");
+    EXPECT_EQ(linkNames(*c), (std::vector<std::string>{"panic-recovery", "request-info", "request-log",
+                                                       "max-in-flight", "timeout", "authentication", "audit",
+                                                       "impersonation", "authorization"}));
     EXPECT_EQ(c->logLevel, "info");
   }
 }
@@ -171,18 +175,19 @@ INSTANTIATE_TEST_SUITE_P(
     Config, ConfigErrors,
     ::testing::Values(
         BadCase{"UnknownTopLevelKey", "serving: {}\nbogus: 1\n",
-                "f.yaml:2:1: bogus: unknown key; expected one of: handlerChain, logging, plugins, "
-                "serving, storage"},
+                "f.yaml:2:1: bogus: unknown key; expected one of: audit, authentication, authorization, "
+                "handlerChain, logging, plugins, serving, storage"},
         BadCase{
             "UnknownServingKey", "serving:\n  bindAddress: 1.2.3.4\n  port: 80\n",
-            "f.yaml:3:3: serving.port: unknown key; expected one of: bindAddress, insecurePort..."},
+            "f.yaml:3:3: serving.port: unknown key; expected one of: bindAddress, certDir, insecureBindAddress, "
+            "insecurePort..."},
         BadCase{"SectionNotAMapping", "serving: 5\n", "f.yaml:1:1: serving: expected a mapping"},
         BadCase{"SectionIsAList", "storage:\n  - memory\n",
                 "f.yaml:1:1: storage: expected a mapping"},
         BadCase{"PortOutOfRange", "serving:\n  insecurePort: 70000\n",
-                "f.yaml:2:3: serving.insecurePort: must be between 0 and 65535, got 70000"},
-        BadCase{"PortNegative", "serving:\n  insecurePort: -1\n",
-                "f.yaml:2:3: serving.insecurePort: must be between 0 and 65535, got -1"},
+                "f.yaml:2:3: serving.insecurePort: must be between -1 and 65535, got 70000"},
+        BadCase{"PortNegative", "serving:\n  insecurePort: -2\n",
+                "f.yaml:2:3: serving.insecurePort: must be between -1 and 65535, got -2"},
         BadCase{"PortNotANumber", "serving:\n  insecurePort: http\n",
                 "f.yaml:2:3: serving.insecurePort: expected an integer, got \"http\""},
         BadCase{"PortAFraction", "serving:\n  insecurePort: 80.5\n",

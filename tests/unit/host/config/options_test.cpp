@@ -141,7 +141,7 @@ TEST(Options, ApplyErrorsNameTheFlag) {
   };
   const std::vector<Case> cases = {
       {"port", [](Options& o) { o.insecurePort = 70000; },
-       "--insecure-port: must be between 0 and 65535"},
+       "--insecure-port: must be between 0 and 65535, or -1 (off)"},
       {"threads", [](Options& o) { o.workerThreads = -1; },
        "--worker-threads: must be between 0 and 1024"},
       {"backend", [](Options& o) { o.storageBackend = "nosql"; },
@@ -182,7 +182,7 @@ TEST(Options, ApplyErrorsNameTheFlag) {
 TEST(Options, EveryBadFlagIsReportedAtOnce) {
   config::Config cfg = yamlConfig("");
   Options o;
-  o.insecurePort = -1;
+  o.insecurePort = -2;
   o.logLevel = "x";
   o.requestTimeout = "x";
   auto r = applyTo(o, cfg);
@@ -240,6 +240,96 @@ TEST(Options, UsageListsTheFlags) {
         "--max-mutating-requests-inflight", "--request-timeout", "--min-request-timeout",
         "--log-level", "--help", "--version"})
     EXPECT_NE(u.find(flag), std::string::npos) << flag;
+}
+
+}  // namespace
+}  // namespace apiserver::options
+
+namespace apiserver::options {
+namespace {
+
+TEST(Options, SecureServingAuthenticationAndAuditFlags) {
+  auto o = parseArgs({"--secure-port=0", "--cert-dir=/srv/pki", "--tls-cert-file=/srv/tls.crt",
+                      "--tls-private-key-file=/srv/tls.key", "--tls-min-version=VersionTLS13",
+                      "--anonymous-auth=false", "--token-auth-file=/srv/tokens.csv", "--client-ca-file=/srv/ca.crt",
+                      "--requestheader-client-ca-file=/srv/proxy-ca.crt", "--requestheader-allowed-names=front-proxy",
+                      "--requestheader-username-headers=X-Remote-User,X-User",
+                      "--requestheader-username-headers=X-Third", "--requestheader-group-headers=X-Remote-Group",
+                      "--requestheader-extra-headers-prefix=X-Remote-Extra-", "--audit-policy-file=/srv/policy.yaml",
+                      "--audit-log-path=-", "--audit-log-maxsize=10", "--audit-log-maxbackup=3",
+                      "--audit-log-maxage=7", "--insecure-port=-1", "--insecure-bind-address=::1"});
+  ASSERT_TRUE(o) << o.error().message;
+  config::Config c = yamlConfig("");
+  ASSERT_TRUE(applyTo(*o, c));
+  EXPECT_EQ(c.serving.securePort, 0);
+  EXPECT_EQ(c.serving.insecurePort, -1);
+  EXPECT_EQ(c.serving.insecureBindAddress, "::1");
+  EXPECT_EQ(c.serving.certDir, "/srv/pki");
+  EXPECT_EQ(c.serving.tlsCertFile, "/srv/tls.crt");
+  EXPECT_EQ(c.serving.tlsPrivateKeyFile, "/srv/tls.key");
+  EXPECT_EQ(c.serving.tlsMinVersion, "VersionTLS13");
+  EXPECT_FALSE(c.authentication.anonymous);
+  EXPECT_EQ(c.authentication.tokenAuthFile, "/srv/tokens.csv");
+  EXPECT_EQ(c.authentication.clientCAFile, "/srv/ca.crt");
+  const auto& rh = c.authentication.requestHeader;
+  EXPECT_EQ(rh.clientCAFile, "/srv/proxy-ca.crt");
+  EXPECT_EQ(rh.allowedNames, (std::vector<std::string>{"front-proxy"}));
+  EXPECT_EQ(rh.usernameHeaders, (std::vector<std::string>{"X-Remote-User", "X-User", "X-Third"}));
+  EXPECT_EQ(rh.groupHeaders, (std::vector<std::string>{"X-Remote-Group"}));
+  EXPECT_EQ(rh.extraHeadersPrefix, (std::vector<std::string>{"X-Remote-Extra-"}));
+  EXPECT_EQ(c.audit.policyFile, "/srv/policy.yaml");
+  EXPECT_EQ(c.audit.logPath, "-");
+  EXPECT_EQ(c.audit.logMaxSize, 10);
+  EXPECT_EQ(c.audit.logMaxBackup, 3);
+  EXPECT_EQ(c.audit.logMaxAge, 7);
+
+  auto bare = parseArgs({"--anonymous-auth"});
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->anonymousAuth, "true");
+
+  Options bad;
+  bad.securePort = -2;
+  bad.tlsMinVersion = "VersionTLS11";
+  bad.anonymousAuth = "maybe";
+  bad.auditLogMaxbackup = -1;
+  auto r = applyTo(bad, c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("--secure-port: must be between 0 and 65535, or -1 (off)"), std::string::npos);
+  EXPECT_NE(r.error().message.find("--tls-min-version: expected VersionTLS12 or VersionTLS13, got \"VersionTLS11\""),
+            std::string::npos);
+  EXPECT_NE(r.error().message.find("--anonymous-auth: expected true or false, got \"maybe\""), std::string::npos);
+  EXPECT_NE(r.error().message.find("--audit-log-maxbackup: can not be negative value"), std::string::npos);
+}
+
+TEST(Options, ServingIsCheckedAsAWhole) {
+  auto check = [](const std::string& yaml) {
+    auto c = config::parseConfig(yaml, "f.yaml", "/etc/apiserver");
+    EXPECT_TRUE(c) << c.error().message;
+    return config::complete(std::move(*c), "/opt/apiserver/bin/apiserver-host");
+  };
+  auto ok = check("storage:\n  dataDir: /var/lib/apiserver\n");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ((*ok)->serving.certDir, "/var/lib/apiserver/pki");
+
+  auto exposed = check("serving:\n  insecurePort: 8080\n  insecureBindAddress: 0.0.0.0\n");
+  ASSERT_FALSE(exposed);
+  EXPECT_NE(exposed.error().message.find("serving.insecureBindAddress: \"0.0.0.0\" is not a loopback address"),
+            std::string::npos)
+      << exposed.error().message;
+  EXPECT_TRUE(check("serving:\n  insecurePort: 8080\n  insecureBindAddress: 127.0.0.2\n"));
+  EXPECT_TRUE(check("serving:\n  insecurePort: 8080\n  insecureBindAddress: \"::1\"\n"));
+  EXPECT_TRUE(check("serving:\n  insecureBindAddress: 0.0.0.0\n")) << "the insecure port is off";
+
+  auto off = check("serving:\n  securePort: -1\n");
+  ASSERT_FALSE(off);
+  EXPECT_NE(off.error().message.find("serving: both ports are off"), std::string::npos) << off.error().message;
+
+  auto half = check("serving:\n  tlsCertFile: tls.crt\n");
+  ASSERT_FALSE(half);
+  EXPECT_NE(half.error().message.find("serving.tlsPrivateKeyFile: serving.tlsCertFile (--tls-cert-file) and "
+                                      "serving.tlsPrivateKeyFile (--tls-private-key-file) go together"),
+            std::string::npos)
+      << half.error().message;
 }
 
 }  // namespace

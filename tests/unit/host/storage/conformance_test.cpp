@@ -5,6 +5,7 @@
 // and every test works under its own key prefix, so a shared etcd cluster works too.
 
 #include "backend_fixtures.h"
+#include "storage/encryption/encrypted_storage.h"
 #include "storage/interface.h"
 #include "storage/memory/memory_storage.h"
 #include "storage_test_util.h"
@@ -41,12 +42,30 @@ void PrintTo(const Backend& b, std::ostream* os) {
   *os << b.name;
 }
 
+// encrypted wraps a backend in the encryption-at-rest decorator for every key the suite uses,
+// with one of kube's providers: encryption must be invisible above the storage interface.
+InterfacePtr encrypted(InterfacePtr inner, const char* provider) {
+  if (!inner) return inner;
+  const std::string key(32, '\x42');
+  const std::string p(provider);
+  auto t = p == "aescbc"   ? encryption::makeAesCbc(key)
+           : p == "aesgcm" ? encryption::makeAesGcm(key)
+                           : encryption::makeSecretbox(key);
+  auto chain = std::make_shared<encryption::PrefixTransformers>(
+      std::vector<encryption::PrefixTransformers::Entry>{{"k8s:enc:" + p + ":v1:k:", t}});
+  return std::make_shared<encryption::EncryptedStorage>(
+      inner, std::vector<encryption::PrefixRule>{{"/conformance/", chain}});
+}
+
 // The one list of backends the suite runs against.
 std::vector<Backend> backends() {
   return {
       {"memory", [] { return std::make_shared<MemoryStorage>(); }},
       {"sqlite", [] { return storagetest::makeSqliteForTest(); }},
       {"etcd3", [] { return storagetest::makeEtcdForTest(); }},
+      {"memory_aesgcm", [] { return encrypted(std::make_shared<MemoryStorage>(), "aesgcm"); }},
+      {"sqlite_aescbc", [] { return encrypted(storagetest::makeSqliteForTest(), "aescbc"); }},
+      {"etcd3_secretbox", [] { return encrypted(storagetest::makeEtcdForTest(), "secretbox"); }},
   };
 }
 

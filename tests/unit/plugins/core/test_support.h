@@ -229,9 +229,13 @@ class FakeRegistrar final : public Registrar {
     return {};
   }
   Result<void> addDelegate(std::string, std::shared_ptr<DelegateServer>) override { return {}; }
+  Result<void> addVirtualResource(ResourceSpec, std::shared_ptr<const Creater>) override { return {}; }
+  Result<void> addAuthorizer(std::string, std::shared_ptr<const Authorizer>) override { return {}; }
+  std::shared_ptr<const Authorizer> authorizer() override { return nullptr; }
   Logger& logger() override { return logger_; }
   std::shared_ptr<const WallClock> clock() override { return std::make_shared<FakeClock>(now()); }
   std::shared_ptr<Client> client() override { return fakeClient; }
+  std::shared_ptr<UpstreamClient> upstreamClient() override { return nullptr; }
 
  private:
   NullLogger logger_;

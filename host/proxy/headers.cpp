@@ -1,0 +1,69 @@
+#include "proxy/headers.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace apiserver::proxy {
+
+namespace {
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool isHopByHop(std::string_view name) {
+  static constexpr std::array<std::string_view, 9> kHopByHop = {
+      "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+      "TE",         "Trailer",    "Transfer-Encoding", "Upgrade"};
+  return std::any_of(kHopByHop.begin(), kHopByHop.end(), [&](std::string_view h) { return iequals(h, name); });
+}
+
+std::vector<std::string> connectionTokens(std::string_view value) {
+  std::vector<std::string> out;
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    std::string_view token = trim(value.substr(0, comma));
+    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+    if (token.empty()) continue;
+    std::string t(token);
+    std::transform(t.begin(), t.end(), t.begin(), lower);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+bool matchesName(std::string_view name, std::string_view pattern) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    pattern.remove_suffix(1);
+    return name.size() >= pattern.size() && iequals(name.substr(0, pattern.size()), pattern);
+  }
+  return iequals(name, pattern);
+}
+
+FieldFilter::FieldFilter(const std::vector<std::string_view>& connectionValues, std::vector<std::string> drop)
+    : drop_(std::move(drop)) {
+  for (auto v : connectionValues)
+    for (auto& t : connectionTokens(v)) connectionNamed_.push_back(std::move(t));
+}
+
+bool FieldFilter::forwards(std::string_view name) const {
+  if (isHopByHop(name)) return false;
+  for (const auto& c : connectionNamed_)
+    if (iequals(c, name)) return false;
+  for (const auto& d : drop_)
+    if (matchesName(name, d)) return false;
+  return true;
+}
+
+}  // namespace apiserver::proxy
