@@ -89,6 +89,8 @@ po::options_description describe(Options* o) {
       ("audit-log-maxage", num(&o->auditLogMaxage),
        "days a rotated audit log is kept; 0 = no limit (audit.logMaxAge)")
       ("worker-threads", num(&o->workerThreads), "threads serving I/O and requests; 0 = one per core (serving.workerThreads)")
+      ("blocking-threads", num(&o->blockingThreads),
+       "threads running writes, which wait for storage; 0 = writes run on the I/O threads (serving.blockingThreads)")
       ("storage-backend", str(&o->storageBackend), "the storage backend: memory, sqlite or etcd3 (storage.backend)")
       ("etcd-prefix", str(&o->etcdPrefix), "the key prefix of every stored object (storage.prefix)")
       ("data-dir", str(&o->dataDir), "directory of the sqlite backend's database (storage.dataDir)")
@@ -229,6 +231,10 @@ Result<void> applyTo(const Options& o, config::Config& c) {
   if (o.workerThreads) {
     if (*o.workerThreads < 0 || *o.workerThreads > 1024) bad("--worker-threads", "must be between 0 and 1024");
     c.serving.workerThreads = *o.workerThreads;
+  }
+  if (o.blockingThreads) {
+    if (*o.blockingThreads < 0 || *o.blockingThreads > 4096) bad("--blocking-threads", "must be between 0 and 4096");
+    c.serving.blockingThreads = *o.blockingThreads;
   }
   if (o.storageBackend) {
     if (std::find(config::kStorageBackends.begin(), config::kStorageBackends.end(), *o.storageBackend) ==

@@ -120,9 +120,15 @@ std::string poolKey(const UpstreamTarget& t) {
   return k;
 }
 
+constexpr std::size_t kReadBufferBytes = 16 * 1024;
+
 /// UpstreamConnection is one connection to a backend, plain or TLS, with its read buffer.
 struct UpstreamConnection {
-  explicit UpstreamConnection(net::io_context& ioc) : plain(std::in_place, net::make_strand(ioc)) {}
+  explicit UpstreamConnection(net::io_context& ioc) : plain(std::in_place, net::make_strand(ioc)) {
+    // Room for a typical answer, headers and body, in one read (an empty flat_buffer reads 512
+    // bytes at a time: three recvmsg for a 1 KB answer).
+    buffer.reserve(kReadBufferBytes);
+  }
 
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
   net::any_io_executor executor() { return lowest().get_executor(); }

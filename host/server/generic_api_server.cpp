@@ -26,6 +26,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -245,6 +246,7 @@ struct GenericApiServer::Impl {
   std::vector<std::unique_ptr<Handler>> handlerChain;  // links, outermost last
   Handler* root = nullptr;
   net::io_context ioc;
+  std::unique_ptr<net::thread_pool> blocking;  // runs writes (serving.blockingThreads); null if 0
   /// upstream forwards requests to other servers for plugins (the aggregator); it runs on ioc.
   std::shared_ptr<proxy::HostUpstreamClient> upstream;
   std::unique_ptr<HttpServer> http;   // the insecure port (plain HTTP, loopback), if on
@@ -442,6 +444,10 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
   if (auto r = gc->start(); !r) return fail(std::move(r).error());
   HttpServerOptions ho;
   ho.maxRequestBodyBytes = static_cast<std::size_t>(cfg.serving.maxRequestBodyBytes);
+  if (cfg.serving.blockingThreads > 0) {
+    blocking = std::make_unique<net::thread_pool>(static_cast<std::size_t>(cfg.serving.blockingThreads));
+    ho.blocking = blocking.get();
+  }
   if (cfg.serving.insecurePort >= 0) {
     HttpServerOptions io = ho;
     io.bindAddress = cfg.serving.insecureBindAddress;
@@ -496,6 +502,8 @@ void GenericApiServer::Impl::shutdown() {
   }
   // Proxied requests still waiting for their backends after the grace period fail now (503).
   if (upstream) upstream->shutdown();
+  // Writes already handed to the blocking pool finish (storage answers or times out each).
+  if (blocking) blocking->join();
   if (bookmarks.joinable()) {
     bookmarks.request_stop();
     bookmarks.join();

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
@@ -335,8 +336,31 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     auditId_ = req.auditId;
 
     ++server_->inFlight;
+    if (server_->opts.blocking != nullptr && mayWaitOnStorage(req.method)) {
+      // The request (and the headers it reads, which stay in parser_ until the next read) moves
+      // to the blocking pool; its answer comes back to this connection's strand.
+      auto job = std::make_shared<std::pair<BeastHeaders, Request>>(headers, std::move(req));
+      job->second.headers = &job->first;
+      net::post(*server_->opts.blocking, [self = self(), job] {
+        Response res = self->server_->root.serve(job->second);
+        job->second.headers = nullptr;
+        net::post(self->stream_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->answer(std::move(res)); });
+      });
+      return;
+    }
     Response res = server_->root.serve(req);
     req.headers = nullptr;
+    answer(std::move(res));
+  }
+
+  static bool mayWaitOnStorage(std::string_view method) {
+    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+  }
+
+  // answer sends what the handler chain returned: a complete response, a stream, or a response
+  // still waiting for its answer.
+  void answer(Response res) {
     if (res.pending) return awaitPending(std::move(res.pending));
     if (res.stream) return startStream(std::move(res));
     --server_->inFlight;
@@ -349,9 +373,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     pending->start([self = self()](Response res) {
       net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
         if (res.pending) res = statusResponse(ApiError::internal("a pending response completed with another one"));
-        if (res.stream) return self->startStream(std::move(res));
-        --self->server_->inFlight;
-        self->send(std::move(res));
+        self->answer(std::move(res));
       });
     });
   }

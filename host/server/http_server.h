@@ -13,6 +13,7 @@
 
 namespace boost::asio {
 class io_context;
+class thread_pool;
 }
 
 namespace apiserver::tls {
@@ -21,8 +22,9 @@ class CertPool;
 
 /// @file http_server.h
 /// The HTTP/1.1 listener and sessions (Boost.Beast, in the shape of Beast's advanced_server):
-/// keep-alive, bounded bodies, ordinary requests answered by the handler on the I/O thread that
-/// read them, long-running responses streamed with chunked encoding while holding no thread.
+/// keep-alive, bounded bodies, reads answered by the handler on the I/O thread that read them,
+/// writes on a pool of blocking threads (HttpServerOptions::blocking), long-running responses
+/// streamed with chunked encoding while holding no thread.
 /// With TLS options the listener serves HTTPS (Beast's ssl_stream over OpenSSL): the handshake
 /// is bounded by a timeout, a client certificate is verified once per connection, and a plain
 /// HTTP request on it is answered as Go answers it (400, "Client sent an HTTP request to an
@@ -59,6 +61,10 @@ struct HttpServerOptions {
   /// trustedUser, when set, is every request's user before the handler chain runs (the insecure
   /// port's system:unsecured, as kube's insecure serving): it holds whatever links the chain has.
   std::optional<UserInfo> trustedUser;
+  /// blocking, when set, runs the requests that may wait on storage — every write (POST, PUT,
+  /// PATCH, DELETE), whose answer waits for a durable commit — so that an fsync or an etcd round
+  /// trip never holds an I/O thread; reads and watches stay on the I/O thread that read them.
+  boost::asio::thread_pool* blocking = nullptr;
 };
 
 /// HttpServer accepts connections and hands each request to the root handler.

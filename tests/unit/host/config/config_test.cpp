@@ -179,7 +179,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "handlerChain, logging, plugins, serving, storage"},
         BadCase{
             "UnknownServingKey", "serving:\n  bindAddress: 1.2.3.4\n  port: 80\n",
-            "f.yaml:3:3: serving.port: unknown key; expected one of: bindAddress, certDir, insecureBindAddress, "
+            "f.yaml:3:3: serving.port: unknown key; expected one of: bindAddress, blockingThreads, certDir, insecureBindAddress, "
             "insecurePort..."},
         BadCase{"SectionNotAMapping", "serving: 5\n", "f.yaml:1:1: serving: expected a mapping"},
         BadCase{"SectionIsAList", "storage:\n  - memory\n",
