@@ -17,9 +17,11 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -33,6 +35,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 TEMPLATES = BENCH / "templates"
 SERVING_RE = re.compile(r"Serving insecurely on 127\.0\.0\.1:(\d+)")
+SECURE_RE = re.compile(r"Serving securely on 127\.0\.0\.1:(\d+)")
 POD_PATH = "/api/v1/namespaces/default/pods"
 
 # ---------------------------------------------------------------------------------------------
@@ -142,16 +145,24 @@ def free_port() -> int:
 
 
 def http(method: str, url: str, body: bytes | None = None, timeout: float = 30.0,
-         content_type: str = "application/json") -> tuple[int, bytes]:
+         content_type: str = "application/json", headers: dict | None = None,
+         context: ssl.SSLContext | None = None) -> tuple[int, bytes]:
     req = urllib.request.Request(url, data=body, method=method)
     if body is not None:
         req.add_header("Content-Type", content_type)
     req.add_header("Accept", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
+
+
+def redact(command: str) -> str:
+    """A command line without the bearer token it passes (reports and errors keep commands)."""
+    return re.sub(r"Bearer \S+", "Bearer <token>", command)
 
 
 def wait_until(pred, timeout: float, what: str, proc: Proc | None = None, step: float = 0.02):
@@ -178,6 +189,12 @@ def cpu_busy_jiffies() -> tuple[int, int]:
     return sum(f) - idle, sum(f)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
+    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -190,24 +207,44 @@ def rss_kib(pid: int) -> int:
 
 
 class Host:
-    """apiserver-host on 127.0.0.1, port from its log ("Serving insecurely on ...")."""
+    """apiserver-host on 127.0.0.1, ports from its log ("Serving insecurely on ...", and with a
+    secure port, "Serving securely on ...").
+
+    By default the plain-HTTP port only (`--secure-port -1`: the secure port, on by default on
+    6443, would collide between hosts; with it off no certificates are generated either) and the
+    bench's handler chain (`chain="bench"`, below). `chain="default"` is the built-in default
+    chain with its authentication, audit, impersonation and authorization links; `secure_port=0`
+    turns the secure port on, on a free port, with the certificates in `<work>/pki`."""
+
+    # The default chain without the links added with the secure port: what the scenarios from
+    # before it (get, list, create-*, watch, memory) measure. authorization is added as the last
+    # link by the host anyway; on the insecure port the user is system:unsecured (system:masters).
+    BENCH_CHAIN = ["panic-recovery", "request-info", "{name: request-log, config: {level: debug}}",
+                   "max-in-flight", "timeout"]
+    # config/apiserver.yaml's default chain. The audit link passes through (no audit policy).
+    DEFAULT_CHAIN = BENCH_CHAIN + ["authentication", "audit", "impersonation", "authorization"]
 
     def __init__(self, bench: "Bench", name: str, backend: str, data_dir: Path | None = None,
-                 etcd: "Etcd | None" = None, port: int = 0):
+                 etcd: "Etcd | None" = None, port: int = 0, *, chain: str = "bench",
+                 plugins: list[str] | None = None, secure_port: int = -1, args: tuple = ()):
         self.bench = bench
         work = bench.tmp / name
         work.mkdir(parents=True, exist_ok=True)
         cfg = work / "apiserver.yaml"
-        # The default configuration, except: a short shutdown grace period, and the request-log
-        # link at debug level (so that, at the info log level, it writes no line per request;
-        # the link stays in the chain).
-        cfg.write_text(
-            "serving:\n  shutdownGracePeriod: 2s\n"
-            "handlerChain:\n  - panic-recovery\n  - request-info\n"
-            "  - {name: request-log, config: {level: debug}}\n  - max-in-flight\n  - timeout\n"
-            "logging:\n  level: info\n")
+        # The default configuration, except: a short shutdown grace period, the handler chain
+        # above, and in it the request-log link at debug level (so that, at the info log level,
+        # it writes no line per request; the link stays in the chain).
+        links = self.DEFAULT_CHAIN if chain == "default" else self.BENCH_CHAIN
+        text = ("serving:\n  shutdownGracePeriod: 2s\nhandlerChain:\n" +
+                "".join(f"  - {l}\n" for l in links) + "logging:\n  level: info\n")
+        if plugins is not None:
+            text += f"plugins:\n  enabled: [{', '.join(plugins)}]\n"
+        cfg.write_text(text)
         args = [str(bench.host_bin), "--config", str(cfg), "--insecure-port", str(port),
-                "--storage-backend", backend]
+                "--secure-port", str(secure_port), "--storage-backend", backend, *map(str, args)]
+        if secure_port != -1:
+            self.cert_dir = work / "pki"
+            args += ["--cert-dir", str(self.cert_dir)]
         if backend == "sqlite":
             args += ["--data-dir", str(data_dir or work / "data")]
         if backend == "etcd3":
@@ -216,14 +253,21 @@ class Host:
         self.t_exec = time.monotonic()
         self.proc = Proc(f"apiserver-host[{name}]", args, work / "host.log")
         self.port = port
+        self.secure_port = secure_port if secure_port > 0 else None
+        self._want_secure = secure_port == 0
         self.name = name
+
+    def _log_port(self, rx: re.Pattern):
+        m = rx.search(self.proc.log_path.read_text(errors="replace"))
+        return int(m.group(1)) if m else None
 
     def wait_ready(self, timeout: float = 120.0) -> "Host":
         if not self.port:
-            def port():
-                m = SERVING_RE.search(self.proc.log_path.read_text(errors="replace"))
-                return int(m.group(1)) if m else None
-            self.port = wait_until(port, timeout, "the serving line", self.proc)
+            self.port = wait_until(lambda: self._log_port(SERVING_RE), timeout,
+                                   "the serving line", self.proc)
+        if self._want_secure:
+            self.secure_port = wait_until(lambda: self._log_port(SECURE_RE), timeout,
+                                          "the secure serving line", self.proc)
         wait_until(lambda: self._ready(), timeout, "/readyz 200", self.proc, step=0.002)
         return self
 
@@ -240,6 +284,10 @@ class Host:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def secure_url(self) -> str:
+        return f"https://127.0.0.1:{self.secure_port}"
+
+    @property
     def pid(self) -> int:
         return self.proc.pid
 
@@ -248,13 +296,21 @@ class Host:
 
 
 class Nginx:
-    """nginx serving a directory of static files, tuned as one would for static content."""
+    """nginx serving a directory of static files, tuned as one would for static content; or,
+    with `upstream` (a port on 127.0.0.1), a reverse proxy to it with keep-alive upstream
+    connections (as one would configure it in front of an HTTP/1.1 API server)."""
 
-    def __init__(self, bench: "Bench", root: Path):
+    def __init__(self, bench: "Bench", root: Path | None = None, upstream: int | None = None):
         self.port = free_port()
         work = bench.tmp / f"nginx-{self.port}"
         work.mkdir(parents=True, exist_ok=True)
         conf = work / "nginx.conf"
+        if upstream:
+            backend = f"upstream backend {{ server 127.0.0.1:{upstream}; keepalive 64; }}"
+            location = 'proxy_pass http://backend; proxy_http_version 1.1; ' \
+                       'proxy_set_header Connection "";'
+        else:
+            backend, location = "", ""
         conf.write_text(f"""
 worker_processes auto;
 daemon off;
@@ -274,10 +330,12 @@ http {{
   client_body_temp_path {work}/body;
   types {{ application/json json; }}
   default_type application/json;
+  proxy_temp_path {work}/proxy;
+  {backend}
   server {{
     listen 127.0.0.1:{self.port} backlog=4096;
-    root {root};
-    location / {{ }}
+    root {root or work};
+    location / {{ {location} }}
   }}
 }}
 """)
@@ -425,16 +483,26 @@ class Bench:
         out["command"] = " ".join(cmd)
         return out
 
-    def wrk(self, url: str, connections: int, duration: float) -> dict:
+    def wrk(self, url: str, connections: int, duration: float, headers: tuple = (),
+            cpu_of: dict | None = None) -> dict:
+        """wrk, 2 threads, keep-alive. `headers`: "Name: value" strings (-H); `cpu_of`: name ->
+        pid of processes whose CPU time during the run is reported (server_cpu_s)."""
         cmd = [self.tools["wrk"], "-t", "2", "-c", str(connections), "-d", f"{max(1, round(duration))}s",
-               "--latency", "-s", str(BENCH / "wrk-report.lua"), url]
+               "--latency", "-s", str(BENCH / "wrk-report.lua")]
+        for h in headers:
+            cmd += ["-H", h]
+        cmd.append(url)
         t0 = cpu_busy_jiffies()
         la = loadavg()
+        c0 = {k: cpu_seconds(pid) for k, pid in (cpu_of or {}).items()}
+        w0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60,
                            preexec_fn=_die_with_parent)
+        w1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {k: round(cpu_seconds(pid) - c0[k], 2) for k, pid in (cpu_of or {}).items()}
         m = re.search(r"^WRKJSON (.*)$", r.stdout, re.M)
         if r.returncode != 0 or not m:
-            raise RuntimeError(f"wrk failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
+            raise RuntimeError(f"wrk failed: {redact(' '.join(cmd))}\n{r.stdout}\n{r.stderr}")
         w = json.loads(m.group(1))
         t1 = cpu_busy_jiffies()
         secs = w["duration_us"] / 1e6
@@ -442,7 +510,8 @@ class Bench:
         lat = w["latency_us"]
         pct = {q: v / 1000 for q, v in lat["percentiles"]}
         return {
-            "mode": "wrk", "command": " ".join(cmd), "window_s": secs,
+            "mode": "wrk", "command": redact(" ".join(cmd)),
+            "window_s": secs,
             "requests": w["requests"], "errors": errors, "error_detail": w["errors"],
             "ok": w["requests"] - w["errors"]["status"], "rps": (w["requests"] - errors) / secs,
             "bytes_in": w["bytes"], "mb_per_s": w["bytes"] / secs / 1e6,
@@ -454,6 +523,8 @@ class Bench:
                                     [[100, lat["max"] / 1000]]},
             "machine": {"loadavg_before": la, "loadavg_after": loadavg(),
                         "cpu_busy_pct": round(100 * (t1[0] - t0[0]) / max(1, t1[1] - t0[1]), 1)},
+            "server_cpu_s": cpu,
+            "client_cpu_s": round(w1.ru_utime + w1.ru_stime - w0.ru_utime - w0.ru_stime, 2),
         }
 
     def http_load(self, url_port: int, requests: list[str], connections: int, duration: float,
@@ -481,9 +552,12 @@ class Bench:
         log(f"  created {count} in {r['window_s']:.1f}s ({r['rps']:.0f}/s)")
         return r
 
-    def alternate(self, label: str, runs: dict) -> dict:
+    def alternate(self, label: str, runs: dict, strict: bool = False) -> dict:
         """Runs each side (name -> function returning a result) `repeats` times, alternating,
-        and keeps every result; the best (highest rps) of each side is the figure."""
+        and keeps every result; the best (highest rps) of each side is the figure. A run with
+        more than 1% errors fails the scenario; with `strict`, a single error does: an answer
+        with a 4xx/5xx status (wrk's status errors: a 401/403 or 503 flood cannot pass as
+        throughput) or a socket error."""
         results: dict[str, list] = {k: [] for k in runs}
         for i in range(self.sizes.repeats):
             for name, fn in runs.items():
@@ -491,7 +565,7 @@ class Bench:
                 results[name].append(fn())
                 r = results[name][-1]
                 errors, total = r.get("errors", 0), max(1, r.get("requests", 0))
-                if r.get("ok", 0) == 0 or errors > 0.01 * total:
+                if r.get("ok", 0) == 0 or errors > 0.01 * total or (strict and errors):
                     raise RuntimeError(f"{label}, {name}: {errors} errors in {total} requests: "
                                        f"{r.get('first_error') or r.get('error_detail')}")
                 log(f"    {r['rps']:.0f}/s, p50 {r['latency']['p50_ms']} ms, "
@@ -543,7 +617,7 @@ class Bench:
                 self.wrk(nginx.url + "/pod.json", z.get_connections, z.warmup)
                 return self.wrk(nginx.url + "/pod.json", z.get_connections, z.duration)
             if self.args.perf:
-                self.profile(host, path, z.get_connections)
+                self.profile(host, host.url + path, z.get_connections)
             res = self.alternate("GET", {"apiserver": ours, "nginx": ref})
         finally:
             nginx.stop()
@@ -560,6 +634,211 @@ class Bench:
                      n["latency"]["p99_ms"], ratio(o["latency"]["p99_ms"], n["latency"]["p99_ms"])))
         self.plot("get", f"GET one pod, {z.get_connections} connections (wrk, closed loop)",
                   {"apiserver-host": o["latency"], "nginx": n["latency"]})
+
+    def s_https(self):
+        """GET one pod over HTTPS (TLS, a bearer token, RBAC) vs the same GET over plain HTTP
+        with AlwaysAllow; both hosts run the default handler chain."""
+        self.need("wrk")
+        z = self.sizes
+        c = z.get_connections
+        work = self.tmp / "https-tokens"
+        work.mkdir(parents=True, exist_ok=True)
+        token = "bench-" + os.urandom(16).hex()
+        tokens = work / "tokens.csv"
+        # kube's static token file: token,user,uid,"group1,group2". The user is no member of
+        # system:masters (who is allowed before any authorizer is asked): RBAC decides.
+        tokens.write_text(f'{token},bench-reader,1001,"bench-readers"\n')
+        sec = plain = None
+        try:
+            sec = Host(self, "https-tls", "memory", chain="default", secure_port=0,
+                       args=("--token-auth-file", tokens, "--authorization-mode", "RBAC")).wait_ready()
+            plain = Host(self, "https-plain", "memory", chain="default",
+                         args=("--authorization-mode", "AlwaysAllow")).wait_ready()
+            body = (TEMPLATES / "pod.json").read_text().replace("{{n}}", "get").encode()
+            for h in (sec, plain):  # set up through the insecure port (system:unsecured)
+                st, _ = http("POST", h.url + POD_PATH, body)
+                if st != 201:
+                    raise RuntimeError(f"create on {h.name}: HTTP {st}")
+            rbac = "/apis/rbac.authorization.k8s.io/v1"
+            for kind, obj in (("clusterroles", {
+                    "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                    "metadata": {"name": "bench-pod-reader"},
+                    "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}),
+                    ("clusterrolebindings", {
+                        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                        "metadata": {"name": "bench-pod-reader"},
+                        "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io",
+                                      "name": "bench-reader"}],
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                    "name": "bench-pod-reader"}})):
+                st, out = http("POST", f"{sec.url}{rbac}/{kind}", json.dumps(obj).encode())
+                if st != 201:
+                    raise RuntimeError(f"create {kind}: HTTP {st}: {out[:300]!r}")
+            path = f"{POD_PATH}/bench-get"
+            ctx = ssl.create_default_context(cafile=str(sec.cert_dir / "ca.crt"))
+            auth = {"Authorization": f"Bearer {token}"}
+            # The token's user may get the pod (once the authorizer has seen the binding); no
+            # token is system:anonymous, refused (403); a wrong token is refused (401). So the
+            # measured path authenticates and authorizes, and a 200 is the pod.
+            wait_until(lambda: http("GET", sec.secure_url + path, headers=auth, context=ctx)[0]
+                       == 200, 10, "200 with the token over HTTPS", sec.proc, step=0.05)
+            st, got = http("GET", sec.secure_url + path, headers=auth, context=ctx)
+            if st != 200 or json.loads(got)["metadata"]["name"] != "bench-get":
+                raise RuntimeError(f"GET over HTTPS with the token: HTTP {st}")
+            st_anon = http("GET", sec.secure_url + path, context=ctx)[0]
+            st_bad = http("GET", sec.secure_url + path, headers={"Authorization": "Bearer nope"},
+                          context=ctx)[0]
+            if (st_anon, st_bad) != (403, 401):
+                raise RuntimeError(f"over HTTPS without a token: HTTP {st_anon} (expected 403), "
+                                   f"with a wrong one: HTTP {st_bad} (expected 401)")
+            st, plain_got = http("GET", plain.url + path)
+            if st != 200:
+                raise RuntimeError(f"GET over plain HTTP: HTTP {st}")
+            with socket.create_connection(("127.0.0.1", sec.secure_port), timeout=10) as s, \
+                    ctx.wrap_socket(s, server_hostname="127.0.0.1") as t:
+                tls = f"{t.version()} {t.cipher()[0]}"
+            hdr = (f"Authorization: Bearer {token}",)
+            cpu = {"server": sec.pid}
+            pcpu = {"server": plain.pid}
+
+            def ours():
+                self.wrk(sec.secure_url + path, c, z.warmup, hdr)
+                return self.wrk(sec.secure_url + path, c, z.duration, hdr, cpu_of=cpu)
+
+            def ref():
+                self.wrk(plain.url + path, c, z.warmup)
+                return self.wrk(plain.url + path, c, z.duration, cpu_of=pcpu)
+            if self.args.perf:
+                self.profile(sec, sec.secure_url + path, c, "https", hdr)
+            res = self.alternate("GET https", {"https": ours, "http": ref}, strict=True)
+        finally:
+            for h in (sec, plain):
+                if h:
+                    h.stop()
+        o, p = res["best"]["https"], res["best"]["http"]
+        self.raw["https"] = {"object_bytes": len(got), "plain_object_bytes": len(plain_got),
+                             "tls": tls, "refused": {"no_token": st_anon, "bad_token": st_bad}, **res}
+        sc = (f"GET one pod ({len(got)} B) over HTTPS: TLS, bearer token, RBAC; {c} conns, wrk")
+        us = lambda r, k: 1e6 * (r["server_cpu_s"][k] if k else r["client_cpu_s"]) \
+            / max(1, r["requests"])  # noqa: E731
+        self.add(Row(sc, "requests/s", o["rps"], "req/s", "plain HTTP, AlwaysAllow, same chain",
+                     p["rps"], ratio(o["rps"], p["rps"]), ">= 0.7",
+                     check(ratio(o["rps"], p["rps"]), ">=", 0.7),
+                     f"{tls}; CPU per request: server {us(o, 'server'):.0f} vs {us(p, 'server'):.0f} µs, "
+                     f"wrk {us(o, None):.0f} vs {us(p, None):.0f} µs; "
+                     f"4xx/5xx answers: {o['error_detail']['status']} and {p['error_detail']['status']}",
+                     short="HTTPS vs HTTP"))
+        self.add(Row(sc, "p50 latency", o["latency"]["p50_ms"], "ms", "plain HTTP",
+                     p["latency"]["p50_ms"], ratio(o["latency"]["p50_ms"], p["latency"]["p50_ms"])))
+        self.add(Row(sc, "p99 latency", o["latency"]["p99_ms"], "ms", "plain HTTP",
+                     p["latency"]["p99_ms"], ratio(o["latency"]["p99_ms"], p["latency"]["p99_ms"])))
+        self.plot("https", f"GET one pod, HTTPS + token + RBAC vs plain HTTP, {c} connections (wrk)",
+                  {"HTTPS, token, RBAC": o["latency"], "plain HTTP, AlwaysAllow": p["latency"]})
+
+    def s_proxy(self):
+        """GET one Gadget through the aggregator (host A) vs straight from its backend (host B),
+        wired as tests/e2e/test_aggregator.py wires them."""
+        self.need("wrk")
+        z = self.sizes
+        c = z.get_connections
+        group, version = "samples.example.com", "v1alpha1"
+        gadgets = f"/apis/{group}/{version}/namespaces/default/gadgets"
+        a = b = nginx = None
+        try:
+            # B: the sample plugin's group, plain HTTP; A: the aggregator. Both AlwaysAllow (no
+            # rbac plugin) and the default chain, as in the e2e suite; A forwards the insecure
+            # port's user (system:unsecured) in X-Remote-* headers, which B does not need.
+            b = Host(self, "proxy-b", "memory", chain="default", plugins=["core", "sample"],
+                     args=("--authorization-mode", "AlwaysAllow")).wait_ready()
+            a = Host(self, "proxy-a", "memory", chain="default", plugins=["core", "aggregator"],
+                     args=("--authorization-mode", "AlwaysAllow")).wait_ready()
+            gadget = {"apiVersion": f"{group}/{version}", "kind": "Gadget",
+                      "metadata": {"name": "bench-gadget", "namespace": "default"},
+                      "spec": {"size": 3, "parts": [{"name": "gear", "count": 2}]}}
+            st, out = http("POST", b.url + gadgets, json.dumps(gadget).encode())
+            if st != 201:
+                raise RuntimeError(f"create the gadget on B: HTTP {st}: {out[:300]!r}")
+            # An ExternalName Service to 127.0.0.1 (kube refuses loopback Endpoints) whose port
+            # has appProtocol http: A speaks plain HTTP to B's insecure port.
+            svc = {"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": "sample-api", "namespace": "default"},
+                   "spec": {"type": "ExternalName", "externalName": "127.0.0.1",
+                            "ports": [{"name": "http", "port": b.port, "appProtocol": "http"}]}}
+            apisvc = {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+                      "metadata": {"name": f"{version}.{group}"},
+                      "spec": {"group": group, "version": version, "groupPriorityMinimum": 1000,
+                               "versionPriority": 15,
+                               "service": {"namespace": "default", "name": "sample-api",
+                                           "port": b.port}}}
+            apisvcs = "/apis/apiregistration.k8s.io/v1/apiservices"
+            for url, obj in ((a.url + "/api/v1/namespaces/default/services", svc),
+                             (a.url + apisvcs, apisvc)):
+                st, out = http("POST", url, json.dumps(obj).encode())
+                if st != 201:
+                    raise RuntimeError(f"create {obj['kind']} on A: HTTP {st}: {out[:300]!r}")
+
+            def available():
+                st, out = http("GET", f"{a.url}{apisvcs}/{version}.{group}")
+                conds = json.loads(out).get("status", {}).get("conditions", []) if st == 200 else []
+                return any(c["type"] == "Available" and c["status"] == "True" for c in conds)
+            wait_until(available, 30, f"APIService {version}.{group} Available=True", a.proc,
+                       step=0.05)
+            path = f"{gadgets}/bench-gadget"
+
+            def settled():  # B's controller marks it Ready: its last write
+                st, out = http("GET", b.url + path)
+                return st == 200 and json.loads(out).get("status", {}).get("phase") == "Ready"
+            wait_until(settled, 30, "the gadget Ready on B", b.proc, step=0.05)
+            st_a, via_a = http("GET", a.url + path)
+            st_b, direct = http("GET", b.url + path)
+            if st_a != 200 or st_b != 200 or json.loads(via_a) != json.loads(direct):
+                raise RuntimeError(f"GET through A: HTTP {st_a}, from B: HTTP {st_b}; "
+                                   f"the same object: {via_a == direct}")
+            both = {"A": a.pid, "B": b.pid}
+
+            def side(url, cpu_of):
+                def run():
+                    self.wrk(url + path, c, z.warmup)
+                    return self.wrk(url + path, c, z.duration, cpu_of=cpu_of)
+                return run
+            sides = {"through A": side(a.url, both), "B direct": side(b.url, both)}
+            # For scale, not judged: nginx as a reverse proxy in front of B (keep-alive
+            # upstream), i.e. what one more HTTP hop costs on this machine with a proxy that
+            # does nothing else.
+            if self.tools.get("nginx"):
+                nginx = Nginx(self, upstream=b.port)
+                sides["nginx proxy"] = side(nginx.url, {"B": b.pid})
+            if self.args.perf:
+                self.profile(a, a.url + path, c, "proxy")
+            res = self.alternate("GET proxy", sides, strict=True)
+        finally:
+            for h in (nginx, a, b):
+                if h:
+                    h.stop()
+        o, d = res["best"]["through A"], res["best"]["B direct"]
+        self.raw["proxy"] = {"object_bytes": len(direct), **res}
+        sc = f"GET one Gadget ({len(direct)} B) through the aggregator; {c} conns, wrk"
+        us = lambda r, k: 1e6 * (r["server_cpu_s"][k] if k else r["client_cpu_s"]) \
+            / max(1, r["requests"])  # noqa: E731
+        self.add(Row(sc, "requests/s", o["rps"], "req/s", "host B directly (same GET)", d["rps"],
+                     ratio(o["rps"], d["rps"]), ">= 0.8", check(ratio(o["rps"], d["rps"]), ">=", 0.8),
+                     f"CPU per request through A: A {us(o, 'A'):.0f} + B {us(o, 'B'):.0f} µs "
+                     f"(wrk {us(o, None):.0f}); directly: B {us(d, 'B'):.0f} µs (wrk {us(d, None):.0f})",
+                     short="proxy vs direct"))
+        self.add(Row(sc, "p50 latency", o["latency"]["p50_ms"], "ms", "B directly",
+                     d["latency"]["p50_ms"], ratio(o["latency"]["p50_ms"], d["latency"]["p50_ms"])))
+        self.add(Row(sc, "p99 latency", o["latency"]["p99_ms"], "ms", "B directly",
+                     d["latency"]["p99_ms"], ratio(o["latency"]["p99_ms"], d["latency"]["p99_ms"])))
+        series = {"through A (aggregator)": o["latency"], "B directly": d["latency"]}
+        if "nginx proxy" in res["best"]:
+            n = res["best"]["nginx proxy"]
+            self.add(Row(sc, "requests/s through nginx proxy_pass to B (for scale)", n["rps"],
+                         "req/s", "host B directly", d["rps"], ratio(n["rps"], d["rps"]),
+                         note=f"through A / through nginx: {ratio(o['rps'], n['rps']):.2f}; "
+                              f"nginx p50 {n['latency']['p50_ms']} ms, p99 {n['latency']['p99_ms']} ms"))
+            series["through nginx (reverse proxy)"] = n["latency"]
+        self.plot("proxy", f"GET one Gadget through the aggregator vs directly, {c} connections (wrk)",
+                  series)
 
     def s_list(self):
         """LIST 10,000 pods; vs nginx serving the same bytes, and an etcd range of the values."""
@@ -872,28 +1151,32 @@ class Bench:
                      f"runs: {', '.join(f'{t:.2f}' for t in times)} s; RSS when ready "
                      f"{rss_ready / 1024:.0f} MiB"))
 
-    def profile(self, host: Host, path: str, connections: int) -> None:
-        """perf record of the server (software clock: no PMU in this VM) during a GET run."""
+    def profile(self, host: Host, url: str, connections: int, name: str = "get",
+                headers: tuple = ()) -> None:
+        """perf record of the server (software clock: no PMU in this VM) during a wrk run of
+        `url` (results/<stamp>-<name>.perf.txt)."""
         if not self.tools.get("perf") or not self.tools.get("wrk"):
             return
-        out = self.results_dir / f"{self.stamp}-get.perf.data"
-        log("  perf record of the server during GET (10 s)")
+        out = self.results_dir / f"{self.stamp}-{name}.perf.data"
+        log(f"  perf record of {host.name} during {name} (10 s)")
         rec = subprocess.Popen([self.tools["perf"], "record", "-e", "cpu-clock", "-F", "999", "-g",
                                 "-p", str(host.pid), "-o", str(out), "--", "sleep", "10"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                preexec_fn=_die_with_parent)
-        self.wrk(host.url + path, connections, 11)
+        self.wrk(url, connections, 11, headers)
         rec.wait(timeout=60)
         rep = subprocess.run([self.tools["perf"], "report", "-i", str(out), "--stdio", "--no-children",
                               "--percent-limit", "0.8", "-g", "none", "--sort", "dso,sym"],
                              capture_output=True, text=True, timeout=300)
-        (self.results_dir / f"{self.stamp}-get.perf.txt").write_text(rep.stdout)
-        self.raw["get_perf"] = str(self.results_dir / f"{self.stamp}-get.perf.txt")
+        (self.results_dir / f"{self.stamp}-{name}.perf.txt").write_text(rep.stdout)
+        self.raw[f"{name}_perf"] = str(self.results_dir / f"{self.stamp}-{name}.perf.txt")
 
     # -- the run ---------------------------------------------------------------------------
 
     SCENARIOS = {
         "get": s_get,
+        "https": s_https,
+        "proxy": s_proxy,
         "list": s_list,
         "create-memory": s_create_memory,
         "create-etcd3": s_create_etcd3,
