@@ -10,7 +10,7 @@ packages=(
   libboost-url1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
-  libsqlite3-dev sqlite3 libssl-dev
+  libsqlite3-dev sqlite3 libssl-dev openssl libsodium-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   # judges: real kubectl is provided by the machine; etcd and the python client from Debian
   etcd-server etcd-client python3-kubernetes python3-pytest python3-yaml
