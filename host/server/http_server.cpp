@@ -421,7 +421,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
 
   void drain() {
     // Reads the raw bytes under any TLS layer: they are discarded either way.
-    lowest().async_read_some(net::buffer(peerBuf_), [self = self()](beast::error_code ec, std::size_t n) {
+    lowest().async_read_some(scratch(16384), [self = self()](beast::error_code ec, std::size_t n) {
       self->drained_ += n;
       if (ec || self->drained_ > 2 * self->server_->opts.maxRequestBodyBytes + (1 << 20)) return self->close();
       self->drain();
@@ -480,7 +480,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   // completion means it closed (or broke) the connection. It reads the TCP socket under any TLS
   // layer, so that it never races the TLS writes.
   void watchPeer() {
-    lowest().socket().async_read_some(net::buffer(peerBuf_), [self = self()](beast::error_code, std::size_t) {
+    lowest().socket().async_read_some(scratch(64), [self = self()](beast::error_code, std::size_t) {
       if (self->body_) self->body_->cancel();
       self->peerGone_ = true;
       self->pump();
@@ -549,8 +549,16 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   std::atomic<bool> wakePending_{false};
   bool writing_ = false;
   bool peerGone_ = false;
-  std::array<char, 16384> peerBuf_{};
+  // scratch_ receives bytes nobody needs: a refused request's rest (drain) and whatever arrives
+  // while a stream is written (watchPeer). Allocated when first needed, as small as will do: a
+  // member array of 16 KiB cost every connection, every watch, 16 KiB of RSS.
+  std::vector<char> scratch_;
   std::size_t drained_ = 0;
+
+  net::mutable_buffer scratch(std::size_t n) {
+    if (scratch_.size() < n) scratch_.resize(n);
+    return net::buffer(scratch_.data(), n);
+  }
 };
 
 }  // namespace
