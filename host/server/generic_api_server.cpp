@@ -31,6 +31,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -433,6 +435,9 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
   for (const auto& s : stores)
     if (auto r = s->start(); !r)
       return fail(ApiError::internal("starting the watch cache of " + s->groupResource().str() + ": " + r.error().message));
+  // Filling the caches read every stored row and parsed every object; that transient peak is
+  // free now, but glibc keeps it: give it back (docs/performance.md, memory per pod).
+  malloc_trim(0);
   for (const auto& c : ext.controllers) {
     auto r = c.object->start(*client);
     if (!r)
