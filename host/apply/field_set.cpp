@@ -1,7 +1,5 @@
 #include "apply/field_set.h"
 
-#include "golang/go_json.h"
-
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -299,55 +297,9 @@ void FieldSet::emitFieldsV1(json::object& out, bool includeSelf) const {
   }
 }
 
-void FieldSet::emitFieldsV1Json(std::string& out, bool includeSelf) const {
-  out.push_back('{');
-  bool first = true;
-  auto key = [&](const std::string& k) {
-    if (!first)
-      out.push_back(',');
-    first = false;
-    golang::appendGoString(out, k);
-    out.push_back(':');
-  };
-  if (includeSelf && !(members_.empty() && children_.empty())) {
-    key(".");
-    out += "{}";
-  }
-  std::size_t mi = 0;
-  std::size_t ci = 0;
-  while (mi < members_.size() || ci < children_.size()) {
-    int c = 0;
-    if (mi >= members_.size()) {
-      c = 1;
-    } else if (ci >= children_.size()) {
-      c = -1;
-    } else {
-      c = members_[mi].compare(children_[ci].element);
-    }
-    if (c < 0) {
-      key(members_[mi].serialize());
-      out += "{}";
-      ++mi;
-      continue;
-    }
-    key(children_[ci].element.serialize());
-    children_[ci].set.emitFieldsV1Json(out, c == 0);
-    if (c == 0)
-      ++mi;
-    ++ci;
-  }
-  out.push_back('}');
-}
-
 json::object FieldSet::toFieldsV1() const {
   json::object out;
   emitFieldsV1(out, false);
-  return out;
-}
-
-std::string FieldSet::toFieldsV1Json() const {
-  std::string out;
-  emitFieldsV1Json(out, false);
   return out;
 }
 

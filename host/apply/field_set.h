@@ -79,8 +79,6 @@ class FieldSet {
   /// a key (`f:`, `k:`, `v:`, `i:`), `{}` for a member without children, `".": {}` for a member
   /// that also has children; keys in element order.
   json::object toFieldsV1() const;
-  /// toFieldsV1Json is toFieldsV1() as compact JSON text (kube's fieldsV1 bytes).
-  std::string toFieldsV1Json() const;
   /// fromFieldsV1 decodes a FieldsV1 object; keys with an unknown prefix are skipped as kube
   /// does. The error text follows kube's FieldsToSet.
   static std::optional<FieldSet> fromFieldsV1(const json::value& fields, std::string* error);
@@ -92,7 +90,6 @@ class FieldSet {
   FieldSet& descend(const PathElement& element);
   void iteratePrefix(Path& prefix, const std::function<void(const Path&)>& fn) const;
   void emitFieldsV1(json::object& out, bool includeSelf) const;
-  void emitFieldsV1Json(std::string& out, bool includeSelf) const;
   static std::optional<FieldSet> readFieldsV1(const json::object& obj, bool* isMember,
                                               std::string* error, int depth);
 

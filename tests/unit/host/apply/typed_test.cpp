@@ -46,7 +46,7 @@ TypeRef widget() {
 }
 
 std::string fieldsOf(std::string_view value, const TypeRef& t) {
-  return toFieldSet(J(value), t).toFieldsV1Json();
+  return json::serialize(toFieldSet(J(value), t).toFieldsV1());
 }
 
 TEST(TypedTest, FieldSetOfEveryShape) {
