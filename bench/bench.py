@@ -917,12 +917,7 @@ class Bench:
             nginx = Nginx(self, www)
             counter = iter(range(10**9))
             c = z.create_connections
-            body = TEMPLATES / "pod.json"
-
-            def ours():
-                start = next(counter) * 10_000_000
-                return self.http_load(host.port, [f"1 POST {POD_PATH} @{body}"], c, z.duration,
-                                      z.warmup, host.pid, extra=["--start-index", start])
+            ours = self.create_load(host, counter, c)
             res = self.alternate("CREATE memory", {
                 "apiserver": ours,
                 "nginx": lambda: self.http_load(nginx.port, ["1 GET /pod.json"], c, z.duration,
@@ -952,6 +947,33 @@ class Bench:
         self.plot("create-memory", f"CREATE pods (memory backend) vs nginx GET, {c} connections",
                   {"apiserver-host create": o["latency"], "nginx GET": n["latency"]})
 
+    def stored_pod_value(self, host: Host, file_name: str) -> Path:
+        """The value the backend stores for a pod of the create template (its JSON without
+        resourceVersion, from one create through `host`), with {{n}} for the name's number:
+        what the raw references write."""
+        st, created = http("POST", host.url + POD_PATH,
+                           (TEMPLATES / "pod.json").read_text().replace("{{n}}", "v").encode())
+        if st != 201:
+            raise RuntimeError(f"create: HTTP {st}")
+        value = self.tmp / file_name
+        stored = json.loads(created)
+        stored["metadata"].pop("resourceVersion", None)
+        value.write_text(json.dumps(stored, separators=(",", ":")).replace(
+            '"bench-v"', '"bench-{{n}}"'))
+        return value
+
+    def create_load(self, host: Host, counter, c: int):
+        """A measurement of creates through `host` with `c` connections; each call names its
+        pods from a fresh range of `counter`."""
+        z = self.sizes
+        body = TEMPLATES / "pod.json"
+
+        def ours():
+            start = next(counter) * 10_000_000
+            return self.http_load(host.port, [f"1 POST {POD_PATH} @{body}"], c, z.duration,
+                                  z.warmup, host.pid, extra=["--start-index", start])
+        return ours
+
     def s_create_etcd3(self):
         """CREATE pods (etcd3 backend) vs raw etcd puts at the same value size and concurrency."""
         self.need("etcd")
@@ -960,24 +982,10 @@ class Bench:
         host = None
         try:
             host = Host(self, "create-etcd3", "etcd3", etcd=etcd).wait_ready()
-            # The value the backend stores for a pod (its JSON without resourceVersion).
-            st, created = http("POST", host.url + POD_PATH,
-                               (TEMPLATES / "pod.json").read_text().replace("{{n}}", "v").encode())
-            if st != 201:
-                raise RuntimeError(f"create: HTTP {st}")
-            value = self.tmp / "etcd-value.json"
-            stored = json.loads(created)
-            stored["metadata"].pop("resourceVersion", None)
-            value.write_text(json.dumps(stored, separators=(",", ":")).replace(
-                '"bench-v"', '"bench-{{n}}"'))
+            value = self.stored_pod_value(host, "etcd-value.json")
             counter = iter(range(10**9))
             c = z.create_connections
-            body = TEMPLATES / "pod.json"
-
-            def ours():
-                start = next(counter) * 10_000_000
-                return self.http_load(host.port, [f"1 POST {POD_PATH} @{body}"], c, z.duration,
-                                      z.warmup, host.pid, extra=["--start-index", start])
+            ours = self.create_load(host, counter, c)
 
             def ref():
                 start = next(counter) * 10_000_000
@@ -1006,23 +1014,10 @@ class Bench:
         z = self.sizes
         host = Host(self, "create-sqlite", "sqlite").wait_ready()
         try:
-            st, created = http("POST", host.url + POD_PATH,
-                               (TEMPLATES / "pod.json").read_text().replace("{{n}}", "v").encode())
-            if st != 201:
-                raise RuntimeError(f"create: HTTP {st}")
-            value = self.tmp / "sqlite-value.json"
-            stored = json.loads(created)
-            stored["metadata"].pop("resourceVersion", None)
-            value.write_text(json.dumps(stored, separators=(",", ":")).replace(
-                '"bench-v"', '"bench-{{n}}"'))
+            value = self.stored_pod_value(host, "sqlite-value.json")
             counter = iter(range(10**9))
             c = z.create_connections
-            body = TEMPLATES / "pod.json"
-
-            def ours():
-                start = next(counter) * 10_000_000
-                return self.http_load(host.port, [f"1 POST {POD_PATH} @{body}"], c, z.duration,
-                                      z.warmup, host.pid, extra=["--start-index", start])
+            ours = self.create_load(host, counter, c)
 
             def ref():
                 db = self.tmp / f"raw-{next(counter)}.db"
