@@ -185,8 +185,16 @@ struct Etcd3Storage::Core {
     std::string prefix;
     WatchCallback callback;
     std::int64_t next = 0;  // the revision to resume from (last delivered + 1); guarded by mu
+    // Until then the stream's progress answers skip the watch (see onStreamProgress); guarded by mu.
+    Clock::time_point settles{};
     std::atomic<bool> active{true};
   };
+  // etcd before 3.4.25 / 3.5.8 answers a progress request with the store's revision even while a
+  // watch created behind the store's head is still "unsynced" (its missed events come from a sync
+  // loop that runs every 100 ms), so that answer could overtake those events. A watch (re)created
+  // on a stream therefore takes stream progress only after this long, or once etcd has sent it
+  // its own progress notification (which etcd sends to synced watches only).
+  static constexpr auto kSettle = std::chrono::milliseconds(500);
   using Stream = grpc::ClientReaderWriter<pb::WatchRequest, pb::WatchResponse>;
 
   Etcd3Options opts;
@@ -216,8 +224,10 @@ struct Etcd3Storage::Core {
   int progressPhase = 0;
   std::int64_t progressRevision = 0;
   bool progressAgain = false;
+  Clock::time_point progressRetryAt{};  // when progressLoop asks again for settling watches
   std::atomic<bool> stopping{false};  // set under mu
   std::thread watchThread;
+  std::thread progressThread;
   std::thread compactorThread;
 
   ~Core() { shutdown(); }
@@ -300,6 +310,7 @@ struct Etcd3Storage::Core {
   void handle(const pb::WatchResponse& resp);
   void requestProgress();
   void onStreamProgress(std::int64_t revision);  // deliverMu held
+  void progressLoop();
   bool sendProgressRequest();                    // writeMu held
   void endWatch(const std::shared_ptr<WatchEntry>& w, Error err);
   void removeWatch(const std::shared_ptr<WatchEntry>& w);
@@ -405,6 +416,7 @@ Result<void> Etcd3Storage::Core::init() {
   }
 
   watchThread = std::thread([this] { watchLoop(); });
+  progressThread = std::thread([this] { progressLoop(); });
   if (opts.compactionInterval.count() > 0)
     compactorThread = std::thread([this] { compactorLoop(); });
   return {};
@@ -423,6 +435,8 @@ void Etcd3Storage::Core::shutdown() {
   }
   if (watchThread.joinable())
     watchThread.join();
+  if (progressThread.joinable())
+    progressThread.join();
   if (compactorThread.joinable())
     compactorThread.join();
 }
@@ -553,6 +567,7 @@ void Etcd3Storage::Core::watchLoop() {
         {
           std::lock_guard lock(mu);
           next = w->next;
+          w->settles = Clock::now() + kSettle;
         }
         WatchEntry copy;
         copy.id = w->id;
@@ -636,6 +651,7 @@ void Etcd3Storage::Core::handle(const pb::WatchResponse& resp) {
     {
       std::lock_guard lock(mu);
       w->next = std::max(w->next, rev + 1);
+      w->settles = {};
     }
     deliveringThread = std::this_thread::get_id();
     w->callback(WatchNotification{{}, std::nullopt, rev});
@@ -693,11 +709,11 @@ bool Etcd3Storage::Core::sendProgressRequest() {
 
 void Etcd3Storage::Core::requestProgress() {
   std::lock_guard wlock(writeMu);
-  if (!streamReady)
-    return;
   {
     std::lock_guard lock(mu);
-    if (progressPhase != 0) {
+    // Between streams (not opened yet, or reconnecting) the request waits for the next stream,
+    // which sends it after re-creating the watches.
+    if (progressPhase != 0 || !streamReady) {
       progressAgain = true;
       return;
     }
@@ -732,17 +748,44 @@ void Etcd3Storage::Core::onStreamProgress(std::int64_t revision) {
       (void)sendProgressRequest();
     }
   }
-  std::vector<std::shared_ptr<WatchEntry>> all;
+  std::vector<std::shared_ptr<WatchEntry>> settled;
   {
     std::lock_guard lock(mu);
-    for (auto& [id, w] : watches)
-      all.push_back(w);
+    const auto now = Clock::now();
+    Clock::time_point retry{};
+    for (auto& [id, w] : watches) {
+      if (w->settles > now)
+        retry = std::max(retry, w->settles);
+      else
+        settled.push_back(w);
+    }
+    if (retry != Clock::time_point{}) {
+      progressRetryAt = std::max(progressRetryAt, retry);
+      stopCv.notify_all();
+    }
   }
   deliveringThread = std::this_thread::get_id();
-  for (auto& w : all)
+  for (auto& w : settled)
     if (w->active.load())
       w->callback(WatchNotification{{}, std::nullopt, deliver});
   deliveringThread = std::thread::id();
+}
+
+void Etcd3Storage::Core::progressLoop() {
+  // Asks for progress again once the watches that a progress answer skipped have settled.
+  std::unique_lock lock(mu);
+  for (;;) {
+    stopCv.wait(lock, [&] { return stopping.load() || progressRetryAt != Clock::time_point{}; });
+    if (stopping)
+      return;
+    const auto at = progressRetryAt;
+    if (stopCv.wait_until(lock, at, [&] { return stopping.load() || progressRetryAt > at; }))
+      continue;  // stopping, or the retry moved later
+    progressRetryAt = {};
+    lock.unlock();
+    requestProgress();
+    lock.lock();
+  }
 }
 
 void Etcd3Storage::Core::endWatch(const std::shared_ptr<WatchEntry>& w, Error err) {
@@ -1013,6 +1056,7 @@ Result<std::unique_ptr<Watch>> Etcd3Storage::watch(std::string_view prefix,
       if (c.stopping)
         return fail(Error{ErrorCode::Unreachable, {}, 0, "etcd3 storage is closing"});
       w->id = c.nextWatchId++;
+      w->settles = Clock::now() + Core::kSettle;
       c.watches.emplace(w->id, w);
     }
     // Without a stream now, the watch loop creates it when it connects.
