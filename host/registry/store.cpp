@@ -151,6 +151,7 @@ Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storag
   // selectable fields) and for the rest; its cluster-scoped kinds with a conversion refuse
   // metadata.namespace.
   fieldLabels_.fields = strategy_->selectableFieldNames();
+  fieldNames_ = selection::fieldNames(fieldLabels_.fields);
   if (fieldLabels_.fields.empty()) {
     fieldLabels_ = selection::FieldLabelConversion::defaults();
   } else {
@@ -193,13 +194,11 @@ Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::
   setResourceVersion(*obj, revision);
   auto out = std::make_shared<storage::CachedObject>();
   out->key = std::string(key);
-  out->name = std::string(nameOf(*obj));
-  out->namespace_ = std::string(namespaceOf(*obj));
   out->revision = revision;
   out->labels = selection::labelsOfObject(*obj);
   SelectableFields selectable;
   strategy_->selectableFields(*obj, selectable);
-  out->fields = selection::objectFields(out->name, out->namespace_, std::move(selectable));
+  out->fields = selection::objectFields(fieldNames_, nameOf(*obj), namespaceOf(*obj), std::move(selectable));
   out->json = makeBytes(json::serialize(*obj));
   return storage::CachedObjectPtr(std::move(out));
 }
@@ -748,7 +747,7 @@ Result<std::vector<json::object>> Store::removeCollection(std::string_view ns, c
   std::vector<json::object> out;
   out.reserve(page->items.size());
   for (const auto& item : page->items) {
-    auto r = remove(item->namespace_, item->name, opts);
+    auto r = remove(item->namespace_(), item->name(), opts);
     if (!r) {
       if (r.error().code == 404) continue;  // gone meanwhile
       return fail(std::move(r).error());

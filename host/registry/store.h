@@ -215,6 +215,7 @@ class Store {
   Options opts_;
   std::unique_ptr<storage::Cacher> cacher_;
   selection::FieldLabelConversion fieldLabels_;
+  selection::FieldNamesPtr fieldNames_;  // shared by every cached object's Fields
   schema::SchemaSet schema_;
   std::unique_ptr<const apply::FieldManager> fieldManager_;  // over schema_
   bool hasStatus_ = false;

@@ -153,7 +153,7 @@ FieldSelector FieldSelector::oneTermEqual(std::string field, std::string value) 
 
 bool FieldSelector::matches(const Fields& fields) const noexcept {
   for (const auto& r : requirements_) {
-    const bool equal = get(fields, r.field) == std::string_view(r.value);
+    const bool equal = fields.get(r.field) == std::string_view(r.value);
     if (equal != (r.op != Operator::kNotEquals))
       return false;
   }

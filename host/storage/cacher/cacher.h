@@ -29,13 +29,15 @@ namespace apiserver::storage {
 
 /// CachedObject is one object at one revision, ready to serve. Immutable once published.
 struct CachedObject {
-  std::string key;
-  std::string namespace_;
-  std::string name;
+  std::string key;            ///< the storage key the Decoder was given
   std::int64_t revision = 0;  ///< its metadata.resourceVersion
   SharedBytes json;           ///< the object as served, metadata.resourceVersion included
   selection::Labels labels;
   selection::Fields fields;   ///< selectable fields, metadata.name and metadata.namespace included
+
+  std::string_view name() const noexcept { return fields.get("metadata.name"); }
+  /// namespace_ is "" for a cluster-scoped object.
+  std::string_view namespace_() const noexcept { return fields.get("metadata.namespace"); }
 };
 using CachedObjectPtr = std::shared_ptr<const CachedObject>;
 

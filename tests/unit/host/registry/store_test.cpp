@@ -53,7 +53,7 @@ json::object objectOf(const storage::CachedObjectPtr& o) {
 std::vector<std::string> namesOf(const std::vector<storage::CachedObjectPtr>& items) {
   std::vector<std::string> out;
   for (const auto& o : items)
-    out.push_back(o->name + "@" + std::to_string(o->revision));
+    out.push_back(std::string(o->name()) + "@" + std::to_string(o->revision));
   return out;
 }
 
@@ -423,7 +423,7 @@ TEST_F(StoreTest, ListFiltersBySelectorsAndNamespace) {
     ASSERT_TRUE(r) << r.error().message;
     std::vector<std::string> got;
     for (const auto& o : r->items)
-      got.push_back(o->name);
+      got.push_back(std::string(o->name()));
     EXPECT_EQ(got, c.want);
   }
 
@@ -609,7 +609,7 @@ TEST_F(StoreTest, ContinueAcrossNamesContainingTwoDots) {
   auto p2 = list(next);
   ASSERT_TRUE(p2) << p2.error().message;
   ASSERT_EQ(p2->items.size(), 1u);
-  EXPECT_EQ(p2->items[0]->name, "a..c");
+  EXPECT_EQ(p2->items[0]->name(), "a..c");
 }
 
 // Every resource's Store shares one backend: after a write to resource B, a consistent read

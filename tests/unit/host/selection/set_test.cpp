@@ -110,11 +110,39 @@ TEST(Set, FromJson) {
 }
 
 TEST(Set, ObjectFields) {
-  EXPECT_EQ(objectFields("web", "default", {{"status.phase", "Running"}}),
-            (Fields{{"metadata.name", "web"},
-                    {"metadata.namespace", "default"},
-                    {"status.phase", "Running"}}));
-  EXPECT_EQ(objectFields("n1", ""), (Fields{{"metadata.name", "n1"}, {"metadata.namespace", ""}}));
+  const Fields web = objectFields("web", "default", {{"status.phase", "Running"}});
+  EXPECT_EQ(web.size(), 3u);
+  EXPECT_EQ(web.get("metadata.name"), "web");
+  EXPECT_EQ(web.get("metadata.namespace"), "default");
+  EXPECT_EQ(web.get("status.phase"), "Running");
+  EXPECT_EQ(web.get("spec.nodeName"), "");
+  const Fields node = objectFields("n1", "");
+  EXPECT_EQ(node.size(), 2u);
+  EXPECT_EQ(node.get("metadata.name"), "n1");
+  EXPECT_EQ(node.get("metadata.namespace"), "");
+}
+
+TEST(Set, FieldsShareTheirResourceNames) {
+  const FieldNamesPtr names = fieldNames({"status.phase", "spec.nodeName", "metadata.name"});
+  EXPECT_EQ(*names, (FieldNames{"metadata.name", "metadata.namespace", "spec.nodeName", "status.phase"}));
+  // A key that is not a name is dropped; a name without a value is ""; the last value wins.
+  const Fields a = objectFields(names, "a", "ns1",
+                                {{"status.phase", "Pending"}, {"spec.undeclared", "x"}, {"status.phase", "Running"}});
+  EXPECT_EQ(a.size(), 4u);
+  EXPECT_EQ(a.get("metadata.name"), "a");
+  EXPECT_EQ(a.get("metadata.namespace"), "ns1");
+  EXPECT_EQ(a.get("spec.nodeName"), "");
+  EXPECT_EQ(a.get("status.phase"), "Running");
+  EXPECT_EQ(a.get("spec.undeclared"), "");
+  // Copies own their values.
+  Fields b = a;
+  const Fields c = objectFields(names, "c", "", {});
+  b = c;
+  EXPECT_EQ(a.get("status.phase"), "Running");
+  EXPECT_EQ(b.get("metadata.name"), "c");
+  EXPECT_EQ(b.get("status.phase"), "");
+  EXPECT_EQ(Fields().get("metadata.name"), "");
+  EXPECT_EQ(Fields().size(), 0u);
 }
 
 TEST(Matching, DoesNotAllocate) {

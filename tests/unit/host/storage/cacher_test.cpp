@@ -53,12 +53,10 @@ apiserver::Result<CachedObjectPtr> decodeWidget(std::string_view key, const std:
   metadata(o)["resourceVersion"] = std::to_string(revision);
   auto out = std::make_shared<CachedObject>();
   out->key = std::string(key);
-  out->name = std::string(nameOf(o));
-  out->namespace_ = std::string(namespaceOf(o));
   out->revision = revision;
   out->labels = selection::labelsOfObject(o);
   out->fields =
-      selection::objectFields(out->name, out->namespace_,
+      selection::objectFields(nameOf(o), namespaceOf(o),
                               {{"spec.color", std::string(stringField(o, "", "spec", "color"))}});
   out->json = makeBytes(json::serialize(o));
   return CachedObjectPtr(std::move(out));
@@ -118,7 +116,7 @@ std::vector<std::string> describe(const std::vector<WatchEvent>& evs) {
   for (const auto& e : evs) {
     std::string s = typeName(e.type);
     if (e.object)
-      s += " " + e.object->namespace_ + "/" + e.object->name + "@" + std::to_string(e.revision);
+      s += " " + std::string(e.object->namespace_()) + "/" + std::string(e.object->name()) + "@" + std::to_string(e.revision);
     out.push_back(std::move(s));
   }
   return out;
@@ -127,7 +125,7 @@ std::vector<std::string> describe(const std::vector<WatchEvent>& evs) {
 std::vector<std::string> namesOf(const std::vector<CachedObjectPtr>& items) {
   std::vector<std::string> out;
   for (const auto& o : items)
-    out.push_back(o->namespace_ + "/" + o->name + "@" + std::to_string(o->revision));
+    out.push_back(std::string(o->namespace_()) + "/" + std::string(o->name()) + "@" + std::to_string(o->revision));
   return out;
 }
 
@@ -255,8 +253,8 @@ TEST_F(CacherTest, StartFillsTheCacheFromTheBackend) {
   EXPECT_EQ(cacher_->revision(), *backend_->currentRevision());
   auto a = cacher_->get(keyOf("ns1", "a"));
   ASSERT_TRUE(a);
-  EXPECT_EQ((*a)->name, "a");
-  EXPECT_EQ((*a)->namespace_, "ns1");
+  EXPECT_EQ((*a)->name(), "a");
+  EXPECT_EQ((*a)->namespace_(), "ns1");
   EXPECT_EQ(labelOf(*a, "app"), "x");
   EXPECT_EQ(stringField(parsed(*a), "", "metadata", "resourceVersion"),
             std::to_string((*a)->revision));
@@ -367,7 +365,7 @@ TEST_F(CacherTest, ListFiltersByPrefixLabelsAndFields) {
     ASSERT_TRUE(page) << page.error().message;
     std::vector<std::string> got;
     for (const auto& o : page->items)
-      got.push_back(o->namespace_ + "/" + o->name);
+      got.push_back(std::string(o->namespace_()) + "/" + std::string(o->name()));
     EXPECT_EQ(got, c.want);
     EXPECT_EQ(page->revision, last);
     EXPECT_TRUE(page->nextKey.empty());
@@ -419,14 +417,14 @@ TEST_F(CacherTest, ListPagesWithStartKeyLimitNextKeyAndRemaining) {
   auto p2 = list(all, p1->revision, 2, p1->nextKey);
   ASSERT_TRUE(p2);
   EXPECT_EQ(namesOf(p2->items).size(), 2u);
-  EXPECT_EQ(p2->items[0]->name, "c");
+  EXPECT_EQ(p2->items[0]->name(), "c");
   EXPECT_EQ(p2->nextKey, keyOf("ns1", "e"));
   EXPECT_EQ(p2->remaining.value_or(-1), 1);
 
   auto p3 = list(all, p1->revision, 2, p2->nextKey);
   ASSERT_TRUE(p3);
   ASSERT_EQ(p3->items.size(), 1u);
-  EXPECT_EQ(p3->items[0]->name, "e");
+  EXPECT_EQ(p3->items[0]->name(), "e");
   EXPECT_TRUE(p3->nextKey.empty());
   EXPECT_FALSE(p3->remaining.has_value());
 
@@ -435,7 +433,7 @@ TEST_F(CacherTest, ListPagesWithStartKeyLimitNextKeyAndRemaining) {
   auto s1 = list(odd, 0, 2);
   ASSERT_TRUE(s1);
   ASSERT_EQ(s1->items.size(), 2u);
-  EXPECT_EQ(s1->items[1]->name, "c");
+  EXPECT_EQ(s1->items[1]->name(), "c");
   EXPECT_EQ(s1->nextKey, keyOf("ns1", "e"));
   EXPECT_FALSE(s1->remaining.has_value());
   auto s2 = list(odd, s1->revision, 2, s1->nextKey);
