@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
           "body-file", po::value(&o.bodyFile)->required(),
           "PUT body with {{n}} and {{ts}} (annotation bench-sent-ns)")(
           "objects", po::value(&o.objects)->default_value(o.objects), "objects updated in turn")(
-          "watchers,w", po::value(&o.watchers)->default_value(o.watchers), "watch streams")(
+          "watchers,w", po::value(&o.watchers)->default_value(o.watchers),
+          "watch streams (0: the updates alone, a baseline for memory)")(
           "threads,t", po::value(&o.threads)->default_value(o.threads), "io threads")(
           "connect-parallel", po::value(&o.connectParallel)->default_value(o.connectParallel),
           "connections opened at once")("rate,R", po::value(&o.rate)->default_value(o.rate),

@@ -606,6 +606,8 @@ boost::json::object Fanout::run() {
   server["rss_established_kib"] = rssEstablished;
   server["rss_end_kib"] = rssEnd;
   server["cpu_s"] = serverCpu;
+  if (rssBefore > 0)
+    server["rss_growth_end_kib"] = rssEnd - rssBefore;
   if (established > 0 && rssBefore > 0) {
     server["kib_per_watcher_established"] =
         static_cast<double>(rssEstablished - rssBefore) / established;
@@ -623,8 +625,9 @@ boost::json::object Fanout::run() {
 }  // namespace
 
 boost::json::object runWatch(const WatchOptions& options) {
-  if (options.watchers < 1 || options.rate <= 0 || options.writers < 1 || options.objects < 1)
-    throw std::runtime_error("--watchers, --rate, --writers and --objects must be positive");
+  if (options.watchers < 0 || options.rate <= 0 || options.writers < 1 || options.objects < 1)
+    throw std::runtime_error(
+        "--rate, --writers and --objects must be positive, --watchers not negative");
   Fanout f(options);
   return f.run();
 }

@@ -51,7 +51,8 @@ void WatchStream::start(std::function<void()> wake) { watcher_->setWake(std::mov
 
 bool WatchStream::poll(std::vector<SharedBytes>& out) {
   if (ended_) return false;
-  std::vector<storage::WatchEvent> events;
+  auto& events = events_;  // reused from poll to poll
+  events.clear();
   const bool more = watcher_->take(events);
   for (const auto& ev : events) {
     out.push_back(framePrefix(ev.type));
@@ -79,6 +80,8 @@ bool WatchStream::poll(std::vector<SharedBytes>& out) {
     }
     out.push_back(frameSuffix());
   }
+  events.clear();  // the objects are referenced by `out` now
+  if (events.capacity() > 64) events.shrink_to_fit();
   if (more) return true;
   ended_ = true;
   if (auto err = watcher_->endError(); err && !cancelled_.load()) out.push_back(errorEvent(*err));

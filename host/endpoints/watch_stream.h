@@ -33,6 +33,7 @@ class WatchStream final : public BodyStream {
   Output output_;
   std::shared_ptr<const TableRenderer> table_;
   std::shared_ptr<const WallClock> clock_;
+  std::vector<storage::WatchEvent> events_;  // poll's batch, kept for the next poll
   std::atomic<bool> cancelled_{false};
   bool columnsSent_ = false;
   bool ended_ = false;

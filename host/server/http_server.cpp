@@ -23,6 +23,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -487,20 +488,26 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     });
   }
 
+  // pump writes what the stream has queued as one chunk. The bytes and their buffer list live in
+  // members reused from write to write (a delivery to each of 1,000 watchers must not cost a
+  // handful of allocations), released when the write completes.
   void pump() {
     if (!body_ || writing_) return;
-    std::vector<SharedBytes> out;
-    const bool more = body_->poll(out) && !peerGone_;
+    const bool more = body_->poll(streamOut_) && !peerGone_;
     if (peerGone_) return endStream();
-    if (!out.empty()) {
+    if (!streamOut_.empty()) {
       writing_ = true;
-      std::vector<net::const_buffer> bufs;
-      bufs.reserve(out.size());
-      for (const auto& b : out) bufs.emplace_back(b->data(), b->size());
-      auto keep = std::make_shared<std::vector<SharedBytes>>(std::move(out));
-      net::async_write(stream_, http::make_chunk(bufs),
-                       [self = self(), keep, more](beast::error_code ec, std::size_t) {
+      streamBufs_.clear();
+      for (const auto& b : streamOut_) streamBufs_.emplace_back(b->data(), b->size());
+      net::async_write(stream_, http::make_chunk(std::span<const net::const_buffer>(streamBufs_)),
+                       [self = self(), more](beast::error_code ec, std::size_t) {
                          self->writing_ = false;
+                         self->streamOut_.clear();
+                         if (self->streamOut_.capacity() > kStreamBatchKept) {
+                           self->streamOut_.shrink_to_fit();
+                           self->streamBufs_.clear();
+                           self->streamBufs_.shrink_to_fit();
+                         }
                          if (ec) return self->endStream();
                          if (!more) return self->finishStream();
                          self->pump();
@@ -547,6 +554,10 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   net::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> wakePending_{false};
+  // What a stream is writing (see pump); a batch longer than kStreamBatchKept is not kept.
+  static constexpr std::size_t kStreamBatchKept = 64;
+  std::vector<SharedBytes> streamOut_;
+  std::vector<net::const_buffer> streamBufs_;
   bool writing_ = false;
   bool peerGone_ = false;
   // scratch_ receives bytes nobody needs: a refused request's rest (drain) and whatever arrives
