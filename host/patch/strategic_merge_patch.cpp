@@ -134,7 +134,7 @@ SchemaNode elementSchema(const SchemaNode& field) {
 /// schemaName is LookupPatchMeta.Name() of an element schema, as the struct-based lookup kube's
 /// server uses would print it (reflect Kind of the element type).
 std::string schemaName(const SchemaNode& elem) {
-  if (!elem.properties().empty())
+  if (elem.hasProperties())
     return "struct";
   if (!elem.additionalProperties().isUnknown())
     return "map";

@@ -120,7 +120,7 @@ Result<void> AdmissionChain::validate(const AdmissionAttributes& attrs) const {
 
 // ---------------------------------------------------------------- encoding
 
-std::string encodeForStorage(json::object obj) {
+std::string encodeForStorage(json::object& obj) {
   if (auto* m = obj.if_contains("metadata"); m != nullptr && m->is_object()) m->get_object().stable_erase("resourceVersion");
   return json::serialize(obj);
 }

@@ -222,8 +222,9 @@ class Store {
   bool hasFinalize_ = false;
 };
 
-/// encodeObject serializes an object for storage (without metadata.resourceVersion).
-std::string encodeForStorage(json::object obj);
+/// encodeForStorage serializes an object for storage: it removes metadata.resourceVersion from
+/// `obj` (the write's revision becomes the new one) and encodes the rest, without a copy.
+std::string encodeForStorage(json::object& obj);
 /// parseObject parses JSON bytes that must hold an object.
 Result<json::object> parseObject(std::string_view bytes);
 

@@ -196,6 +196,18 @@ std::vector<std::string_view> SchemaNode::required() const {
   return out;
 }
 
+bool SchemaNode::hasProperties() const {
+  for (std::size_t i = 0; i < count_; ++i) {
+    const json::value* props = layers_[i]->if_contains("properties");
+    if (props == nullptr || !props->is_object())
+      continue;
+    for (const auto& kv : props->get_object())
+      if (kv.value().is_object())
+        return true;
+  }
+  return false;
+}
+
 std::vector<Property> SchemaNode::properties() const {
   std::vector<Property> out;
   for (std::size_t i = 0; i < count_; ++i) {

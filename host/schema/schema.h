@@ -94,6 +94,8 @@ class SchemaNode {
   /// properties lists the declared properties of all layers in schema order; a name declared by
   /// several layers is listed once, with the first layer's schema.
   std::vector<Property> properties() const;
+  /// hasProperties tells whether properties() is non-empty, without building it.
+  bool hasProperties() const;
 
   /// patchMergeKey is `x-kubernetes-patch-merge-key` or "".
   std::string_view patchMergeKey() const;

@@ -27,7 +27,7 @@ bool allowsAnyKeys(const SchemaNode& node) {
 void prune(json::value& v, const SchemaNode& node, std::string& path, std::vector<std::string>& unknown) {
   if (node.isUnknown() || node.preservesUnknownFields() || node.isIntOrString()) return;
   if (auto* o = v.if_object()) {
-    const bool declared = !node.properties().empty();
+    const bool declared = node.hasProperties();
     const bool map = allowsAnyKeys(node);
     if (!declared && !map) return;  // a free-form object (FieldsV1, RawExtension)
     const auto required = declared ? node.required() : std::vector<std::string_view>{};
@@ -41,7 +41,7 @@ void prune(json::value& v, const SchemaNode& node, std::string& path, std::vecto
         // kube object never shows `labels: {}` or `finalizers: []`.
         const bool emptyList = it->value().is_array() && it->value().get_array().empty();
         const bool emptyMap = it->value().is_object() && it->value().get_object().empty() &&
-                              child.properties().empty() && allowsAnyKeys(child);
+                              !child.hasProperties() && allowsAnyKeys(child);
         if ((emptyList || emptyMap) && std::find(required.begin(), required.end(), it->key()) == required.end()) {
           path.resize(mark);
           it = o->stable_erase(it);
@@ -125,6 +125,25 @@ bool allowed(const json::value& v, const SchemaNode& node) {
   return true;
 }
 
+std::optional<std::string> check(const json::value& v, const SchemaNode& node, std::string_view owner,
+                                 std::string& fieldPath);
+
+// checkObject checks the members of an object that `node` allows; `inner` is the struct name.
+std::optional<std::string> checkObject(const json::object& o, const SchemaNode& node, std::string_view inner,
+                                       std::string& fieldPath) {
+  const bool declared = node.hasProperties();
+  for (const auto& kv : o) {
+    SchemaNode child = declared && node.hasProperty(kv.key()) ? node.field(kv.key()) : node.additionalProperties();
+    if (child.isUnknown()) continue;
+    const std::size_t mark = fieldPath.size();
+    appendKey(fieldPath, kv.key());
+    auto e = check(kv.value(), child, inner, fieldPath);
+    fieldPath.resize(mark);
+    if (e) return e;
+  }
+  return std::nullopt;
+}
+
 // check walks values and schema together; `owner` is the innermost struct definition name and
 // `fieldPath` the dotted field path without indexes, as Go's errors print them.
 std::optional<std::string> check(const json::value& v, const SchemaNode& node, std::string_view owner,
@@ -136,16 +155,7 @@ std::optional<std::string> check(const json::value& v, const SchemaNode& node, s
   }
   std::string_view inner = node.definitionName().empty() ? owner : shortName(node.definitionName());
   if (const auto* o = v.if_object()) {
-    const bool declared = !node.properties().empty();
-    for (const auto& kv : *o) {
-      SchemaNode child = declared && node.hasProperty(kv.key()) ? node.field(kv.key()) : node.additionalProperties();
-      if (child.isUnknown()) continue;
-      const std::size_t mark = fieldPath.size();
-      appendKey(fieldPath, kv.key());
-      auto e = check(kv.value(), child, inner, fieldPath);
-      fieldPath.resize(mark);
-      if (e) return e;
-    }
+    if (auto e = checkObject(*o, node, inner, fieldPath)) return e;
   } else if (const auto* a = v.if_array()) {
     const SchemaNode items = node.items();
     for (const auto& e : *a)
@@ -267,8 +277,14 @@ void pruneUnknownFields(json::object& obj, const SchemaNode& root, std::vector<s
 std::optional<std::string> typeError(const json::object& obj, const SchemaNode& root) {
   std::string fieldPath;
   std::string_view owner = shortName(root.definitionName());
-  const json::value v(obj);
-  return check(v, root, owner, fieldPath);
+  if (root.isUnknown() || root.preservesUnknownFields()) return std::nullopt;
+  const Type t = root.type();
+  if (t != Type::Object && t != Type::Unknown) {
+    const json::value v(obj);  // refused below: a root schema that is not an object's
+    return check(v, root, owner, fieldPath);
+  }
+  // An object against an object schema: check its members without copying it into a value.
+  return checkObject(obj, root, owner, fieldPath);
 }
 
 std::vector<std::string> duplicateFields(std::string_view jsonText) {
