@@ -224,7 +224,7 @@ Result<void> checkObjectName(const json::object& obj, std::string_view name, std
 // --- FieldManager ---
 
 FieldManager::FieldManager(schema::SchemaNode root, Options options)
-    : root_(TypeRef::of(root)), opts_(std::move(options)) {
+    : root_(TypeRef::of(root)), zero_(std::move(zeroObject(root_).as_object())), opts_(std::move(options)) {
   groupVersion_ = opts_.group.empty() ? opts_.version : opts_.group + "/" + opts_.version;
   for (auto p : {pathOf({"apiVersion"}), pathOf({"kind"}), pathOf({"metadata"}),
                  pathOf({"metadata", "name"}), pathOf({"metadata", "namespace"}),
@@ -427,7 +427,7 @@ Managed FieldManager::applyCore(const json::value& live, const json::object& app
   // An object nobody manages yet: its current fields become "before-first-apply"'s.
   const json::object& liveObj = live.get_object();
   if (managed.fields.empty())
-    updateCore(zeroObject(root_).get_object(), liveObj, managed, kBeforeFirstApply,
+    updateCore(zero_, liveObj, managed, kBeforeFirstApply,
                options.subresource, now);
 
   const std::string id = buildManagerIdentifier(
@@ -488,7 +488,7 @@ void FieldManager::update(const json::object* live, json::object& object, std::s
   if (live != nullptr) {
     updateCore(*live, object, managed, manager, subresource, formatTime(now));
   } else {
-    updateCore(zeroObject(root_).get_object(), object, managed, manager, subresource,
+    updateCore(zero_, object, managed, manager, subresource,
                formatTime(now));
   }
   setManagedFields(object, managed);

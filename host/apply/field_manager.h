@@ -125,6 +125,7 @@ class FieldManager {
   void capUpdateManagers(Managed& managed) const;
 
   TypeRef root_;
+  json::object zero_;  // zeroObject(root_): what a create is compared against, built once
   Options opts_;
   std::string groupVersion_;
   FieldSet stripSet_;
