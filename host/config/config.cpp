@@ -94,9 +94,10 @@ void readEtcd(ConfigReader& r, EtcdConfig& e, const std::filesystem::path& baseD
     }
     e.servers = *v;
   }
-  if (auto v = r.string("cafile")) e.caFile = resolvePath(*v, baseDir);
-  if (auto v = r.string("certfile")) e.certFile = resolvePath(*v, baseDir);
-  if (auto v = r.string("keyfile")) e.keyFile = resolvePath(*v, baseDir);
+  // An empty path leaves the file unset (as for the serving TLS keys), not the config's directory.
+  if (auto v = r.string("cafile")) e.caFile = v->empty() ? std::filesystem::path() : resolvePath(*v, baseDir);
+  if (auto v = r.string("certfile")) e.certFile = v->empty() ? std::filesystem::path() : resolvePath(*v, baseDir);
+  if (auto v = r.string("keyfile")) e.keyFile = v->empty() ? std::filesystem::path() : resolvePath(*v, baseDir);
   if (auto v = r.duration("compactionInterval")) {
     if (v->count() < 0) r.error("compactionInterval", "must not be negative");
     e.compactionInterval = *v;

@@ -248,6 +248,7 @@ Result<void> applyTo(const Options& o, config::Config& c) {
   if (o.etcdPrefix) {
     if (o.etcdPrefix->empty() || o.etcdPrefix->front() != '/') bad("--etcd-prefix", "must start with '/'");
     c.storage.prefix = *o.etcdPrefix;
+    while (c.storage.prefix.size() > 1 && c.storage.prefix.back() == '/') c.storage.prefix.pop_back();  // as storage.prefix
   }
   if (o.dataDir) {
     if (o.dataDir->empty()) bad("--data-dir", "must not be empty");
@@ -270,9 +271,11 @@ Result<void> applyTo(const Options& o, config::Config& c) {
     if (servers.empty()) bad("--etcd-servers", "must list at least one etcd client URL");
     c.storage.etcd.servers = std::move(servers);
   }
-  if (o.etcdCaFile) c.storage.etcd.caFile = std::filesystem::absolute(*o.etcdCaFile);
-  if (o.etcdCertFile) c.storage.etcd.certFile = std::filesystem::absolute(*o.etcdCertFile);
-  if (o.etcdKeyFile) c.storage.etcd.keyFile = std::filesystem::absolute(*o.etcdKeyFile);
+  // An empty path unsets the file (kube's flags default to "").
+  auto path = [](const std::string& p) { return p.empty() ? std::filesystem::path() : std::filesystem::absolute(p); };
+  if (o.etcdCaFile) c.storage.etcd.caFile = path(*o.etcdCaFile);
+  if (o.etcdCertFile) c.storage.etcd.certFile = path(*o.etcdCertFile);
+  if (o.etcdKeyFile) c.storage.etcd.keyFile = path(*o.etcdKeyFile);
   if (o.etcdCompactionInterval) {
     auto d = ConfigReader::parseDuration(*o.etcdCompactionInterval);
     if (!d || d->count() < 0) {

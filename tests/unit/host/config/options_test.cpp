@@ -126,6 +126,9 @@ logging:
   EXPECT_EQ(c.serving.minRequestTimeout, std::chrono::seconds(60))
       << "--min-request-timeout is in seconds";
   EXPECT_EQ(c.storage.prefix, "/from-flag");
+  o.etcdPrefix = "/with-slash//";
+  ASSERT_TRUE(applyTo(o, c));
+  EXPECT_EQ(c.storage.prefix, "/with-slash") << "trailing slashes go, as in storage.prefix";
   EXPECT_EQ(c.logLevel, "debug");
   EXPECT_EQ(c.pluginDirectory, fs::path("/plugins"));
   // Flags not given leave the file's values alone.
@@ -333,6 +336,22 @@ TEST(Options, ServingIsCheckedAsAWhole) {
                                       "serving.tlsPrivateKeyFile (--tls-private-key-file) go together"),
             std::string::npos)
       << half.error().message;
+}
+
+TEST(Options, AnEmptyEtcdFileFlagUnsetsTheFile) {
+  config::Config c = yamlConfig(R"(storage:
+  etcd:
+    cafile: ca.pem
+    certfile: ""
+)");
+  EXPECT_EQ(c.storage.etcd.caFile, fs::path("/etc/apiserver/ca.pem"));
+  EXPECT_TRUE(c.storage.etcd.certFile.empty()) << "an empty YAML path is unset, not the config's directory";
+  Options o;
+  o.etcdCaFile = "";
+  o.etcdKeyFile = "";
+  ASSERT_TRUE(applyTo(o, c));
+  EXPECT_TRUE(c.storage.etcd.caFile.empty());
+  EXPECT_TRUE(c.storage.etcd.keyFile.empty());
 }
 
 }  // namespace
