@@ -51,7 +51,8 @@ Fields::Fields(FieldNamesPtr names, const KeyValues& values) : names_(std::move(
   char* out = packed_.get() + n * sizeof(std::uint32_t);
   std::uint32_t end = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    std::memcpy(out + end, picked[i].data(), picked[i].size());
+    if (!picked[i].empty())  // a missing value's view has no data pointer
+      std::memcpy(out + end, picked[i].data(), picked[i].size());
     end += static_cast<std::uint32_t>(picked[i].size());
     std::memcpy(packed_.get() + i * sizeof(std::uint32_t), &end, sizeof end);
   }
