@@ -34,9 +34,9 @@
 #include <malloc.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <stop_token>
 #include <csignal>
@@ -570,7 +570,7 @@ namespace {
 
 // glibc gives a thread that meets a locked arena an arena of its own, up to 8 per core; the
 // writes' blocking pool (32 threads) then leaves freed memory spread over a dozen arenas: with
-// 1,000 watch streams under 200 updates/s that was 18.6 KiB of RSS per watcher, 8–10 KiB with
+// 1,000 watch streams under 200 updates/s that was 18.6 KiB of RSS per watcher, 10–11 KiB with
 // two per core, at the same create throughput (docs/performance.md, memory per watcher). Runs
 // before the server's threads start: glibc fixes its limit once more than 8 arenas exist. A
 // limit the user set (MALLOC_ARENA_MAX, GLIBC_TUNABLES) is left as it is.
