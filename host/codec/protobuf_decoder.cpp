@@ -1,5 +1,6 @@
 #include "codec/protobuf_decoder.h"
 
+#include "proto/k8s_authentication_v1.pb.h"
 #include "proto/k8s_authorization_v1.pb.h"
 #include "proto/k8s_core_v1.pb.h"
 #include "proto/k8s_intstr.pb.h"
@@ -37,6 +38,7 @@ namespace json = boost::json;
 namespace core = k8s::io::api::core::v1;
 namespace rbac = k8s::io::api::rbac::v1;
 namespace authz = k8s::io::api::authorization::v1;
+namespace authn = k8s::io::api::authentication::v1;
 
 /// kPrefix is kube's protoEncodingPrefix: "k8s" plus the encoding-style byte 0 (runtime.Unknown).
 constexpr std::string_view kPrefix{"k8s\0", 4};
@@ -74,6 +76,7 @@ constexpr std::array kKinds{
     KindEntry{"authorization.k8s.io/v1", "SelfSubjectAccessReview", &prototypeOf<authz::SelfSubjectAccessReview>},
     KindEntry{"authorization.k8s.io/v1", "SelfSubjectRulesReview", &prototypeOf<authz::SelfSubjectRulesReview>},
     KindEntry{"authorization.k8s.io/v1", "SubjectAccessReview", &prototypeOf<authz::SubjectAccessReview>},
+    KindEntry{"authentication.k8s.io/v1", "SelfSubjectReview", &prototypeOf<authn::SelfSubjectReview>},
 };
 
 const KindEntry* findKind(std::string_view apiVersion, std::string_view kind) {

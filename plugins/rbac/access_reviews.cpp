@@ -9,6 +9,7 @@ namespace apiserver::plugins::rbac {
 namespace {
 
 constexpr std::string_view kAuthorizationGroup = "authorization.k8s.io";
+constexpr std::string_view kAuthenticationGroup = "authentication.k8s.io";
 
 json::array toArray(const std::vector<std::string>& v) {
   json::array a;
@@ -234,6 +235,25 @@ class SelfSubjectRulesReviews final : public Creater {
   std::shared_ptr<const Authorizer> authorizer_;
 };
 
+/// SelfSubjectReviews is kube's authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth
+/// whoami`): the user the server authenticated, after impersonation, as it sees them.
+class SelfSubjectReviews final : public Creater {
+ public:
+  Result<json::object> create(const CreateContext& ctx, json::object) const override {
+    if (ctx.user == nullptr) return fail(ApiError::badRequest("no user present on request"));
+    json::object userInfo{{"username", ctx.user->name}};
+    if (!ctx.user->uid.empty()) userInfo["uid"] = ctx.user->uid;
+    if (!ctx.user->groups.empty()) userInfo["groups"] = toArray(ctx.user->groups);
+    if (!ctx.user->extra.empty()) {
+      json::object extra;
+      for (const auto& [key, values] : ctx.user->extra) extra[key] = toArray(values);
+      userInfo["extra"] = std::move(extra);
+    }
+    return json::object{{"metadata", json::object{{"creationTimestamp", formatTime(Clock::now())}}},
+                        {"status", json::object{{"userInfo", std::move(userInfo)}}}};
+  }
+};
+
 ResourceSpec reviewSpec(std::string kind, std::string plural, Scope scope) {
   ResourceSpec s;
   s.group = std::string(kAuthorizationGroup);
@@ -259,6 +279,7 @@ std::shared_ptr<const Creater> localSubjectAccessReviews(std::shared_ptr<const A
 std::shared_ptr<const Creater> selfSubjectRulesReviews(std::shared_ptr<const Authorizer> a) {
   return std::make_shared<SelfSubjectRulesReviews>(std::move(a));
 }
+std::shared_ptr<const Creater> selfSubjectReviews() { return std::make_shared<SelfSubjectReviews>(); }
 
 Result<void> registerAccessReviews(Registrar& r, std::shared_ptr<const Authorizer> a) {
   if (auto x = r.addVirtualResource(reviewSpec("LocalSubjectAccessReview", "localsubjectaccessreviews", Scope::Namespaced),
@@ -273,8 +294,18 @@ Result<void> registerAccessReviews(Registrar& r, std::shared_ptr<const Authorize
                                     selfSubjectRulesReviews(a));
       !x)
     return x;
-  return r.addVirtualResource(reviewSpec("SubjectAccessReview", "subjectaccessreviews", Scope::Cluster),
-                              subjectAccessReviews(std::move(a)));
+  if (auto x = r.addVirtualResource(reviewSpec("SubjectAccessReview", "subjectaccessreviews", Scope::Cluster),
+                                    subjectAccessReviews(std::move(a)));
+      !x)
+    return x;
+  ResourceSpec self;
+  self.group = std::string(kAuthenticationGroup);
+  self.version = "v1";
+  self.kind = "SelfSubjectReview";
+  self.plural = "selfsubjectreviews";
+  self.scope = Scope::Cluster;
+  attachAuthenticationSchema(self);
+  return r.addVirtualResource(std::move(self), selfSubjectReviews());
 }
 
 }  // namespace apiserver::plugins::rbac

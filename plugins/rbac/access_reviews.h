@@ -14,7 +14,8 @@ namespace apiserver::plugins::rbac {
 
 /// registerAccessReviews adds SubjectAccessReview, SelfSubjectAccessReview,
 /// LocalSubjectAccessReview and SelfSubjectRulesReview as virtual resources answered by
-/// `authorizer`.
+/// `authorizer`, and authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`: the
+/// request's user as the server sees it).
 Result<void> registerAccessReviews(Registrar& registrar, std::shared_ptr<const Authorizer> authorizer);
 
 /// The creaters, exposed for tests.
@@ -22,5 +23,6 @@ std::shared_ptr<const Creater> subjectAccessReviews(std::shared_ptr<const Author
 std::shared_ptr<const Creater> selfSubjectAccessReviews(std::shared_ptr<const Authorizer> authorizer);
 std::shared_ptr<const Creater> localSubjectAccessReviews(std::shared_ptr<const Authorizer> authorizer);
 std::shared_ptr<const Creater> selfSubjectRulesReviews(std::shared_ptr<const Authorizer> authorizer);
+std::shared_ptr<const Creater> selfSubjectReviews();
 
 }  // namespace apiserver::plugins::rbac

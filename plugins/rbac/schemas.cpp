@@ -6,6 +6,7 @@
 
 extern const std::string_view apiserver_rbac_v1_openapi_json;
 extern const std::string_view apiserver_authorization_v1_openapi_json;
+extern const std::string_view apiserver_authentication_v1_openapi_json;
 
 namespace apiserver::plugins::rbac {
 
@@ -18,6 +19,11 @@ void attachRbacSchema(ResourceSpec& spec) {
 void attachAuthorizationSchema(ResourceSpec& spec) {
   static const boost::json::object all = parseComponents(apiserver_authorization_v1_openapi_json);
   attachSchemaFrom(spec, all, "io.k8s.api.authorization.v1." + spec.kind);
+}
+
+void attachAuthenticationSchema(ResourceSpec& spec) {
+  static const boost::json::object all = parseComponents(apiserver_authentication_v1_openapi_json);
+  attachSchemaFrom(spec, all, "io.k8s.api.authentication.v1." + spec.kind);
 }
 
 }  // namespace apiserver::plugins::rbac

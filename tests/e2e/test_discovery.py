@@ -31,6 +31,7 @@ RBAC_RESOURCES = {
     "selfsubjectaccessreviews": ("", "false", "SelfSubjectAccessReview", "authorization.k8s.io/v1"),
     "selfsubjectrulesreviews": ("", "false", "SelfSubjectRulesReview", "authorization.k8s.io/v1"),
     "subjectaccessreviews": ("", "false", "SubjectAccessReview", "authorization.k8s.io/v1"),
+    "selfsubjectreviews": ("", "false", "SelfSubjectReview", "authentication.k8s.io/v1"),
 }
 
 def api_resources(server, *args):
@@ -53,14 +54,15 @@ def test_api_resources_default(server):
 def test_api_resources_filters(server):
     _, rows = api_resources(server, "--namespaced=false")
     assert set(rows) == {"namespaces", "nodes", "clusterrolebindings", "clusterroles", "selfsubjectaccessreviews",
-                         "selfsubjectrulesreviews", "subjectaccessreviews"}
+                         "selfsubjectrulesreviews", "subjectaccessreviews", "selfsubjectreviews"}
     _, out, _ = server.kubectl("api-resources", "-o", "name")
     groups = {name: version.split("/")[0] for name, (*_, version) in RBAC_RESOURCES.items()}
     assert sorted(out.split()) == sorted(list(CORE_RESOURCES) + [f"{n}.{g}" for n, g in groups.items()])
 
 def test_api_versions_default(server):
     _, out, _ = server.kubectl("api-versions")
-    assert out.split() == ["authorization.k8s.io/v1", "rbac.authorization.k8s.io/v1", "v1"]
+    assert out.split() == ["authentication.k8s.io/v1", "authorization.k8s.io/v1", "rbac.authorization.k8s.io/v1",
+                           "v1"]
 
 def test_short_names_resolve(server):
     for short in ["po", "ns", "svc", "cm", "ep", "ev", "no", "sa"]:

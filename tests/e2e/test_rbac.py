@@ -183,6 +183,23 @@ def test_auth_can_i_as_another_user(srv):
             'at the cluster scope') in err
 
 
+def test_auth_whoami(srv):
+    # kubectl sends a protobuf SelfSubjectReview; any authenticated user may (system:basic-user).
+    rc, out, err = srv.as_user("bob", "auth", "whoami", check=True)
+    assert out == ("ATTRIBUTE   VALUE\n"
+                   "Username    bob\n"
+                   "UID         2\n"
+                   "Groups      [devs system:authenticated]\n"), err
+    _, out, _ = srv.as_user("alice", "auth", "whoami", "-o", "json", check=True)
+    review = json.loads(out)
+    assert (review["kind"], review["apiVersion"]) == ("SelfSubjectReview", "authentication.k8s.io/v1")
+    assert review["status"] == {"userInfo": {"username": "alice", "uid": "1", "groups": ["system:authenticated"]}}
+    assert review["metadata"]["creationTimestamp"].endswith("Z")
+    # Impersonated: the answer is the user the request acts as.
+    _, out, _ = srv.as_user("admin", "--as", "jane", "--as-group", "qa", "auth", "whoami", "-o", "json", check=True)
+    assert json.loads(out)["status"] == {"userInfo": {"username": "jane", "groups": ["qa", "system:authenticated"]}}
+
+
 def test_escalation_binding_cluster_admin_is_refused(srv):
     srv.as_user("admin", "create", "clusterrole", "rolebinding-creator", "--verb=create,get,list",
                 "--resource=rolebindings.rbac.authorization.k8s.io", check=True)

@@ -238,7 +238,18 @@ TEST(ProtobufDecoderTest, SupportedKinds) {
   EXPECT_FALSE(supportsProtobufKind("v1", "configmap"));
   EXPECT_TRUE(supportsProtobufKind("rbac.authorization.k8s.io/v1", "ClusterRole"));
   EXPECT_TRUE(supportsProtobufKind("authorization.k8s.io/v1", "SelfSubjectAccessReview"));
-  EXPECT_EQ(supportedProtobufKinds().size(), 16u);
+  EXPECT_TRUE(supportsProtobufKind("authentication.k8s.io/v1", "SelfSubjectReview"));
+  EXPECT_EQ(supportedProtobufKinds().size(), 17u);
+}
+
+TEST(ProtobufDecoderTest, KubectlAuthWhoamiBody) {
+  // `kubectl auth whoami` sends an empty SelfSubjectReview: metadata {creationTimestamp: {}},
+  // status {userInfo: {}} (Go structs held by value are always written).
+  EXPECT_EQ(decodeToString(envelope("authentication.k8s.io/v1", "SelfSubjectReview", fromHex("0a02 4200 1202 0a00"))),
+            R"({"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1"})");
+  // A client that fills userInfo in gets it decoded (the server answers its own anyway).
+  EXPECT_EQ(decodeToString(envelope("authentication.k8s.io/v1", "SelfSubjectReview", fromHex("1207 0a05 0a03 626f62"))),
+            R"({"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1","status":{"userInfo":{"username":"bob"}}})");
 }
 
 // ------------------------------------------------------------------ malformed input: 400s
@@ -316,7 +327,8 @@ TEST(ProtobufDecoderErrorsTest, UnknownKind) {
             "rbac.authorization.k8s.io/v1/ClusterRoleBinding, rbac.authorization.k8s.io/v1/Role, "
             "rbac.authorization.k8s.io/v1/RoleBinding, authorization.k8s.io/v1/LocalSubjectAccessReview, "
             "authorization.k8s.io/v1/SelfSubjectAccessReview, authorization.k8s.io/v1/SelfSubjectRulesReview, "
-            "authorization.k8s.io/v1/SubjectAccessReview); send the object as application/json");
+            "authorization.k8s.io/v1/SubjectAccessReview, authentication.k8s.io/v1/SelfSubjectReview); "
+            "send the object as application/json");
   e = decodeError(envelope("v2", "Namespace", ""));
   EXPECT_EQ(e.code, 400);
 }

@@ -5,6 +5,7 @@
 #include "rbac/access_reviews.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 namespace apiserver::plugins::rbac {
@@ -144,6 +145,24 @@ TEST(SelfSubjectRulesReview, ListsTheCallersRules) {
   auto none = c->create({"", &alice, false}, parse(R"({"spec":{}})"));
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().message, "no namespace on request");
+}
+
+TEST(SelfSubjectReview, AnswersTheRequestsUser) {
+  auto c = selfSubjectReviews();
+  UserInfo u{"alice", "uid-1", {"devs", "system:authenticated"}, {{"scopes", {"a", "b"}}}};
+  auto r = c->create({"", &u, false}, parse(R"({"metadata":{"creationTimestamp":null}})"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(json::serialize((*r)["status"]),
+            R"({"userInfo":{"username":"alice","uid":"uid-1","groups":["devs","system:authenticated"],"extra":{"scopes":["a","b"]}}})");
+  EXPECT_TRUE((*r)["metadata"].as_object()["creationTimestamp"].is_string());
+  UserInfo bare{"system:anonymous", "", {}, {}};
+  auto b = c->create({"", &bare, false}, parse("{}"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(json::serialize((*b)["status"]), R"({"userInfo":{"username":"system:anonymous"}})");
+  auto none = c->create({"", nullptr, false}, parse("{}"));
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, 400);
+  EXPECT_EQ(none.error().message, "no user present on request");
 }
 
 }  // namespace
