@@ -185,7 +185,8 @@ struct Etcd3Storage::Core {
     std::string prefix;
     WatchCallback callback;
     std::int64_t next = 0;  // the revision to resume from (last delivered + 1); guarded by mu
-    // Until then the stream's progress answers skip the watch (see onStreamProgress); guarded by mu.
+    // Until then the stream's progress answers skip the watch (see onStreamProgress); guarded by
+    // mu.
     Clock::time_point settles{};
     std::atomic<bool> active{true};
   };
@@ -225,7 +226,7 @@ struct Etcd3Storage::Core {
   std::int64_t progressRevision = 0;
   bool progressAgain = false;
   Clock::time_point progressRetryAt{};  // when progressLoop asks again for settling watches
-  std::atomic<bool> stopping{false};  // set under mu
+  std::atomic<bool> stopping{false};    // set under mu
   std::thread watchThread;
   std::thread progressThread;
   std::thread compactorThread;
@@ -311,7 +312,7 @@ struct Etcd3Storage::Core {
   void requestProgress();
   void onStreamProgress(std::int64_t revision);  // deliverMu held
   void progressLoop();
-  bool sendProgressRequest();                    // writeMu held
+  bool sendProgressRequest();  // writeMu held
   void endWatch(const std::shared_ptr<WatchEntry>& w, Error err);
   void removeWatch(const std::shared_ptr<WatchEntry>& w);
 
