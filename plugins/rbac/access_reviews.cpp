@@ -254,14 +254,20 @@ class SelfSubjectReviews final : public Creater {
   }
 };
 
-ResourceSpec reviewSpec(std::string kind, std::string plural, Scope scope) {
+/// reviewSpec is the ResourceSpec of a review kind of `group`/v1 (authorization.k8s.io unless
+/// named), with that group's schema.
+ResourceSpec reviewSpec(std::string kind, std::string plural, Scope scope,
+                        std::string_view group = kAuthorizationGroup) {
   ResourceSpec s;
-  s.group = std::string(kAuthorizationGroup);
+  s.group = std::string(group);
   s.version = "v1";
   s.kind = std::move(kind);
   s.plural = std::move(plural);
   s.scope = scope;
-  attachAuthorizationSchema(s);
+  if (group == kAuthenticationGroup)
+    attachAuthenticationSchema(s);
+  else
+    attachAuthorizationSchema(s);
   return s;
 }
 
@@ -298,14 +304,9 @@ Result<void> registerAccessReviews(Registrar& r, std::shared_ptr<const Authorize
                                     subjectAccessReviews(std::move(a)));
       !x)
     return x;
-  ResourceSpec self;
-  self.group = std::string(kAuthenticationGroup);
-  self.version = "v1";
-  self.kind = "SelfSubjectReview";
-  self.plural = "selfsubjectreviews";
-  self.scope = Scope::Cluster;
-  attachAuthenticationSchema(self);
-  return r.addVirtualResource(std::move(self), selfSubjectReviews());
+  return r.addVirtualResource(
+      reviewSpec("SelfSubjectReview", "selfsubjectreviews", Scope::Cluster, kAuthenticationGroup),
+      selfSubjectReviews());
 }
 
 }  // namespace apiserver::plugins::rbac
