@@ -51,8 +51,7 @@ void WatchStream::start(std::function<void()> wake) { watcher_->setWake(std::mov
 
 bool WatchStream::poll(std::vector<SharedBytes>& out) {
   if (ended_) return false;
-  auto& events = events_;  // reused from poll to poll
-  events.clear();
+  auto& events = events_;  // reused from poll to poll; empty between polls
   const bool more = watcher_->take(events);
   for (const auto& ev : events) {
     out.push_back(framePrefix(ev.type));
