@@ -29,20 +29,6 @@ bool isHopByHop(std::string_view name) {
   return std::any_of(kHopByHop.begin(), kHopByHop.end(), [&](std::string_view h) { return iequals(h, name); });
 }
 
-std::vector<std::string> connectionTokens(std::string_view value) {
-  std::vector<std::string> out;
-  while (!value.empty()) {
-    auto comma = value.find(',');
-    std::string_view token = trim(value.substr(0, comma));
-    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
-    if (token.empty()) continue;
-    std::string t(token);
-    std::transform(t.begin(), t.end(), t.begin(), lower);
-    out.push_back(std::move(t));
-  }
-  return out;
-}
-
 bool matchesName(std::string_view name, std::string_view pattern) {
   if (!pattern.empty() && pattern.back() == '*') {
     pattern.remove_suffix(1);
@@ -51,19 +37,17 @@ bool matchesName(std::string_view name, std::string_view pattern) {
   return iequals(name, pattern);
 }
 
-FieldFilter::FieldFilter(const std::vector<std::string_view>& connectionValues, std::vector<std::string> drop)
-    : drop_(std::move(drop)) {
-  for (auto v : connectionValues)
-    for (auto& t : connectionTokens(v)) connectionNamed_.push_back(std::move(t));
-}
-
-bool FieldFilter::forwards(std::string_view name) const {
-  if (isHopByHop(name)) return false;
-  for (const auto& c : connectionNamed_)
-    if (iequals(c, name)) return false;
-  for (const auto& d : drop_)
-    if (matchesName(name, d)) return false;
-  return true;
+bool ConnectionFields::hopByHop(std::string_view name) const {
+  if (isHopByHop(name)) return true;
+  for (std::string_view value : values_) {
+    while (!value.empty()) {
+      const auto comma = value.find(',');
+      const std::string_view token = trim(value.substr(0, comma));
+      if (!token.empty() && iequals(token, name)) return true;
+      value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+    }
+  }
+  return false;
 }
 
 }  // namespace apiserver::proxy

@@ -15,26 +15,23 @@ namespace apiserver::proxy {
 /// Trailer, Transfer-Encoding, Upgrade. Case-insensitive.
 bool isHopByHop(std::string_view name);
 
-/// connectionTokens splits a Connection field value ("keep-alive, X-Foo") into the field names
-/// it declares hop-by-hop, lower-cased.
-std::vector<std::string> connectionTokens(std::string_view value);
-
 /// matchesName compares a field name with a pattern, case-insensitively; a pattern ending in '*'
 /// matches every name that starts with the rest ("X-Remote-Extra-*").
 bool matchesName(std::string_view name, std::string_view pattern);
 
-/// FieldFilter decides, for one message, which of its fields are forwarded.
-class FieldFilter {
+/// ConnectionFields tells which fields of one message belong to its connection alone: the
+/// hop-by-hop ones (isHopByHop) and those its Connection fields name ("Connection: close,
+/// X-Foo"). Allocates nothing beyond the list of views.
+class ConnectionFields {
  public:
-  /// `connectionValues` are the values of the message's Connection fields; `drop` are further
-  /// names or prefix patterns (see matchesName) to leave out.
-  FieldFilter(const std::vector<std::string_view>& connectionValues, std::vector<std::string> drop);
-  /// forwards is true when a field of that name goes on to the other side.
-  bool forwards(std::string_view name) const;
+  /// `connectionValues` are the values of the message's Connection fields; they are viewed, not
+  /// copied, and must outlive this object.
+  explicit ConnectionFields(std::vector<std::string_view> connectionValues) : values_(std::move(connectionValues)) {}
+  /// hopByHop is true when a field of that name stays on this side.
+  bool hopByHop(std::string_view name) const;
 
  private:
-  std::vector<std::string> connectionNamed_;
-  std::vector<std::string> drop_;
+  std::vector<std::string_view> values_;
 };
 
 }  // namespace apiserver::proxy

@@ -263,6 +263,28 @@ class UpstreamBodyStream final : public BodyStream {
 
 class Exchange;
 
+/// Limits are the parts of ForwardOptions an exchange keeps (the header lists are rendered into
+/// the request before it starts).
+struct Limits {
+  explicit Limits(const ForwardOptions& o)
+      : connectTimeout(o.connectTimeout),
+        headerTimeout(o.headerTimeout),
+        deadline(o.deadline),
+        longRunning(o.longRunning),
+        maxBufferedBodyBytes(o.maxBufferedBodyBytes) {}
+  std::chrono::milliseconds connectTimeout;
+  std::chrono::milliseconds headerTimeout;
+  SteadyClock::time_point deadline;
+  bool longRunning;
+  std::size_t maxBufferedBodyBytes;
+};
+
+/// OutgoingRequest is a request to send upstream, rendered.
+struct OutgoingRequest {
+  http::verb method = http::verb::unknown;
+  std::string wire;  ///< request line, header and body, as sent
+};
+
 }  // namespace
 
 struct HostUpstreamClient::Impl : std::enable_shared_from_this<HostUpstreamClient::Impl> {
@@ -326,15 +348,15 @@ namespace {
 /// Every step runs on the connection's strand.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(std::shared_ptr<HostUpstreamClient::Impl> client, UpstreamTarget target, ForwardOptions options,
-           http::request<http::string_body> request, UpstreamClient::Callback done)
+  Exchange(std::shared_ptr<HostUpstreamClient::Impl> client, UpstreamTarget target, const ForwardOptions& options,
+           OutgoingRequest request, UpstreamClient::Callback done)
       : client_(std::move(client)),
         target_(std::move(target)),
-        opts_(std::move(options)),
+        opts_(options),
         request_(std::move(request)),
         done_(std::move(done)),
         key_(poolKey(target_)) {
-    const auto m = request_.method();
+    const auto m = request_.method;
     idempotent_ = m == http::verb::get || m == http::verb::head || m == http::verb::options ||
                   m == http::verb::put || m == http::verb::delete_;
   }
@@ -529,8 +551,20 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // deadline).
     timedOut_ = false;
     arm(remaining(opts_.headerTimeout));
+    std::size_t sent = 0;
+    if (conn_->plain) {
+      // Most requests fit the socket's send buffer: written here, at once, their answer is read
+      // without a hand-off to another thread for the write's completion.
+      const ssize_t n = ::send(conn_->plain->socket().native_handle(), request_.wire.data(), request_.wire.size(),
+                               MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        return onWrite(beast::error_code(errno, boost::system::system_category()));
+      if (n > 0) sent = static_cast<std::size_t>(n);
+      if (sent == request_.wire.size()) return onWrite({});
+    }
     conn_->visit([&](auto& stream) {
-      http::async_write(stream, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onWrite(ec); });
+      net::async_write(stream, net::buffer(request_.wire) + sent,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onWrite(ec); });
     });
   }
 
@@ -539,7 +573,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(boost::none);
-    if (request_.method() == http::verb::head) parser_->skip(true);
+    if (request_.method == http::verb::head) parser_->skip(true);
     conn_->visit([&](auto& stream) {
       http::async_read_header(stream, conn_->buffer, *parser_,
                               [self = shared_from_this()](beast::error_code rec, std::size_t) { self->onHeader(rec); });
@@ -574,7 +608,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     std::vector<std::string_view> connection;
     for (const auto& f : msg)
       if (f.name() == http::field::connection) connection.emplace_back(f.value().data(), f.value().size());
-    FieldFilter filter(connection, {"Content-Type", "Content-Length"});
+    const ConnectionFields hop(std::move(connection));
     for (const auto& f : msg) {
       std::string_view name(f.name_string().data(), f.name_string().size());
       std::string_view value(f.value().data(), f.value().size());
@@ -582,7 +616,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         head_.contentType = std::string(value);
         continue;
       }
-      if (filter.forwards(name)) head_.headers.emplace_back(std::string(name), std::string(value));
+      if (f.name() != http::field::content_length && !hop.hopByHop(name))
+        head_.headers.emplace_back(std::string(name), std::string(value));
     }
     if (parser_->is_done()) return complete(/*reusable=*/parser_->keep_alive());
     const auto length = parser_->content_length();
@@ -706,8 +741,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   std::shared_ptr<HostUpstreamClient::Impl> client_;
   UpstreamTarget target_;
-  ForwardOptions opts_;
-  http::request<http::string_body> request_;
+  Limits opts_;
+  OutgoingRequest request_;
   UpstreamClient::Callback done_;
   std::string key_;
   bool idempotent_ = false;
@@ -733,36 +768,60 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::shared_ptr<UpstreamBodyStream> stream_;
 };
 
-/// outgoingRequest builds the request sent upstream from the client's.
-http::request<http::string_body> outgoingRequest(const Request& req, const UpstreamTarget& target,
-                                                 const ForwardOptions& opts) {
-  http::request<http::string_body> out;
-  out.version(11);
-  out.method_string(req.method);
-  out.target(opts.target.empty() ? req.target : opts.target);
-  std::vector<std::string> drop = opts.removeHeaders;
-  for (const auto& [name, value] : opts.setHeaders) drop.push_back(name);
-  for (const char* n : {"Host", "Content-Length", "Expect", "X-Forwarded-For"}) drop.emplace_back(n);
+/// validFieldValue: no CR, LF or NUL (they would end the field, or the header, early).
+bool validFieldValue(std::string_view v) {
+  return v.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+/// outgoingRequest renders the request sent upstream from the client's: the request line, the
+/// end-to-end fields, the forwarding and identity fields, Host and the body, in one buffer.
+Result<OutgoingRequest> outgoingRequest(const Request& req, const UpstreamTarget& target, const ForwardOptions& opts) {
+  OutgoingRequest out;
+  out.method = http::string_to_verb(req.method);
+  const std::string& path = opts.target.empty() ? req.target : opts.target;
+  std::string& w = out.wire;
+  w.reserve(256 + path.size() + req.body.size());
+  w.append(req.method).append(" ").append(path).append(" HTTP/1.1\r\n");
+  auto field = [&w](std::string_view name, std::string_view value) {
+    w.append(name).append(": ").append(value).append("\r\n");
+  };
+  // Fields this server sets itself, and those the caller wants gone.
+  auto replaced = [&opts](std::string_view name) {
+    for (std::string_view n : {"Host", "Content-Length", "Expect", "X-Forwarded-For"})
+      if (matchesName(name, n)) return true;
+    for (const auto& r : opts.removeHeaders)
+      if (matchesName(name, r)) return true;
+    for (const auto& [n, v] : opts.setHeaders)
+      if (matchesName(name, n)) return true;
+    return false;
+  };
   std::string forwardedFor;
   if (req.headers != nullptr) {
-    std::vector<std::string> connectionValues;
+    std::vector<std::string_view> connectionValues;
     req.headers->forEach([&](std::string_view name, std::string_view value) {
-      if (matchesName(name, "Connection")) connectionValues.emplace_back(value);
-      if (matchesName(name, "X-Forwarded-For")) forwardedFor += (forwardedFor.empty() ? "" : ", ") + std::string(value);
+      if (matchesName(name, "Connection")) connectionValues.push_back(value);
+      if (matchesName(name, "X-Forwarded-For")) forwardedFor.append(forwardedFor.empty() ? "" : ", ").append(value);
     });
-    std::vector<std::string_view> views(connectionValues.begin(), connectionValues.end());
-    FieldFilter filter(views, std::move(drop));
+    const ConnectionFields hop(std::move(connectionValues));
     req.headers->forEach([&](std::string_view name, std::string_view value) {
-      if (filter.forwards(name)) out.insert(beast::string_view(name.data(), name.size()), beast::string_view(value.data(), value.size()));
+      if (!hop.hopByHop(name) && !replaced(name)) field(name, value);
     });
   }
   if (!opts.forwardedFor.empty()) forwardedFor += (forwardedFor.empty() ? "" : ", ") + opts.forwardedFor;
-  if (!forwardedFor.empty()) out.set("X-Forwarded-For", forwardedFor);
-  for (const auto& [name, value] : opts.setHeaders) out.insert(name, value);
-  out.set(http::field::host, hostPort(target));
-  out.body() = req.body;
-  out.prepare_payload();
-  out.keep_alive(true);
+  if (!forwardedFor.empty()) field("X-Forwarded-For", forwardedFor);
+  for (const auto& [name, value] : opts.setHeaders) {
+    // Go's transport refuses such a request the same way.
+    if (!validFieldValue(value))
+      return ApiError::serviceUnavailable("net/http: invalid header field value for \"" + name + "\"");
+    field(name, value);
+  }
+  field("Host", hostPort(target));
+  // As Beast's prepare_payload: a length whenever there is a body or the method may carry one.
+  const auto m = out.method;
+  if (!req.body.empty() || (m != http::verb::get && m != http::verb::head && m != http::verb::options &&
+                            m != http::verb::connect && m != http::verb::trace))
+    field("Content-Length", std::to_string(req.body.size()));
+  w.append("\r\n").append(req.body);
   return out;
 }
 
@@ -781,7 +840,12 @@ void HostUpstreamClient::forward(const Request& req, const UpstreamTarget& targe
     });
     return;
   }
-  auto exchange = std::make_shared<Exchange>(impl_, target, options, outgoingRequest(req, target, options), std::move(done));
+  auto request = outgoingRequest(req, target, options);
+  if (!request) {
+    net::post(impl_->ioc, [done = std::move(done), e = std::move(request).error()]() mutable { done(std::move(e)); });
+    return;
+  }
+  auto exchange = std::make_shared<Exchange>(impl_, target, options, std::move(*request), std::move(done));
   exchange->run();
 }
 

@@ -119,10 +119,12 @@ class TestBackend {
   void loop(Stream& stream) {
     beast::flat_buffer buffer;
     for (;;) {
-      http::request<http::string_body> req;
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(std::uint64_t{64} << 20);
       beast::error_code ec;
-      http::read(stream, buffer, req, ec);
+      http::read(stream, buffer, parser, ec);
       if (ec) return;
+      http::request<http::string_body> req = parser.release();
       {
         std::lock_guard lock(mu_);
         requests_.push_back(req);

@@ -231,6 +231,25 @@ TEST_F(UpstreamClientTest, KeepAliveConnectionsAreReused) {
   EXPECT_EQ(s.idleConnections, 1u);
 }
 
+TEST_F(UpstreamClientTest, ABodyLargerThanTheSocketBufferIsSentWholeOnAPooledConnection) {
+  // The request is written at once as far as the socket takes it, and the rest asynchronously.
+  TestBackend backend([](const auto& req, const auto& write) {
+    write(okResponse(std::to_string(req.body().size())));
+    // Not reading for a while after the first answer: the next request fills the buffers.
+    if (req.target() == "/x") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return true;
+  });
+  ASSERT_TRUE(call(get("/x"), target(backend.port())));
+  Request big = get("/big");
+  big.method = "PUT";
+  big.body.assign(std::size_t{32} << 20, 'x');
+  auto r = call(big, target(backend.port()));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->body.size(), 1u);
+  EXPECT_EQ(*r->body[0], std::to_string(std::size_t{32} << 20));
+  EXPECT_EQ(client_.stats().connectionsReused, 1u);
+}
+
 TEST_F(UpstreamClientTest, AConnectionTheBackendClosedIsNotReused) {
   TestBackend backend([](const auto&, const auto& write) {
     write(okResponse("{}"));
@@ -386,6 +405,20 @@ TEST_F(UpstreamClientTest, UnknownSchemeIsRefused) {
   EXPECT_EQ(r.error().message, "unsupported protocol scheme \"ftp\"");
 }
 
+TEST_F(UpstreamClientTest, AFieldValueThatWouldSplitTheHeaderIsRefused) {
+  TestBackend backend([](const auto&, const auto& write) {
+    write(okResponse("{}"));
+    return true;
+  });
+  ForwardOptions o;
+  o.setHeaders = {{"X-Remote-User", "alice\r\nX-Remote-Group: system:masters"}};
+  auto r = call(get("/x"), target(backend.port()), o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, 503);
+  EXPECT_EQ(r.error().message, "net/http: invalid header field value for \"X-Remote-User\"");
+  EXPECT_EQ(backend.connections(), 0);
+}
+
 TEST_F(UpstreamClientTest, ShutdownEndsWaitingExchangesAndRefusesNewOnes) {
   std::promise<void> release;
   auto released = release.get_future().share();
@@ -511,14 +544,13 @@ TEST(ProxyHeaders, HopByHopAndConnectionNamedFieldsAreNotForwarded) {
   EXPECT_TRUE(isHopByHop("Transfer-Encoding"));
   EXPECT_TRUE(isHopByHop("upgrade"));
   EXPECT_FALSE(isHopByHop("Content-Type"));
-  EXPECT_EQ(connectionTokens(" keep-alive ,X-Foo,,"), (std::vector<std::string>{"keep-alive", "x-foo"}));
-  FieldFilter f({"close, X-Foo"}, {"X-Remote-Extra-*", "Authorization"});
-  EXPECT_FALSE(f.forwards("x-foo"));
-  EXPECT_FALSE(f.forwards("X-Remote-Extra-Scopes"));
-  EXPECT_FALSE(f.forwards("authorization"));
-  EXPECT_FALSE(f.forwards("Keep-Alive"));
-  EXPECT_TRUE(f.forwards("X-Remote-Extras"));
-  EXPECT_TRUE(f.forwards("Accept"));
+  ConnectionFields c({" keep-alive ,X-Foo,,", "close"});
+  EXPECT_TRUE(c.hopByHop("x-foo"));
+  EXPECT_TRUE(c.hopByHop("Keep-Alive"));
+  EXPECT_TRUE(c.hopByHop("Upgrade"));
+  EXPECT_FALSE(c.hopByHop("X-Fo"));
+  EXPECT_FALSE(c.hopByHop(""));
+  EXPECT_FALSE(c.hopByHop("Accept"));
   EXPECT_TRUE(matchesName("x-remote-extra-a", "X-Remote-Extra-*"));
   EXPECT_FALSE(matchesName("x-remote-extr", "X-Remote-Extra-*"));
 }
