@@ -372,7 +372,9 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   // waiting for its backend), then sends it like any other.
   void awaitPending(std::shared_ptr<PendingResponse> pending) {
     pending->start([self = self()](Response res) {
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+      // Dispatched: on an I/O thread (where a proxied answer arrives) the answer is sent right
+      // there, with no hand-off to another thread, unless the connection is busy elsewhere.
+      net::dispatch(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
         if (res.pending) res = statusResponse(ApiError::internal("a pending response completed with another one"));
         self->answer(std::move(res));
       });
