@@ -5,6 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <optional>
+
 namespace apiserver::plugins::aggregator {
 
 namespace {
@@ -101,7 +103,7 @@ Response ProxyHandler::serve(Request& req, Handler& next) {
       if (auto doc = remoteGroup(*snapshot, group)) return Response::json(200, *doc);
       return Response::error(ApiError::serviceUnavailable(kUnavailableMessage));
     }
-    if (const RemoteVersion* v = snapshot->find(group, version)) return forward(req, *v);
+    if (const RemoteVersion* v = snapshot->find(group, version)) return forward(req, snapshot, *v);
     return next.serve(req);
   }
   if (path.starts_with("/openapi/v3")) {
@@ -115,7 +117,7 @@ Response ProxyHandler::serve(Request& req, Handler& next) {
     std::size_t pos = kApis.size();
     std::string group(segment(path, pos));
     std::string version(segment(path, pos));
-    if (const RemoteVersion* v = snapshot->find(group, version)) return forward(req, *v);
+    if (const RemoteVersion* v = snapshot->find(group, version)) return forward(req, snapshot, *v);
     return next.serve(req);
   }
   return next.serve(req);
@@ -166,14 +168,17 @@ Response ProxyHandler::unavailable(const RemoteVersion& version, const std::stri
   return Response::error(ApiError::serviceUnavailable(kUnavailableMessage));
 }
 
-Response ProxyHandler::forward(Request& req, const RemoteVersion& version) {
+Response ProxyHandler::forward(Request& req, std::shared_ptr<const Snapshot> snapshot, const RemoteVersion& version) {
   if (!version.available) return unavailable(version, "not available; answered 503");
   const UpstreamTarget* picked = registry_->nextTarget(version);
   if (picked == nullptr) return unavailable(version, "no backend address; answered 503");
-  UpstreamTarget target = *picked;
-  if (target.scheme == "https") {
-    target.clientCertPem = options_.clientCertPem;
-    target.clientKeyPem = options_.clientKeyPem;
+  const UpstreamTarget* target = picked;
+  std::optional<UpstreamTarget> withClientCert;
+  if (picked->scheme == "https" && (!options_.clientCertPem.empty() || !options_.clientKeyPem.empty())) {
+    withClientCert.emplace(*picked);
+    withClientCert->clientCertPem = options_.clientCertPem;
+    withClientCert->clientKeyPem = options_.clientKeyPem;
+    target = &*withClientCert;
   }
   ForwardOptions o;
   o.setHeaders = identityHeaders(req.user);
@@ -186,23 +191,21 @@ Response ProxyHandler::forward(Request& req, const RemoteVersion& version) {
   o.longRunning = longRunning(req);
   o.forwardedFor = clientIp(req.remoteAddress);
   auto pending = std::make_shared<DeferredResponse>();
-  auto registry = registry_;
-  Logger* log = &log_;
-  std::string name = version.apiServiceName;
-  std::string where = target.url() + " (" + version.apiServiceName + ")";
-  std::string what = req.method + " " + req.target;
-  upstream_->forward(req, target, o,
-                     [pending, registry, log, name = std::move(name), where = std::move(where),
-                      what = std::move(what)](Result<Response> r) {
+  // The callback keeps the snapshot, which keeps `version` and `picked` alive; what a failure
+  // logs is put together only then.
+  upstream_->forward(req, *target, o,
+                     [pending, registry = registry_, log = &log_, snapshot = std::move(snapshot), v = &version, picked,
+                      what = req.method + " " + req.target](Result<Response> r) {
                        if (r) return pending->complete(std::move(*r));
                        const ApiError& e = r.error();
-                       log->warn("aggregator: " + what + " to " + where + ": " + e.message);
+                       log->warn("aggregator: " + what + " to " + picked->url() + " (" + v->apiServiceName +
+                                 "): " + e.message);
                        if (e.code == 504) {
                          pending->complete(Response::error(ApiError::timeout(
                              "request did not complete within requested timeout - context deadline exceeded", 0)));
                          return;
                        }
-                       registry->requestCheck(name);  // the backend may be gone: re-check it now
+                       registry->requestCheck(v->apiServiceName);  // the backend may be gone: re-check it now
                        pending->complete(Response::error(ApiError::serviceUnavailable(kUnavailableMessage)));
                      });
   return Response::later(std::move(pending));

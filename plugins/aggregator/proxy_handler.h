@@ -56,7 +56,7 @@ class ProxyHandler final : public DelegateServer {
   enum CacheSlot { kLegacyApis, kAggregatedApis, kAggregatedBetaApis, kOpenApiIndex, kSlots };
 
   Response mergedDocument(Request& req, Handler& next, const Snapshot& snapshot, bool openapi);
-  Response forward(Request& req, const RemoteVersion& version);
+  Response forward(Request& req, std::shared_ptr<const Snapshot> snapshot, const RemoteVersion& version);
   Response unavailable(const RemoteVersion& version, const std::string& why);
 
   std::shared_ptr<ApiServiceRegistry> registry_;
