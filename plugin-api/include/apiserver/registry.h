@@ -112,6 +112,13 @@ class Client {
   /// resources lists every served resource.
   virtual std::vector<ResourceSpec> resources() = 0;
   virtual Result<json::object> get(const GroupResource& gr, std::string_view ns, std::string_view name) = 0;
+  /// getCached reads an object as the server's watch cache holds it now, without waiting for the
+  /// cache to catch up with storage first (kube's listers read their informers' caches so). It
+  /// is cheaper than get but may not yet see a write made a moment ago; callers that must not
+  /// miss one fall back to get.
+  virtual Result<json::object> getCached(const GroupResource& gr, std::string_view ns, std::string_view name) {
+    return get(gr, ns, name);
+  }
   virtual Result<ObjectList> list(const GroupResource& gr, std::string_view ns,
                                   std::string_view labelSelector = {}, std::string_view fieldSelector = {}) = 0;
   virtual Result<json::object> create(const GroupResource& gr, std::string_view ns, json::object obj) = 0;

@@ -7,6 +7,9 @@ namespace apiserver::plugins::core {
 namespace {
 
 const GroupResource kNamespaces{"", "namespaces"};
+/// kForceLiveLookupTTL is how long a namespace whose delete was admitted is read live (kube's
+/// forceLiveLookupTTL).
+constexpr std::chrono::seconds kForceLiveLookupTTL{30};
 
 }  // namespace
 
@@ -18,8 +21,11 @@ Result<void> NamespaceLifecycle::admit(AdmissionAttributes& a) {
     return {};
   const GroupResource gr{a.resource->group, a.resource->plural};
   if (gr == kNamespaces) {
-    if (a.operation == Operation::Delete && immortal_.count(a.name) != 0)
-      return ApiError::forbidden(kNamespaces, a.name, "this namespace may not be deleted");
+    if (a.operation == Operation::Delete) {
+      if (immortal_.count(a.name) != 0)
+        return ApiError::forbidden(kNamespaces, a.name, "this namespace may not be deleted");
+      noteDelete(a.name);
+    }
     return {};
   }
   // Only creates of namespaced objects depend on their namespace's lifecycle.
@@ -28,7 +34,10 @@ Result<void> NamespaceLifecycle::admit(AdmissionAttributes& a) {
     return {};
   if (!client_)
     return ApiError::internal("NamespaceLifecycle has no client");
-  auto ns = client_->get(kNamespaces, "", a.namespace_);
+  auto ns = client_->getCached(kNamespaces, "", a.namespace_);
+  const bool cachedActive = ns && stringField(*ns, "", "status", "phase") != "Terminating";
+  if ((!ns && ns.error().code == 404) || (cachedActive && recentlyDeleted(a.namespace_)))
+    ns = client_->get(kNamespaces, "", a.namespace_);  // as a last resort, ask storage
   if (!ns) {
     if (ns.error().code == 404)
       return ApiError::notFound(kNamespaces, a.namespace_);
@@ -47,6 +56,19 @@ Result<void> NamespaceLifecycle::admit(AdmissionAttributes& a) {
                                "namespace " + std::string(a.namespace_) + " is being terminated",
                                "metadata.namespace"});
   return e;
+}
+
+void NamespaceLifecycle::noteDelete(std::string_view ns) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  std::erase_if(deleted_, [&](const auto& e) { return now - e.second > kForceLiveLookupTTL; });
+  deleted_.insert_or_assign(std::string(ns), now);
+}
+
+bool NamespaceLifecycle::recentlyDeleted(std::string_view ns) {
+  std::lock_guard lock(mu_);
+  auto it = deleted_.find(ns);
+  return it != deleted_.end() && std::chrono::steady_clock::now() - it->second <= kForceLiveLookupTTL;
 }
 
 }  // namespace apiserver::plugins::core

@@ -97,6 +97,28 @@ TEST_F(LifecycleTest, ErrorDetails) {
   EXPECT_EQ(terminating.error().details->causes[0].field, "metadata.namespace");
 }
 
+TEST_F(LifecycleTest, StorageIsAskedOnlyWhenTheCacheMayBeBehind) {
+  // Active in the watch cache: no consistent read.
+  EXPECT_TRUE(run(pods_, Operation::Create, "active", "p"));
+  EXPECT_EQ(client_->getCalls, 0);
+  // Created a moment ago and not in the cache yet: storage has it.
+  client_->put("namespaces", obj(R"({"metadata":{"name":"fresh"},"status":{"phase":"Active"}})"));
+  client_->lagging("namespaces", "/fresh", std::nullopt);
+  EXPECT_TRUE(run(pods_, Operation::Create, "fresh", "p"));
+  EXPECT_EQ(client_->getCalls, 1);
+  // Terminating in storage, Active in the cache: trusted until a delete of it is admitted here.
+  client_->put("namespaces", obj(R"({"metadata":{"name":"fresh"},"status":{"phase":"Terminating"}})"));
+  client_->lagging("namespaces", "/fresh",
+                   obj(R"({"metadata":{"name":"fresh"},"status":{"phase":"Active"}})"));
+  EXPECT_TRUE(run(pods_, Operation::Create, "fresh", "p"));
+  EXPECT_EQ(client_->getCalls, 1);
+  ASSERT_TRUE(run(namespaces_, Operation::Delete, "", "fresh"));
+  auto r = run(pods_, Operation::Create, "fresh", "p");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, 403);
+  EXPECT_EQ(client_->getCalls, 2);
+}
+
 TEST_F(LifecycleTest, ClientErrorsPassThrough) {
   client_->failWith = ApiError::serviceUnavailable("not started");
   auto r = run(pods_, Operation::Create, "active", "p");

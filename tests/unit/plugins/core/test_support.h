@@ -103,6 +103,7 @@ class FakeClient final : public Client {
  public:
   std::optional<ApiError> failWith;
   int listCalls = 0;
+  int getCalls = 0;  ///< consistent reads (get), not getCached
 
   void put(const std::string& resource, json::object o) {
     std::lock_guard lock(mu_);
@@ -114,16 +115,31 @@ class FakeClient final : public Client {
     return store_[resource].size();
   }
 
+  /// lagging makes getCached answer `o` for "namespace/name" of `resource` (nullopt: not found),
+  /// as a watch cache behind storage would; get keeps answering what put stored.
+  void lagging(const std::string& resource, const std::string& key, std::optional<json::object> o) {
+    std::lock_guard lock(mu_);
+    cached_[resource][key] = std::move(o);
+  }
+
   Result<json::object> get(const GroupResource& gr, std::string_view ns,
                            std::string_view name) override {
     std::lock_guard lock(mu_);
+    ++getCalls;
+    return find(gr, ns, name);
+  }
+  Result<json::object> getCached(const GroupResource& gr, std::string_view ns,
+                                 std::string_view name) override {
+    std::lock_guard lock(mu_);
     if (failWith)
       return *failWith;
-    auto& m = store_[gr.resource];
-    auto it = m.find(std::string(ns) + "/" + std::string(name));
-    if (it == m.end())
-      return ApiError::notFound(gr, name);
-    return it->second;
+    auto& c = cached_[gr.resource];
+    if (auto it = c.find(std::string(ns) + "/" + std::string(name)); it != c.end()) {
+      if (!it->second)
+        return ApiError::notFound(gr, name);
+      return *it->second;
+    }
+    return find(gr, ns, name);
   }
   Result<ObjectList> list(const GroupResource& gr, std::string_view ns, std::string_view,
                           std::string_view) override {
@@ -192,8 +208,19 @@ class FakeClient final : public Client {
   }
 
  private:
+  Result<json::object> find(const GroupResource& gr, std::string_view ns, std::string_view name) {
+    if (failWith)
+      return *failWith;
+    auto& m = store_[gr.resource];
+    auto it = m.find(std::string(ns) + "/" + std::string(name));
+    if (it == m.end())
+      return ApiError::notFound(gr, name);
+    return it->second;
+  }
+
   std::mutex mu_;
   std::map<std::string, std::map<std::string, json::object>> store_;
+  std::map<std::string, std::map<std::string, std::optional<json::object>>> cached_;
 };
 
 /// NullLogger drops messages.
