@@ -14,8 +14,10 @@
 #include <boost/uuid/uuid_io.hpp>
 
 #include <algorithm>
+#include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_map>
 
 namespace apiserver::registry {
 
@@ -135,12 +137,48 @@ Result<json::object> parseObject(std::string_view bytes) {
 
 // ---------------------------------------------------------------- Store
 
+/// PrimedWrites are values this store's creates wrote, decoded by the writer: the cacher's decode
+/// of the same bytes (at whatever revision) takes the entry instead of parsing them back. The
+/// decode runs where the backend delivers events, under the memory backend's dispatch lock or on
+/// a watch thread, so that work leaves the one place all writes pass through. Bounded: an entry
+/// the decode never takes (its write failed, a relist) is dropped later; a miss only costs the
+/// parse.
+struct Store::PrimedWrites {
+  static constexpr std::size_t kMax = 1024;
+  struct Entry {
+    std::string value;   ///< the bytes written
+    std::string before;  ///< the served JSON up to the resourceVersion's digits
+    std::string after;   ///< and after them
+    storage::CachedObject described;  ///< labels and fields
+  };
+  /// placeholder stands for the revision while the served JSON is rendered; random per store, so
+  /// that no object holds it by chance.
+  const std::string placeholder = "rv-" + newUid();
+  std::mutex mu;
+  std::unordered_map<std::string, Entry> byKey;
+
+  std::optional<Entry> take(std::string_view key, const std::string& value) {
+    std::lock_guard lock(mu);
+    auto it = byKey.find(std::string(key));
+    if (it == byKey.end() || it->second.value != value) return std::nullopt;
+    Entry e = std::move(it->second);
+    byKey.erase(it);
+    return e;
+  }
+  void put(const std::string& key, Entry e) {
+    std::lock_guard lock(mu);
+    if (byKey.size() >= kMax) byKey.erase(byKey.begin());
+    byKey.insert_or_assign(key, std::move(e));
+  }
+};
+
 Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storage::InterfacePtr backend, Options options)
     : spec_(std::move(spec)),
       strategy_(std::move(strategy)),
       backend_(std::move(backend)),
       opts_(std::move(options)),
-      schema_(schema::SchemaSet::fromResource(spec_)) {
+      schema_(schema::SchemaSet::fromResource(spec_)),
+      primed_(std::make_unique<PrimedWrites>()) {
   if (!opts_.clock) opts_.clock = std::make_shared<SystemClock>();
   hasStatus_ = std::find(spec_.subresources.begin(), spec_.subresources.end(), "status") != spec_.subresources.end();
   hasFinalize_ =
@@ -188,17 +226,47 @@ std::string Store::prefix(std::string_view ns) const {
 
 std::string Store::key(std::string_view ns, std::string_view name) const { return prefix(ns) + std::string(name); }
 
+void Store::describe(const json::object& obj, storage::CachedObject& out) const {
+  out.labels = selection::labelsOfObject(obj);
+  SelectableFields selectable;
+  strategy_->selectableFields(obj, selectable);
+  out.fields = selection::objectFields(fieldNames_, nameOf(obj), namespaceOf(obj), std::move(selectable));
+}
+
+void Store::prime(const std::string& key, const std::string& value, json::object& obj) const {
+  PrimedWrites::Entry e;
+  e.value = value;
+  describe(obj, e.described);
+  // The JSON the decode would serve, rendered once around a placeholder revision: the key order
+  // is the stored value's, with resourceVersion last in metadata, as the decode sets it.
+  metadata(obj)["resourceVersion"] = primed_->placeholder;
+  std::string served = json::serialize(obj);
+  metadata(obj).stable_erase("resourceVersion");
+  const auto at = served.find(primed_->placeholder);
+  if (at == std::string::npos) return;
+  e.before = served.substr(0, at);
+  e.after = served.substr(at + primed_->placeholder.size());
+  primed_->put(key, std::move(e));
+}
+
 Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::string& value, std::int64_t revision) const {
-  auto obj = parseObject(value);
-  if (!obj) return fail(std::move(obj).error());
-  setResourceVersion(*obj, revision);
   auto out = std::make_shared<storage::CachedObject>();
   out->key = std::string(key);
   out->revision = revision;
-  out->labels = selection::labelsOfObject(*obj);
-  SelectableFields selectable;
-  strategy_->selectableFields(*obj, selectable);
-  out->fields = selection::objectFields(fieldNames_, nameOf(*obj), namespaceOf(*obj), std::move(selectable));
+  if (auto p = primed_->take(key, value)) {
+    std::string rv = std::to_string(revision);
+    std::string served;
+    served.reserve(p->before.size() + rv.size() + p->after.size());
+    served.append(p->before).append(rv).append(p->after);
+    out->labels = std::move(p->described.labels);
+    out->fields = std::move(p->described.fields);
+    out->json = makeBytes(std::move(served));
+    return storage::CachedObjectPtr(std::move(out));
+  }
+  auto obj = parseObject(value);
+  if (!obj) return fail(std::move(obj).error());
+  setResourceVersion(*obj, revision);
+  describe(*obj, *out);
   out->json = makeBytes(json::serialize(*obj));
   return storage::CachedObjectPtr(std::move(out));
 }
@@ -483,7 +551,10 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
     if (cacher_->get(key(ns, name))) return fail(ApiError::alreadyExists(groupResource(), name));
     return WriteResult{std::move(obj), true};
   }
-  auto rev = backend_->create(key(ns, name), encodeForStorage(obj));
+  const std::string k = key(ns, name);
+  std::string value = encodeForStorage(obj);
+  prime(k, value, obj);
+  auto rev = backend_->create(k, std::move(value));
   if (!rev) return fail(translate(rev.error(), name));
   setResourceVersion(obj, *rev);
   return WriteResult{std::move(obj), true};

@@ -209,6 +209,14 @@ class Store {
   Result<storage::Filter> filter(std::string_view ns, std::string_view labelSelector,
                                  std::string_view fieldSelector) const;
 
+  /// describe sets what the cache indexes an object by (labels, selectable fields).
+  void describe(const json::object& obj, storage::CachedObject& out) const;
+  /// prime hands the cacher's decode the decoded form of a value this store is about to write
+  /// (`obj` without its resourceVersion), so that it does not parse the value back.
+  void prime(const std::string& key, const std::string& value, json::object& obj) const;
+
+  struct PrimedWrites;  // store.cpp
+
   ResourceSpec spec_;
   std::shared_ptr<const Strategy> strategy_;
   storage::InterfacePtr backend_;
@@ -220,6 +228,7 @@ class Store {
   std::unique_ptr<const apply::FieldManager> fieldManager_;  // over schema_
   bool hasStatus_ = false;
   bool hasFinalize_ = false;
+  std::unique_ptr<PrimedWrites> primed_;
 };
 
 /// encodeForStorage serializes an object for storage: it removes metadata.resourceVersion from

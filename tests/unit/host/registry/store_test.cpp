@@ -146,6 +146,33 @@ TEST_F(StoreTest, CreateFillsTheSystemFields) {
   EXPECT_EQ(resourceVersionOf(got), resourceVersionOf(o));
 }
 
+TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
+  // The creating store hands its cacher the decoded form; a second store over the same backend
+  // decodes the stored value by parsing it. Both must serve the same bytes and index alike.
+  json::object w = widget("primed", "blue");
+  w["metadata"].as_object()["labels"] = json::object{{"tier", "front"}, {"app", "x"}};
+  w["metadata"].as_object()["annotations"] = json::object{{"note", "resourceVersion \"1\""}};
+  auto created = store_->create("ns1", std::move(w), WriteOptions{});
+  ASSERT_TRUE(created) << created.error().message;
+  auto primed = store_->get("ns1", "primed", ReadOptions{}, soon());
+  ASSERT_TRUE(primed) << primed.error().message;
+
+  Store::Options o;
+  o.clock = std::make_shared<FixedClock>();
+  Store other(registrytest::widgetSpec(), strategy_, backend_, std::move(o));
+  ASSERT_TRUE(other.start());
+  auto parsed = other.get("ns1", "primed", ReadOptions{}, soon());
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(*(*primed)->json, *(*parsed)->json);
+  EXPECT_EQ((*primed)->revision, (*parsed)->revision);
+  EXPECT_EQ((*primed)->labels, (*parsed)->labels);
+  EXPECT_EQ((*primed)->name(), "primed");
+  EXPECT_EQ((*primed)->namespace_(), "ns1");
+  EXPECT_EQ(rvOf(objectOf(*primed)), (*primed)->revision);
+  EXPECT_EQ(json::serialize(created->object), *(*primed)->json);
+  other.stop();
+}
+
 TEST_F(StoreTest, EveryCreateGetsItsOwnUid) {
   std::set<std::string> uids;
   for (int i = 0; i < 20; ++i)
