@@ -2,6 +2,9 @@
 
 #include <apiserver/object.h>
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -111,9 +114,15 @@ void GarbageCollector::run(std::stop_token stop) {
 
 void GarbageCollector::observe(std::size_t store, const storage::WatchEvent& ev) {
   if (!ev.object) return;
-  auto parsed = registry::parseObject(*ev.object->json);
-  if (!parsed) return;
-  const json::object& obj = *parsed;
+  // Every event of every resource comes here and only a few fields are kept: the parse takes its
+  // memory from a buffer on this stack (and the heap past it), released at once, with no
+  // allocation per key and string and no destructor walk.
+  alignas(16) unsigned char scratch[16 * 1024];
+  json::monotonic_resource mr(scratch, sizeof scratch);
+  boost::system::error_code ec;
+  json::value parsed = json::parse(*ev.object->json, ec, &mr);
+  if (ec || !parsed.is_object()) return;
+  const json::object& obj = parsed.get_object();
   std::string uid(uidOf(obj));
   if (uid.empty()) return;
   auto unlink = [&](const Node& n) {
