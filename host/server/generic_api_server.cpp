@@ -450,7 +450,9 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
   if (auto r = gc->start(); !r) return fail(std::move(r).error());
   HttpServerOptions ho;
   ho.maxRequestBodyBytes = static_cast<std::size_t>(cfg.serving.maxRequestBodyBytes);
-  if (cfg.serving.blockingThreads > 0) {
+  // A backend whose writes never wait (memory) has them run on the I/O threads: a hand-off to
+  // the pool and back would cost more than the write (docs/performance.md).
+  if (cfg.serving.blockingThreads > 0 && backend->writesWait()) {
     blocking = std::make_unique<net::thread_pool>(static_cast<std::size_t>(cfg.serving.blockingThreads));
     ho.blocking = blocking.get();
   }

@@ -160,6 +160,10 @@ class Interface {
   virtual void requestProgress() {}
   /// compact discards history up to and including revision.
   virtual Result<void> compact(std::int64_t revision) = 0;
+  /// writesWait tells whether a write may wait on something outside this process (an fsync, a
+  /// network round trip). A backend whose writes never do (memory) lets the server run writes
+  /// on its I/O threads instead of handing them to the blocking pool and back.
+  virtual bool writesWait() const { return true; }
 };
 
 using InterfacePtr = std::shared_ptr<Interface>;

@@ -52,6 +52,7 @@ class EncryptedStorage final : public Interface {
   Result<std::int64_t> currentRevision() override { return inner_->currentRevision(); }
   void requestProgress() override { inner_->requestProgress(); }
   Result<void> compact(std::int64_t revision) override { return inner_->compact(revision); }
+  bool writesWait() const override { return inner_->writesWait(); }
 
   /// inner is the decorated backend.
   const InterfacePtr& inner() const { return inner_; }

@@ -30,6 +30,7 @@ class MemoryStorage final : public Interface {
                                        WatchCallback callback) override;
   Result<std::int64_t> currentRevision() override;
   Result<void> compact(std::int64_t revision) override;
+  bool writesWait() const override { return false; }
 
  private:
   struct Record {

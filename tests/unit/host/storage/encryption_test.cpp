@@ -248,6 +248,12 @@ class EncryptedStorageTest : public ::testing::Test {
   std::shared_ptr<EncryptedStorage> store_;
 };
 
+TEST_F(EncryptedStorageTest, WritesWaitAsTheBackendsDo) {
+  // The memory backend's writes never wait, so the server runs them on its I/O threads.
+  EXPECT_FALSE(inner_->writesWait());
+  EXPECT_FALSE(store_->writesWait());
+}
+
 TEST_F(EncryptedStorageTest, ValuesOfAnOlderKeyAreStale) {
   ASSERT_TRUE(store_->create("/registry/secrets/default/old", std::string(kPlain)));
   ASSERT_TRUE(store_->create("/registry/configmaps/default/c1", std::string(kPlain)));

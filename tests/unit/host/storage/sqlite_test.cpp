@@ -64,6 +64,7 @@ TEST(SqliteStorage, FreshStoreStartsAtRevisionOne) {
   auto rev = s->create("/registry/pods/ns/a", "{}");
   ASSERT_TRUE(rev);
   EXPECT_EQ(*rev, 2);
+  EXPECT_TRUE(s->writesWait());  // an fsync: writes go to the server's blocking pool
 }
 
 TEST(SqliteStorage, CrudAndPreconditions) {
