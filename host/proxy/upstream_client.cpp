@@ -345,14 +345,15 @@ struct HostUpstreamClient::Impl : std::enable_shared_from_this<HostUpstreamClien
 namespace {
 
 /// Exchange is one forwarded request: connect (or reuse), send, read the answer, hand it over.
-/// Every step runs on the connection's strand.
+/// Every completion runs on the connection's strand; a pooled connection's first write and read
+/// are started from the calling thread (an idle connection is the exchange's alone).
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<HostUpstreamClient::Impl> client, UpstreamTarget target, const ForwardOptions& options,
            OutgoingRequest request, UpstreamClient::Callback done)
       : client_(std::move(client)),
         target_(std::move(target)),
-        opts_(options),
+        limits_(options),
         request_(std::move(request)),
         done_(std::move(done)),
         key_(poolKey(target_)) {
@@ -454,11 +455,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   SteadyClock::duration remaining(std::chrono::milliseconds limit) const {
     const auto now = SteadyClock::now();
     SteadyClock::duration d = limit;
-    if (opts_.deadline != SteadyClock::time_point::max()) d = std::min(d, opts_.deadline - now);
+    if (limits_.deadline != SteadyClock::time_point::max()) d = std::min(d, limits_.deadline - now);
     return std::max(d, SteadyClock::duration::zero());
   }
   bool pastDeadline() const {
-    return opts_.deadline != SteadyClock::time_point::max() && SteadyClock::now() >= opts_.deadline;
+    return limits_.deadline != SteadyClock::time_point::max() && SteadyClock::now() >= limits_.deadline;
   }
   ApiError deadlineError() const {
     return ApiError::timeout("the backend " + target_.url() + " did not answer before the request's deadline");
@@ -470,7 +471,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (aborted_) return fail(unavailable("the upstream client is shutting down"));
     const std::string addr = hostPort(target_);
     // Resolving, connecting and the TLS handshake share the connect timeout.
-    arm(remaining(opts_.connectTimeout));
+    arm(remaining(limits_.connectTimeout));
     if (isIpLiteral(target_.host)) {
       tcp::endpoint ep(net::ip::make_address(target_.host), target_.port);
       conn_->lowest().async_connect(ep, [self = shared_from_this(), addr](beast::error_code ec) { self->onConnect(ec, addr); });
@@ -550,7 +551,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // The answer's headers, and a buffered body, must come within the header timeout (and the
     // deadline).
     timedOut_ = false;
-    arm(remaining(opts_.headerTimeout));
+    arm(remaining(limits_.headerTimeout));
     std::size_t sent = 0;
     if (conn_->plain) {
       // Most requests fit the socket's send buffer: written here, at once, their answer is read
@@ -621,8 +622,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     }
     if (parser_->is_done()) return complete(/*reusable=*/parser_->keep_alive());
     const auto length = parser_->content_length();
-    const bool fits = length && *length <= opts_.maxBufferedBodyBytes;
-    streaming_ = !fits && (opts_.longRunning || length.has_value());
+    const bool fits = length && *length <= limits_.maxBufferedBodyBytes;
+    streaming_ = !fits && (limits_.longRunning || length.has_value());
     if (fits) {
       // Read straight into the body, whose size is known: no copy, no scratch buffer.
       direct_ = true;
@@ -683,7 +684,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     else
       body_.append(readPtr_, got);
     if (parser_->is_done()) return complete(/*reusable=*/parser_->keep_alive() && !parser_->need_eof());
-    if (body_.size() > opts_.maxBufferedBodyBytes) {
+    if (body_.size() > limits_.maxBufferedBodyBytes) {
       // Too large to hold: send what arrived so far and stream the rest.
       streaming_ = true;
       startStream();
@@ -741,7 +742,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   std::shared_ptr<HostUpstreamClient::Impl> client_;
   UpstreamTarget target_;
-  Limits opts_;
+  Limits limits_;
   OutgoingRequest request_;
   UpstreamClient::Callback done_;
   std::string key_;
