@@ -95,9 +95,9 @@ void readEtcd(ConfigReader& r, EtcdConfig& e, const std::filesystem::path& baseD
     e.servers = *v;
   }
   // An empty path leaves the file unset (as for the serving TLS keys), not the config's directory.
-  if (auto v = r.string("cafile")) e.caFile = v->empty() ? std::filesystem::path() : resolvePath(*v, baseDir);
-  if (auto v = r.string("certfile")) e.certFile = v->empty() ? std::filesystem::path() : resolvePath(*v, baseDir);
-  if (auto v = r.string("keyfile")) e.keyFile = v->empty() ? std::filesystem::path() : resolvePath(*v, baseDir);
+  if (auto v = r.string("cafile"); v && !v->empty()) e.caFile = resolvePath(*v, baseDir);
+  if (auto v = r.string("certfile"); v && !v->empty()) e.certFile = resolvePath(*v, baseDir);
+  if (auto v = r.string("keyfile"); v && !v->empty()) e.keyFile = resolvePath(*v, baseDir);
   if (auto v = r.duration("compactionInterval")) {
     if (v->count() < 0) r.error("compactionInterval", "must not be negative");
     e.compactionInterval = *v;
