@@ -233,20 +233,29 @@ void Store::describe(const json::object& obj, storage::CachedObject& out) const 
   out.fields = selection::objectFields(fieldNames_, nameOf(obj), namespaceOf(obj), std::move(selectable));
 }
 
-void Store::prime(const std::string& key, const std::string& value, json::object& obj) const {
-  PrimedWrites::Entry e;
-  e.value = value;
-  describe(obj, e.described);
-  // The JSON the decode would serve, rendered once around a placeholder revision: the key order
-  // is the stored value's, with resourceVersion last in metadata, as the decode sets it.
-  metadata(obj)["resourceVersion"] = primed_->placeholder;
+std::string Store::encodePrimed(const std::string& key, json::object& obj) const {
+  // One serialization gives both forms: the JSON the decode would serve, with the revision as a
+  // placeholder member last in metadata (as the decode sets it), and the stored value, which is
+  // the same bytes without that member (encodeForStorage's output).
+  json::object& meta = metadata(obj);
+  meta.stable_erase("resourceVersion");
+  if (meta.empty()) return encodeForStorage(obj);  // no member before it to cut the comma after
+  meta["resourceVersion"] = primed_->placeholder;
   std::string served = json::serialize(obj);
-  metadata(obj).stable_erase("resourceVersion");
-  const auto at = served.find(primed_->placeholder);
-  if (at == std::string::npos) return;
-  e.before = served.substr(0, at);
-  e.after = served.substr(at + primed_->placeholder.size());
+  meta.stable_erase("resourceVersion");
+  const std::string member = ",\"resourceVersion\":\"" + primed_->placeholder + "\"";
+  const auto at = served.find(member);
+  if (at == std::string::npos) return encodeForStorage(obj);
+  PrimedWrites::Entry e;
+  e.value.reserve(served.size() - member.size());
+  e.value.append(served, 0, at).append(served, at + member.size());
+  const std::size_t digits = at + member.size() - 1 - primed_->placeholder.size();  // after the opening quote
+  e.before = served.substr(0, digits);
+  e.after = served.substr(digits + primed_->placeholder.size());
+  describe(obj, e.described);
+  std::string value = e.value;
   primed_->put(key, std::move(e));
+  return value;
 }
 
 Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::string& value, std::int64_t revision) const {
@@ -552,9 +561,7 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
     return WriteResult{std::move(obj), true};
   }
   const std::string k = key(ns, name);
-  std::string value = encodeForStorage(obj);
-  prime(k, value, obj);
-  auto rev = backend_->create(k, std::move(value));
+  auto rev = backend_->create(k, encodePrimed(k, obj));
   if (!rev) return fail(translate(rev.error(), name));
   setResourceVersion(obj, *rev);
   return WriteResult{std::move(obj), true};

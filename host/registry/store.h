@@ -211,9 +211,9 @@ class Store {
 
   /// describe sets what the cache indexes an object by (labels, selectable fields).
   void describe(const json::object& obj, storage::CachedObject& out) const;
-  /// prime hands the cacher's decode the decoded form of a value this store is about to write
-  /// (`obj` without its resourceVersion), so that it does not parse the value back.
-  void prime(const std::string& key, const std::string& value, json::object& obj) const;
+  /// encodePrimed is encodeForStorage for a value this store is about to write under `key`, and
+  /// hands the cacher's decode its decoded form, so that it does not parse the value back.
+  std::string encodePrimed(const std::string& key, json::object& obj) const;
 
   struct PrimedWrites;  // store.cpp
 

@@ -170,6 +170,11 @@ TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
   EXPECT_EQ((*primed)->namespace_(), "ns1");
   EXPECT_EQ(rvOf(objectOf(*primed)), (*primed)->revision);
   EXPECT_EQ(json::serialize(created->object), *(*primed)->json);
+  // What was stored is the object without its resourceVersion, as encodeForStorage writes it.
+  json::object unversioned = created->object;
+  auto stored = backend_->get((*primed)->key);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(*stored->value, encodeForStorage(unversioned));
   other.stop();
 }
 
