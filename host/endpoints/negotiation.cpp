@@ -135,4 +135,9 @@ Response encode(int status, const boost::json::value& v, const Output& out) {
   return Response::json(status, v);
 }
 
+Response encode(int status, const boost::json::object& o, const Output& out) {
+  if (out.format == Format::Yaml) return encode(status, boost::json::value(o), out);
+  return Response::bytes(status, "application/json", boost::json::serialize(o));
+}
+
 }  // namespace apiserver::endpoints

@@ -34,6 +34,9 @@ Result<boost::json::object> decodeBody(const Request& req);
 
 /// encode renders a value in the negotiated form (JSON or YAML; Table is the caller's job).
 Response encode(int status, const boost::json::value& v, const Output& out);
+/// encode renders an object the same way; an object passed where a value is expected would be
+/// deep-copied into one first.
+Response encode(int status, const boost::json::object& o, const Output& out);
 
 /// mediaTypeOf returns the bare media type of a Content-Type value ("application/json").
 std::string_view mediaTypeOf(std::string_view contentType);
