@@ -135,6 +135,15 @@ Result<json::object> parseObject(std::string_view bytes) {
   return std::move(v.get_object());
 }
 
+Result<std::shared_ptr<const json::object>> parsedObject(const storage::CachedObject& cached) {
+  if (auto p = cached.parsed.load(std::memory_order_acquire)) return p;
+  auto obj = parseObject(*cached.json);
+  if (!obj) return fail(std::move(obj).error());
+  std::shared_ptr<const json::object> p = std::make_shared<const json::object>(std::move(*obj));
+  cached.parsed.store(p, std::memory_order_release);  // a racing reader's equal parse may win; either serves
+  return p;
+}
+
 // ---------------------------------------------------------------- Store
 
 /// PrimedWrites are values this store's creates wrote, decoded by the writer: the cacher's decode
@@ -149,7 +158,7 @@ struct Store::PrimedWrites {
     std::string value;   ///< the bytes written
     std::string before;  ///< the served JSON up to the resourceVersion's digits
     std::string after;   ///< and after them
-    storage::CachedObject described;  ///< labels and fields
+    std::shared_ptr<storage::CachedObject> described;  ///< labels and fields; the rest is the decode's
   };
   /// placeholder stands for the revision while the served JSON is rendered; random per store, so
   /// that no object holds it by chance.
@@ -252,26 +261,28 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj) const
   const std::size_t digits = at + member.size() - 1 - primed_->placeholder.size();  // after the opening quote
   e.before = served.substr(0, digits);
   e.after = served.substr(digits + primed_->placeholder.size());
-  describe(obj, e.described);
+  e.described = std::make_shared<storage::CachedObject>();
+  describe(obj, *e.described);
   std::string value = e.value;
   primed_->put(key, std::move(e));
   return value;
 }
 
 Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::string& value, std::int64_t revision) const {
-  auto out = std::make_shared<storage::CachedObject>();
-  out->key = std::string(key);
-  out->revision = revision;
   if (auto p = primed_->take(key, value)) {
     std::string rv = std::to_string(revision);
     std::string served;
     served.reserve(p->before.size() + rv.size() + p->after.size());
     served.append(p->before).append(rv).append(p->after);
-    out->labels = std::move(p->described.labels);
-    out->fields = std::move(p->described.fields);
+    auto out = std::move(p->described);
+    out->key = std::string(key);
+    out->revision = revision;
     out->json = makeBytes(std::move(served));
     return storage::CachedObjectPtr(std::move(out));
   }
+  auto out = std::make_shared<storage::CachedObject>();
+  out->key = std::string(key);
+  out->revision = revision;
   auto obj = parseObject(value);
   if (!obj) return fail(std::move(obj).error());
   setResourceVersion(*obj, revision);

@@ -236,5 +236,8 @@ class Store {
 std::string encodeForStorage(json::object& obj);
 /// parseObject parses JSON bytes that must hold an object.
 Result<json::object> parseObject(std::string_view bytes);
+/// parsedObject is a cached object parsed, once: the first caller keeps the parse in it and every
+/// later one shares that.
+Result<std::shared_ptr<const json::object>> parsedObject(const storage::CachedObject& cached);
 
 }  // namespace apiserver::registry

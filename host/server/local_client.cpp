@@ -20,22 +20,25 @@ Result<std::shared_ptr<registry::Store>> LocalClient::store(const GroupResource&
 }
 
 Result<json::object> LocalClient::get(const GroupResource& gr, std::string_view ns, std::string_view name) {
-  return read(gr, ns, name, {});
+  auto obj = read(gr, ns, name, {});
+  if (!obj) return fail(std::move(obj).error());
+  return registry::parseObject(*(*obj)->json);  // the caller's own copy, which it may change
 }
 
-Result<json::object> LocalClient::getCached(const GroupResource& gr, std::string_view ns, std::string_view name) {
+Result<std::shared_ptr<const json::object>> LocalClient::getCached(const GroupResource& gr, std::string_view ns,
+                                                                   std::string_view name) {
   registry::ReadOptions any;
   any.resourceVersion = "0";  // whatever the watch cache holds, as a lister reads it
-  return read(gr, ns, name, any);
+  auto obj = read(gr, ns, name, any);
+  if (!obj) return fail(std::move(obj).error());
+  return registry::parsedObject(**obj);
 }
 
-Result<json::object> LocalClient::read(const GroupResource& gr, std::string_view ns, std::string_view name,
-                                       const registry::ReadOptions& opts) {
+Result<storage::CachedObjectPtr> LocalClient::read(const GroupResource& gr, std::string_view ns, std::string_view name,
+                                                   const registry::ReadOptions& opts) {
   auto s = store(gr);
   if (!s) return fail(std::move(s).error());
-  auto obj = (*s)->get((*s)->namespaced() ? ns : "", name, opts, deadline());
-  if (!obj) return fail(std::move(obj).error());
-  return registry::parseObject(*(*obj)->json);
+  return (*s)->get((*s)->namespaced() ? ns : "", name, opts, deadline());
 }
 
 Result<ObjectList> LocalClient::list(const GroupResource& gr, std::string_view ns, std::string_view labelSelector,

@@ -25,7 +25,8 @@ class LocalClient final : public Client {
   void detach() { stores_.store(nullptr); }
 
   Result<json::object> get(const GroupResource& gr, std::string_view ns, std::string_view name) override;
-  Result<json::object> getCached(const GroupResource& gr, std::string_view ns, std::string_view name) override;
+  Result<std::shared_ptr<const json::object>> getCached(const GroupResource& gr, std::string_view ns,
+                                                        std::string_view name) override;
   Result<ObjectList> list(const GroupResource& gr, std::string_view ns, std::string_view labelSelector,
                           std::string_view fieldSelector) override;
   Result<json::object> create(const GroupResource& gr, std::string_view ns, json::object obj) override;
@@ -38,8 +39,8 @@ class LocalClient final : public Client {
 
  private:
   Result<std::shared_ptr<registry::Store>> store(const GroupResource& gr) const;
-  Result<json::object> read(const GroupResource& gr, std::string_view ns, std::string_view name,
-                            const registry::ReadOptions& opts);
+  Result<storage::CachedObjectPtr> read(const GroupResource& gr, std::string_view ns, std::string_view name,
+                                        const registry::ReadOptions& opts);
   registry::WriteOptions writeOptions() const { return registry::WriteOptions{false, "apiserver-host", &user_}; }
 
   std::atomic<std::shared_ptr<const StoreMap>> stores_;

@@ -4,6 +4,8 @@
 #include "selection/label_selector.h"
 #include "storage/interface.h"
 
+#include <boost/json/fwd.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -34,6 +36,9 @@ struct CachedObject {
   SharedBytes json;           ///< the object as served, metadata.resourceVersion included
   selection::Labels labels;
   selection::Fields fields;   ///< selectable fields, metadata.name and metadata.namespace included
+  /// parsed is `json` parsed, kept by the first reader that needed the object rather than its
+  /// bytes (Store::parsed) for every later one; null until then.
+  mutable std::atomic<std::shared_ptr<const boost::json::object>> parsed;
 
   std::string_view name() const noexcept { return fields.get("metadata.name"); }
   /// namespace_ is "" for a cluster-scoped object.

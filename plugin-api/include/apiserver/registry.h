@@ -115,9 +115,13 @@ class Client {
   /// getCached reads an object as the server's watch cache holds it now, without waiting for the
   /// cache to catch up with storage first (kube's listers read their informers' caches so). It
   /// is cheaper than get but may not yet see a write made a moment ago; callers that must not
-  /// miss one fall back to get.
-  virtual Result<json::object> getCached(const GroupResource& gr, std::string_view ns, std::string_view name) {
-    return get(gr, ns, name);
+  /// miss one fall back to get. The object is shared and read-only: the server parses each
+  /// cached revision once however often it is read (a namespace, on every create in it).
+  virtual Result<std::shared_ptr<const json::object>> getCached(const GroupResource& gr, std::string_view ns,
+                                                                std::string_view name) {
+    auto o = get(gr, ns, name);
+    if (!o) return std::move(o).error();
+    return std::make_shared<const json::object>(std::move(*o));
   }
   virtual Result<ObjectList> list(const GroupResource& gr, std::string_view ns,
                                   std::string_view labelSelector = {}, std::string_view fieldSelector = {}) = 0;

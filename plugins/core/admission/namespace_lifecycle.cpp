@@ -34,16 +34,10 @@ Result<void> NamespaceLifecycle::admit(AdmissionAttributes& a) {
     return {};
   if (!client_)
     return ApiError::internal("NamespaceLifecycle has no client");
-  auto ns = client_->getCached(kNamespaces, "", a.namespace_);
-  const bool cachedActive = ns && stringField(*ns, "", "status", "phase") != "Terminating";
-  if ((!ns && ns.error().code == 404) || (cachedActive && recentlyDeleted(a.namespace_)))
-    ns = client_->get(kNamespaces, "", a.namespace_);  // as a last resort, ask storage
-  if (!ns) {
-    if (ns.error().code == 404)
-      return ApiError::notFound(kNamespaces, a.namespace_);
-    return std::move(ns).error();
-  }
-  if (stringField(*ns, "", "status", "phase") != "Terminating")
+  auto closing = terminating(a.namespace_);
+  if (!closing)
+    return std::move(closing).error();
+  if (!*closing)
     return {};
   std::string_view name = a.name;
   if (name.empty() && a.object != nullptr)
@@ -56,6 +50,25 @@ Result<void> NamespaceLifecycle::admit(AdmissionAttributes& a) {
                                "namespace " + std::string(a.namespace_) + " is being terminated",
                                "metadata.namespace"});
   return e;
+}
+
+Result<bool> NamespaceLifecycle::terminating(std::string_view ns) {
+  auto phaseIsTerminating = [](const json::object& o) {
+    return stringField(o, "", "status", "phase") == "Terminating";
+  };
+  auto cached = client_->getCached(kNamespaces, "", ns);
+  if (cached) {
+    if (phaseIsTerminating(**cached))
+      return true;
+    if (!recentlyDeleted(ns))
+      return false;
+  } else if (cached.error().code != 404) {
+    return std::move(cached).error();
+  }
+  auto live = client_->get(kNamespaces, "", ns);  // as a last resort, ask storage
+  if (!live)
+    return live.error().code == 404 ? ApiError::notFound(kNamespaces, ns) : std::move(live).error();
+  return phaseIsTerminating(*live);
 }
 
 void NamespaceLifecycle::noteDelete(std::string_view ns) {

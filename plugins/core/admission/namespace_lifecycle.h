@@ -39,6 +39,9 @@ class NamespaceLifecycle final : public AdmissionStep {
   Result<void> admit(AdmissionAttributes& a) override;
 
  private:
+  /// terminating tells whether namespace `ns` is being terminated: as cached, or as stored when
+  /// the cache lacks it or a delete of it was admitted lately. NotFound when it does not exist.
+  Result<bool> terminating(std::string_view ns);
   /// recentlyDeleted tells whether this step admitted a delete of `ns` lately.
   bool recentlyDeleted(std::string_view ns);
   void noteDelete(std::string_view ns);

@@ -178,6 +178,31 @@ TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
   other.stop();
 }
 
+TEST_F(StoreTest, ACachedObjectIsParsedOnceForEveryReaderOfItsParse) {
+  mustCreate("shared");
+  auto cached = store_->get("ns1", "shared", ReadOptions{}, soon());
+  ASSERT_TRUE(cached) << cached.error().message;
+  EXPECT_EQ((*cached)->parsed.load(), nullptr);
+  auto first = parsedObject(**cached);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(json::value(**first), json::parse(*(*cached)->json));
+  auto second = parsedObject(**cached);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(first->get(), second->get());  // the same parse, not a second one
+  // A new revision is a new cached object, parsed afresh.
+  auto next = store_->mutate("ns1", "shared", [](json::object o) -> Result<json::object> {
+    o["metadata"].as_object()["labels"] = json::object{{"v", "2"}};
+    return o;
+  }, false, WriteOptions{});
+  ASSERT_TRUE(next) << next.error().message;
+  auto updated = store_->get("ns1", "shared", ReadOptions{}, soon());
+  ASSERT_TRUE(updated);
+  auto third = parsedObject(**updated);
+  ASSERT_TRUE(third);
+  EXPECT_NE(first->get(), third->get());
+  EXPECT_EQ(json::serialize((**third).at("metadata").at("labels")), R"({"v":"2"})");
+}
+
 TEST_F(StoreTest, EveryCreateGetsItsOwnUid) {
   std::set<std::string> uids;
   for (int i = 0; i < 20; ++i)

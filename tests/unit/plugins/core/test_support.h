@@ -128,8 +128,8 @@ class FakeClient final : public Client {
     ++getCalls;
     return find(gr, ns, name);
   }
-  Result<json::object> getCached(const GroupResource& gr, std::string_view ns,
-                                 std::string_view name) override {
+  Result<std::shared_ptr<const json::object>> getCached(const GroupResource& gr, std::string_view ns,
+                                                        std::string_view name) override {
     std::lock_guard lock(mu_);
     if (failWith)
       return *failWith;
@@ -137,9 +137,12 @@ class FakeClient final : public Client {
     if (auto it = c.find(std::string(ns) + "/" + std::string(name)); it != c.end()) {
       if (!it->second)
         return ApiError::notFound(gr, name);
-      return *it->second;
+      return std::make_shared<const json::object>(*it->second);
     }
-    return find(gr, ns, name);
+    auto found = find(gr, ns, name);
+    if (!found)
+      return std::move(found).error();
+    return std::make_shared<const json::object>(std::move(*found));
   }
   Result<ObjectList> list(const GroupResource& gr, std::string_view ns, std::string_view,
                           std::string_view) override {
