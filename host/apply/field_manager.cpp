@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <utility>
 
 namespace apiserver::apply {
@@ -262,7 +263,7 @@ void FieldManager::stripMeta(Managed& managed, const std::string& id) const {
   auto it = managed.fields.find(id);
   if (it == managed.fields.end())
     return;
-  it->second.set = it->second.set.difference(stripSet_);
+  it->second.set = std::move(it->second.set).difference(stripSet_);
   if (it->second.set.empty())
     eraseEntry(managed, id);
 }
@@ -273,12 +274,14 @@ Comparison FieldManager::updateManagers(const json::object& live, const json::ob
                                         std::vector<Conflict>* conflicts) const {
   Comparison cmp = compareObjects(live, next, root_);
   cmp.excludeFields(ignored);
-  const FieldSet changed = cmp.modified.unite(cmp.added);
+  std::optional<FieldSet> changed;  // only when another manager's fields may conflict
   std::map<std::string, FieldSet> conflictSets;  // sorted by identifier
   for (const auto& [id, vs] : managed.fields) {
     if (id == workflow)
       continue;
-    FieldSet c = vs.set.intersect(changed);
+    if (!changed)
+      changed = cmp.modified.unite(cmp.added);
+    FieldSet c = vs.set.intersect(*changed);
     if (!c.empty())
       conflictSets.emplace(id, std::move(c));
   }
@@ -288,11 +291,11 @@ Comparison FieldManager::updateManagers(const json::object& live, const json::ob
     return cmp;
   }
   for (const auto& [id, c] : conflictSets)
-    managed.fields[id].set = managed.fields[id].set.difference(c);
+    managed.fields[id].set = std::move(managed.fields[id].set).difference(c);
   if (!cmp.removed.empty())
     for (auto& [id, vs] : managed.fields)
       if (id != workflow)
-        vs.set = vs.set.difference(cmp.removed);
+        vs.set = std::move(vs.set).difference(cmp.removed);
   for (auto it = managed.fields.begin(); it != managed.fields.end();) {
     if (it->second.set.empty()) {
       managed.times.erase(it->first);
@@ -363,7 +366,7 @@ void FieldManager::updateCore(const json::object& live, const json::object& next
        std::string(kUpdateOperation), groupVersion_, std::string(subresource)});
   const FieldSet& ignored = ignoredFor(subresource);
   Comparison cmp = updateManagers(live, next, managed, kCurrentOperation, true, ignored, nullptr);
-  FieldSet set = cmp.modified.unite(cmp.added).difference(cmp.removed).recursiveDifference(ignored);
+  FieldSet set = std::move(cmp.added).unite(cmp.modified).difference(cmp.removed).recursiveDifference(ignored);
   if (!set.empty())
     managed.fields[kCurrentOperation] = VersionedSet{std::move(set), groupVersion_, false};
   stripMeta(managed, kCurrentOperation);
@@ -372,7 +375,7 @@ void FieldManager::updateCore(const json::object& live, const json::object& next
     VersionedSet vs = std::move(it->second);
     eraseEntry(managed, kCurrentOperation);
     if (auto prev = managed.fields.find(id); prev != managed.fields.end())
-      vs.set = vs.set.unite(prev->second.set);
+      vs.set = std::move(vs.set).unite(prev->second.set);
     managed.fields[id] = std::move(vs);
     managed.times[id] = now;
   }
@@ -390,7 +393,7 @@ json::value FieldManager::prune(const json::value& merged, const Managed& manage
   json::value pruned = removeItems(merged, last, root_);
   FieldSet owned;
   for (const auto& [id, vs] : managed.fields)
-    owned = owned.unite(vs.set);
+    owned = std::move(owned).unite(vs.set);
   const FieldSet mergedSet = ensureNamedFieldsAreMembers(toFieldSet(merged, root_), root_);
   FieldSet prunedSet = ensureNamedFieldsAreMembers(toFieldSet(pruned, root_), root_);
   pruned = removeItems(

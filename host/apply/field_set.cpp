@@ -135,7 +135,7 @@ FieldSet FieldSet::withPrefix(const PathElement& element) const {
   return s != nullptr ? *s : FieldSet();
 }
 
-FieldSet FieldSet::unite(const FieldSet& other) const {
+FieldSet FieldSet::unite(const FieldSet& other) const& {
   FieldSet out;
   out.members_ = membersUnion(members_, other.members_);
   std::size_t i = 0;
@@ -182,7 +182,7 @@ FieldSet FieldSet::intersect(const FieldSet& other) const {
   return out;
 }
 
-FieldSet FieldSet::difference(const FieldSet& other) const {
+FieldSet FieldSet::difference(const FieldSet& other) const& {
   FieldSet out;
   out.members_ = membersDifference(members_, other.members_);
   std::size_t j = 0;
@@ -200,7 +200,7 @@ FieldSet FieldSet::difference(const FieldSet& other) const {
   return out;
 }
 
-FieldSet FieldSet::recursiveDifference(const FieldSet& other) const {
+FieldSet FieldSet::recursiveDifference(const FieldSet& other) const& {
   FieldSet out;
   out.members_ = membersDifference(members_, other.members_);
   std::size_t j = 0;
@@ -218,6 +218,53 @@ FieldSet FieldSet::recursiveDifference(const FieldSet& other) const {
     }
   }
   return out;
+}
+
+FieldSet FieldSet::unite(const FieldSet& other) && {
+  mergeIn(other);
+  return std::move(*this);
+}
+
+FieldSet FieldSet::difference(const FieldSet& other) && {
+  removeIn(other, false);
+  return std::move(*this);
+}
+
+FieldSet FieldSet::recursiveDifference(const FieldSet& other) && {
+  removeIn(other, true);
+  return std::move(*this);
+}
+
+void FieldSet::mergeIn(const FieldSet& other) {
+  if (!other.members_.empty())
+    members_ = membersUnion(members_, other.members_);
+  for (const auto& c : other.children_)
+    descend(c.element).mergeIn(c.set);
+}
+
+void FieldSet::removeIn(const FieldSet& other, bool recursive) {
+  if (!members_.empty() && !other.members_.empty())
+    std::erase_if(members_, [&](const PathElement& m) { return sortedHas(other.members_, m); });
+  if (other.children_.empty() && (!recursive || other.members_.empty()))
+    return;
+  std::size_t j = 0;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    Child& c = children_[i];
+    if (recursive && other.hasMember(c.element))
+      continue;  // the whole subtree goes
+    while (j < other.children_.size() && other.children_[j].element < c.element)
+      ++j;
+    if (j < other.children_.size() && other.children_[j].element == c.element) {
+      c.set.removeIn(other.children_[j].set, recursive);
+      if (c.set.empty())
+        continue;
+    }
+    if (kept != i)
+      children_[kept] = std::move(c);
+    ++kept;
+  }
+  children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(kept), children_.end());
 }
 
 void FieldSet::iteratePrefix(Path& prefix, const std::function<void(const Path&)>& fn) const {
@@ -355,7 +402,7 @@ std::optional<FieldSet> FieldSet::readFieldsV1(const json::object& obj, bool* is
   std::vector<Child> merged;
   for (auto& c : out.children_) {
     if (!merged.empty() && merged.back().element == c.element) {
-      merged.back().set = merged.back().set.unite(c.set);
+      merged.back().set = std::move(merged.back().set).unite(c.set);
     } else {
       merged.push_back(std::move(c));
     }

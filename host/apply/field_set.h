@@ -43,14 +43,18 @@ class FieldSet {
   /// size counts the members at every depth.
   std::size_t size() const;
 
-  /// unite is the union of two sets.
-  FieldSet unite(const FieldSet& other) const;
+  /// unite is the union of two sets. The rvalue forms of unite, difference and
+  /// recursiveDifference reuse this set's nodes instead of copying them.
+  FieldSet unite(const FieldSet& other) const&;
+  FieldSet unite(const FieldSet& other) &&;
   /// intersect keeps the members present in both sets.
   FieldSet intersect(const FieldSet& other) const;
   /// difference removes the members of `other`; children of a removed member stay.
-  FieldSet difference(const FieldSet& other) const;
+  FieldSet difference(const FieldSet& other) const&;
+  FieldSet difference(const FieldSet& other) &&;
   /// recursiveDifference removes the members of `other` and everything below them.
-  FieldSet recursiveDifference(const FieldSet& other) const;
+  FieldSet recursiveDifference(const FieldSet& other) const&;
+  FieldSet recursiveDifference(const FieldSet& other) &&;
   /// withPrefix is the subset below `element` (without it); empty when there is none.
   FieldSet withPrefix(const PathElement& element) const;
   /// child is the subset below `element`, or nullptr.
@@ -88,6 +92,11 @@ class FieldSet {
 
  private:
   FieldSet& descend(const PathElement& element);
+  /// mergeIn adds `other`'s members here (unite in place).
+  void mergeIn(const FieldSet& other);
+  /// removeIn removes `other`'s members from here, and with `recursive` what lies below them
+  /// (difference and recursiveDifference in place).
+  void removeIn(const FieldSet& other, bool recursive);
   void iteratePrefix(Path& prefix, const std::function<void(const Path&)>& fn) const;
   void emitFieldsV1(json::object& out, bool includeSelf) const;
   static std::optional<FieldSet> readFieldsV1(const json::object& obj, bool* isMember,

@@ -761,8 +761,8 @@ std::optional<TypeRef> TypeRef::fieldType(std::string_view name) const {
     t.mode_ = Mode::UntypedAtomic;
     return t;
   }
-  if (node_.hasProperty(name))
-    return of(node_.field(name), preserve_);
+  if (auto p = node_.property(name))
+    return of(*p, preserve_);
   const json::value* ap = node_.keyword("additionalProperties");
   if (ap != nullptr) {
     if (ap->is_object())
@@ -844,9 +844,9 @@ std::string validationErrorsString(const ValidationErrors& errors) {
 void Comparison::excludeFields(const FieldSet& fields) {
   if (fields.empty())
     return;
-  removed = removed.recursiveDifference(fields);
-  modified = modified.recursiveDifference(fields);
-  added = added.recursiveDifference(fields);
+  removed = std::move(removed).recursiveDifference(fields);
+  modified = std::move(modified).recursiveDifference(fields);
+  added = std::move(added).recursiveDifference(fields);
 }
 
 ValidationErrors validate(const json::value& value, const TypeRef& type) {

@@ -238,6 +238,7 @@ std::string Store::key(std::string_view ns, std::string_view name) const { retur
 void Store::describe(const json::object& obj, storage::CachedObject& out) const {
   out.labels = selection::labelsOfObject(obj);
   SelectableFields selectable;
+  selectable.reserve(16);  // a kind's few fields, without regrowing
   strategy_->selectableFields(obj, selectable);
   out.fields = selection::objectFields(fieldNames_, nameOf(obj), namespaceOf(obj), std::move(selectable));
 }

@@ -136,6 +136,23 @@ bool SchemaNode::hasProperty(std::string_view name) const {
   return false;
 }
 
+std::optional<SchemaNode> SchemaNode::property(std::string_view name) const {
+  bool declared = false;
+  for (std::size_t i = 0; i < count_; ++i) {
+    const json::value* props = layers_[i]->if_contains("properties");
+    if (props == nullptr || !props->is_object())
+      continue;
+    if (const json::value* p = props->get_object().if_contains(name)) {
+      if (p->is_object())
+        return SchemaNode(set_, &p->get_object());
+      declared = true;
+    }
+  }
+  if (!declared)
+    return std::nullopt;
+  return additionalProperties();
+}
+
 SchemaNode SchemaNode::items() const {
   const json::value* v = keyword("items");
   if (v == nullptr || !v->is_object())

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -76,6 +77,9 @@ class SchemaNode {
   /// hasProperty tells whether `name` is a declared property (not merely allowed by
   /// additionalProperties).
   bool hasProperty(std::string_view name) const;
+  /// property is field(name) for a declared property, nullopt for any other name: hasProperty
+  /// and field in one lookup.
+  std::optional<SchemaNode> property(std::string_view name) const;
   /// items is the schema of an array's items, or the unknown node.
   SchemaNode items() const;
   /// additionalProperties is the value schema of a map (`additionalProperties: {...}`); the

@@ -118,6 +118,10 @@ TEST(FieldSetTest, Algebra) {
   const Path ab = P({F("a"), F("b")});
   const Path abc = P({F("a"), F("b"), F("c")});
   const Path x = P({F("x")});
+  const Path bc = P({F("b"), F("c")});
+  const Path cd = P({F("c"), F("d")});
+  const Path xy = P({F("x"), F("y")});
+  const Path y = P({F("y")});
   struct Case {
     std::string name;
     std::vector<Path> lhs;
@@ -132,6 +136,9 @@ TEST(FieldSetTest, Algebra) {
       {"parent minus child", {a}, {ab}, {a, ab}, {}, {a}, {a}},
       {"child minus parent", {ab, abc}, {a}, {a, ab, abc}, {}, {ab, abc}, {}},
       {"deep", {ab, abc, x}, {ab}, {ab, abc, x}, {ab}, {abc, x}, {x}},
+      // children on both sides, in between each other's
+      {"interleaved", {bc, x}, {ab, cd, y}, {ab, bc, cd, x, y}, {}, {bc, x}, {bc, x}},
+      {"member over subtree", {a, abc, xy}, {ab, x}, {a, ab, abc, x, xy}, {}, {a, abc, xy}, {a}},
   };
   for (const auto& c : cases) {
     const FieldSet l = fieldSetOf(c.lhs);
@@ -141,6 +148,11 @@ TEST(FieldSetTest, Algebra) {
     EXPECT_EQ(l.difference(r), fieldSetOf(c.difference)) << c.name << ": " << l.difference(r).str();
     EXPECT_EQ(l.recursiveDifference(r), fieldSetOf(c.recursiveDifference))
         << c.name << ": " << l.recursiveDifference(r).str();
+    // The forms that reuse the left set's nodes give the same sets.
+    EXPECT_EQ(FieldSet(l).unite(r), fieldSetOf(c.unite)) << c.name << " (in place)";
+    EXPECT_EQ(FieldSet(l).difference(r), fieldSetOf(c.difference)) << c.name << " (in place)";
+    EXPECT_EQ(FieldSet(l).recursiveDifference(r), fieldSetOf(c.recursiveDifference))
+        << c.name << " (in place)";
   }
   EXPECT_TRUE(fieldSetOf({ab}).difference(fieldSetOf({ab})).children().empty());
   EXPECT_EQ(fieldSetOf({ab, abc}).withPrefix(F("a")),
