@@ -4,11 +4,11 @@
 
 #include <apiserver/registry.h>
 
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 /// @file garbage_collector.h
@@ -65,8 +65,10 @@ class GarbageCollector {
   std::vector<std::shared_ptr<registry::Store>> stores_;
   Logger& log_;
   std::vector<std::unique_ptr<Watch>> watches_;
-  std::map<std::string, Node> nodes_;                              // by uid
-  std::map<std::string, std::set<std::string>> dependents_;        // owner uid -> dependent uids
+  // Every object of every resource is a node: hashed, as ordered maps of 36-character uids cost
+  // a string comparison per level on every event.
+  std::unordered_map<std::string, Node> nodes_;                        // by uid
+  std::unordered_map<std::string, std::set<std::string>> dependents_;  // owner uid -> dependent uids
   std::set<std::string> dirty_;                                    // uids to look at
   std::jthread thread_;
 };

@@ -154,11 +154,22 @@ Result<std::shared_ptr<const json::object>> parsedObject(const storage::CachedOb
 /// parse.
 struct Store::PrimedWrites {
   static constexpr std::size_t kMax = 1024;
+  /// Entry is one create's served JSON with the placeholder member in it: the bytes written are
+  /// that JSON without the member, and the JSON served at revision R has R for the placeholder.
   struct Entry {
-    std::string value;   ///< the bytes written
-    std::string before;  ///< the served JSON up to the resourceVersion's digits
-    std::string after;   ///< and after them
+    std::string served;      ///< with `,"resourceVersion":"<placeholder>"`
+    std::size_t member = 0;  ///< where that member starts
+    std::size_t memberSize = 0;
+    std::size_t digits = 0;  ///< where the placeholder (the revision's digits) starts
+    std::size_t digitsSize = 0;
     std::shared_ptr<storage::CachedObject> described;  ///< labels and fields; the rest is the decode's
+
+    bool wrote(const std::string& value) const {
+      const std::string_view s(served);
+      const std::size_t rest = member + memberSize;
+      return value.size() == s.size() - memberSize && s.substr(0, member) == std::string_view(value).substr(0, member) &&
+             s.substr(rest) == std::string_view(value).substr(member);
+    }
   };
   /// placeholder stands for the revision while the served JSON is rendered; random per store, so
   /// that no object holds it by chance.
@@ -169,7 +180,7 @@ struct Store::PrimedWrites {
   std::optional<Entry> take(std::string_view key, const std::string& value) {
     std::lock_guard lock(mu);
     auto it = byKey.find(std::string(key));
-    if (it == byKey.end() || it->second.value != value) return std::nullopt;
+    if (it == byKey.end() || !it->second.wrote(value)) return std::nullopt;
     Entry e = std::move(it->second);
     byKey.erase(it);
     return e;
@@ -257,24 +268,26 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj) const
   const auto at = served.find(member);
   if (at == std::string::npos) return encodeForStorage(obj);
   PrimedWrites::Entry e;
-  e.value.reserve(served.size() - member.size());
-  e.value.append(served, 0, at).append(served, at + member.size());
-  const std::size_t digits = at + member.size() - 1 - primed_->placeholder.size();  // after the opening quote
-  e.before = served.substr(0, digits);
-  e.after = served.substr(digits + primed_->placeholder.size());
+  std::string value;
+  value.reserve(served.size() - member.size());
+  value.append(served, 0, at).append(served, at + member.size());
+  e.member = at;
+  e.memberSize = member.size();
+  e.digits = at + member.size() - 1 - primed_->placeholder.size();  // after the opening quote
+  e.digitsSize = primed_->placeholder.size();
+  e.served = std::move(served);
   e.described = std::make_shared<storage::CachedObject>();
   describe(obj, *e.described);
-  std::string value = e.value;
   primed_->put(key, std::move(e));
   return value;
 }
 
 Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::string& value, std::int64_t revision) const {
   if (auto p = primed_->take(key, value)) {
-    std::string rv = std::to_string(revision);
+    const std::string rv = std::to_string(revision);
     std::string served;
-    served.reserve(p->before.size() + rv.size() + p->after.size());
-    served.append(p->before).append(rv).append(p->after);
+    served.reserve(p->served.size() - p->digitsSize + rv.size());
+    served.append(p->served, 0, p->digits).append(rv).append(p->served, p->digits + p->digitsSize);
     auto out = std::move(p->described);
     out->key = std::string(key);
     out->revision = revision;

@@ -48,7 +48,9 @@ const json::object* resolveRef(const SchemaSetData& set, std::string_view ref,
   }
   if (raw.find('/') != std::string_view::npos)
     return nullptr;  // deeper pointers: unsupported
-  auto it = set.definitions.find(decodePointerToken(raw));
+  // Definition names rarely need RFC 6901 unescaping; looked up as they are, they cost no copy.
+  auto it = raw.find('~') == std::string_view::npos ? set.definitions.find(raw)
+                                                     : set.definitions.find(decodePointerToken(raw));
   if (it == set.definitions.end() || !it->value().is_object())
     return nullptr;
   *nameOut = it->key();

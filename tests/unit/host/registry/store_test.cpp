@@ -178,6 +178,61 @@ TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
   other.stop();
 }
 
+/// RewritingBackend stores what it is given with one substring replaced, as another writer's
+/// bytes for the same key would differ from what the store primed.
+class RewritingBackend final : public storage::Interface {
+ public:
+  RewritingBackend(std::shared_ptr<storage::Interface> inner, std::string from, std::string to)
+      : inner_(std::move(inner)), from_(std::move(from)), to_(std::move(to)) {}
+  storage::Result<storage::KeyValue> get(std::string_view key) override { return inner_->get(key); }
+  storage::Result<storage::ListResult> list(std::string_view prefix, const storage::ListOptions& opts) override {
+    return inner_->list(prefix, opts);
+  }
+  storage::Result<std::int64_t> create(std::string_view key, std::string value) override {
+    if (auto at = value.find(from_); at != std::string::npos)
+      value.replace(at, from_.size(), to_);
+    return inner_->create(key, std::move(value));
+  }
+  storage::Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expected) override {
+    return inner_->update(key, std::move(value), expected);
+  }
+  storage::Result<storage::DeleteResult> remove(std::string_view key, std::int64_t expected) override {
+    return inner_->remove(key, expected);
+  }
+  storage::Result<std::unique_ptr<storage::Watch>> watch(std::string_view prefix, std::int64_t after,
+                                                         storage::WatchCallback cb) override {
+    return inner_->watch(prefix, after, std::move(cb));
+  }
+  storage::Result<std::int64_t> currentRevision() override { return inner_->currentRevision(); }
+  storage::Result<void> compact(std::int64_t revision) override { return inner_->compact(revision); }
+
+ private:
+  std::shared_ptr<storage::Interface> inner_;
+  std::string from_, to_;
+};
+
+TEST_F(StoreTest, ACreateWhoseStoredBytesDifferIsCachedAsStored) {
+  // Same length and different length: the cache must parse what storage holds, never serve the
+  // creating store's rendering of other bytes.
+  for (const auto& [to, name] : {std::pair<std::string, std::string>{R"("color":"gree")", "same-length"},
+                                 {R"("color":"green!")", "longer"}}) {
+    Store::Options o;
+    o.clock = std::make_shared<FixedClock>();
+    auto rewriting = std::make_shared<RewritingBackend>(backend_, R"("color":"blue")", to);
+    Store s(registrytest::widgetSpec(), strategy_, rewriting, std::move(o));
+    ASSERT_TRUE(s.start());
+    auto created = s.create("ns1", widget(name, "blue"), WriteOptions{});
+    ASSERT_TRUE(created) << created.error().message;
+    auto cached = s.get("ns1", name, ReadOptions{}, soon());
+    ASSERT_TRUE(cached) << cached.error().message;
+    auto stored = backend_->get((*cached)->key);
+    ASSERT_TRUE(stored);
+    EXPECT_NE(stored->value->find(to), std::string::npos) << *stored->value;
+    EXPECT_NE((*cached)->json->find(to), std::string::npos) << name << ": " << *(*cached)->json;
+    s.stop();
+  }
+}
+
 TEST_F(StoreTest, ACachedObjectIsParsedOnceForEveryReaderOfItsParse) {
   mustCreate("shared");
   auto cached = store_->get("ns1", "shared", ReadOptions{}, soon());
