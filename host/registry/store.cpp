@@ -4,14 +4,13 @@
 #include "registry/continue_token.h"
 #include "selection/list_selectors.h"
 #include "selection/set.h"
+#include "tls/random.h"
 
 #include <apiserver/object.h>
 #include <apiserver/validation.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
 
 #include <algorithm>
 #include <mutex>
@@ -24,12 +23,6 @@ namespace apiserver::registry {
 namespace {
 
 constexpr int kMaxConflictRetries = 100;
-
-// Random sources are per thread: no shared mutable state, no locking.
-std::string newUid() {
-  thread_local boost::uuids::random_generator gen;
-  return boost::uuids::to_string(gen());
-}
 
 // kube's utilrand.String: consonants and digits that cannot spell words.
 std::string randomSuffix(std::size_t n) {
@@ -173,7 +166,7 @@ struct Store::PrimedWrites {
   };
   /// placeholder stands for the revision while the served JSON is rendered; random per store, so
   /// that no object holds it by chance.
-  const std::string placeholder = "rv-" + newUid();
+  const std::string placeholder = "rv-" + tls::randomUuid();
   std::mutex mu;
   std::unordered_map<std::string, Entry> byKey;
 
@@ -560,7 +553,7 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
   meta.stable_erase("deletionTimestamp");
   meta.stable_erase("deletionGracePeriodSeconds");
   meta.stable_erase("resourceVersion");
-  meta["uid"] = newUid();
+  meta["uid"] = tls::randomUuid();
   meta["creationTimestamp"] = formatTime(opts_.clock->now());
   if (spec_.tracksGeneration) {
     meta["generation"] = 1;

@@ -2,6 +2,7 @@
 
 #include "tls/cert_pool.h"
 #include "tls/openssl_util.h"
+#include "tls/random.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,7 +22,6 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
-#include <random>
 #include <set>
 #include <span>
 #include <type_traits>
@@ -95,19 +95,6 @@ class BeastHeaders final : public Headers {
 };
 
 Response statusResponse(const ApiError& e) { return Response::error(e); }
-
-/// newAuditId is a random (version 4) UUID, as kube's WithAuditInit makes one per request.
-std::string newAuditId() {
-  thread_local std::mt19937_64 rng{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
-  char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
-}
 
 /// kModernTls12Ciphers: ECDHE key exchange with AEAD ciphers only (TLS 1.3 suites are all AEAD).
 constexpr const char* kModernTls12Ciphers =
@@ -332,7 +319,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     if (auto id = headers.get("Audit-ID"); id && !id->empty()) {
       req.auditId = std::string(*id);
     } else {
-      req.auditId = newAuditId();
+      req.auditId = tls::randomUuid();  // kube's WithAuditInit makes one per request
     }
     auditId_ = req.auditId;
 
