@@ -34,14 +34,14 @@ void prune(json::value& v, const SchemaNode& node, std::string& path, std::vecto
     for (auto it = o->begin(); it != o->end();) {
       const std::size_t mark = path.size();
       appendKey(path, it->key());
-      if (declared && node.hasProperty(it->key())) {
-        const SchemaNode child = node.field(it->key());
-        prune(it->value(), child, path, unknown);
+      std::optional<SchemaNode> child = declared ? node.property(it->key()) : std::nullopt;
+      if (child) {
+        prune(it->value(), *child, path, unknown);
         // Go's encoder omits empty slices and maps of optional (omitempty) fields, so a typed
         // kube object never shows `labels: {}` or `finalizers: []`.
         const bool emptyList = it->value().is_array() && it->value().get_array().empty();
         const bool emptyMap = it->value().is_object() && it->value().get_object().empty() &&
-                              !child.hasProperties() && allowsAnyKeys(child);
+                              !child->hasProperties() && allowsAnyKeys(*child);
         if ((emptyList || emptyMap) && std::find(required.begin(), required.end(), it->key()) == required.end()) {
           path.resize(mark);
           it = o->stable_erase(it);
@@ -133,7 +133,8 @@ std::optional<std::string> checkObject(const json::object& o, const SchemaNode& 
                                        std::string& fieldPath) {
   const bool declared = node.hasProperties();
   for (const auto& kv : o) {
-    SchemaNode child = declared && node.hasProperty(kv.key()) ? node.field(kv.key()) : node.additionalProperties();
+    std::optional<SchemaNode> declaredChild = declared ? node.property(kv.key()) : std::nullopt;
+    const SchemaNode child = declaredChild ? *declaredChild : node.additionalProperties();
     if (child.isUnknown()) continue;
     const std::size_t mark = fieldPath.size();
     appendKey(fieldPath, kv.key());
