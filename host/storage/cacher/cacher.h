@@ -37,7 +37,7 @@ struct CachedObject {
   selection::Labels labels;
   selection::Fields fields;   ///< selectable fields, metadata.name and metadata.namespace included
   /// parsed is `json` parsed, kept by the first reader that needed the object rather than its
-  /// bytes (Store::parsed) for every later one; null until then.
+  /// bytes (registry::parsedObject) for every later one; null until then.
   mutable std::atomic<std::shared_ptr<const boost::json::object>> parsed;
 
   std::string_view name() const noexcept { return fields.get("metadata.name"); }
