@@ -4,13 +4,39 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <random>
 
 namespace apiserver::tls {
 
+namespace {
+
+/// RandomBytes hands out the bytes of one RAND_bytes call a piece at a time: OpenSSL asks the
+/// kernel for the process id (a system call, for fork safety) on every call. The server does not
+/// fork, so one thread's buffer is never shared with another process.
+class RandomBytes {
+ public:
+  bool take(unsigned char* out, std::size_t n) {
+    if (used_ + n > buffer_.size()) {
+      if (RAND_bytes(buffer_.data(), static_cast<int>(buffer_.size())) != 1) return false;
+      used_ = 0;
+    }
+    std::memcpy(out, buffer_.data() + used_, n);
+    used_ += n;
+    return true;
+  }
+
+ private:
+  std::array<unsigned char, 4096> buffer_{};
+  std::size_t used_ = 4096;
+};
+
+}  // namespace
+
 std::string randomUuid() {
+  thread_local RandomBytes source;  // per thread: no locking
   std::array<unsigned char, 16> b{};
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
+  if (!source.take(b.data(), b.size())) {
     // OpenSSL could not seed its generator: ask the kernel directly.
     std::random_device rd;
     for (std::size_t i = 0; i < b.size(); i += 4) {
