@@ -162,30 +162,39 @@ Result<DeleteResult> MemoryStorage::remove(std::string_view key, std::int64_t ex
 }
 
 void MemoryStorage::dispatch() {
-  std::lock_guard dlock(dispatchMu_);
-  tDispatching = true;
   for (;;) {
-    std::vector<Event> batch;
-    std::vector<std::shared_ptr<Watcher>> watchers;
-    {
-      std::lock_guard lock(mu_);
-      if (pending_.empty()) break;
-      batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
-      pending_.clear();
-      watchers = watchers_;
+    // A writer that finds another thread delivering leaves its events to that thread instead of
+    // waiting for it (and being woken): the deliverer looks for more after it lets go, below.
+    std::unique_lock dlock(dispatchMu_, std::try_to_lock);
+    if (!dlock.owns_lock()) return;
+    tDispatching = true;
+    for (;;) {
+      std::vector<Event> batch;
+      std::vector<std::shared_ptr<Watcher>> watchers;
+      {
+        std::lock_guard lock(mu_);
+        if (pending_.empty()) break;
+        batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+        pending_.clear();
+        watchers = watchers_;
+      }
+      const std::int64_t last = batch.back().revision;
+      for (const auto& w : watchers) {
+        if (last <= w->delivered || !w->active.load()) continue;
+        WatchNotification n;
+        for (const auto& ev : batch)
+          if (ev.revision > w->delivered && hasPrefix(ev.key, w->prefix)) n.events.push_back(ev);
+        n.progress = last;  // the watcher is current up to the batch's end, events or not
+        w->delivered = last;
+        w->callback(std::move(n));
+      }
     }
-    const std::int64_t last = batch.back().revision;
-    for (const auto& w : watchers) {
-      if (last <= w->delivered || !w->active.load()) continue;
-      WatchNotification n;
-      for (const auto& ev : batch)
-        if (ev.revision > w->delivered && hasPrefix(ev.key, w->prefix)) n.events.push_back(ev);
-      n.progress = last;  // the watcher is current up to the batch's end, events or not
-      w->delivered = last;
-      w->callback(std::move(n));
-    }
+    tDispatching = false;
+    dlock.unlock();
+    // An event queued after the last look but before the unlock found the lock taken: deliver it.
+    std::lock_guard lock(mu_);
+    if (pending_.empty()) return;
   }
-  tDispatching = false;
 }
 
 Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std::int64_t afterRevision,
@@ -193,31 +202,46 @@ Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std
   auto w = std::make_shared<Watcher>();
   w->prefix = std::string(prefix);
   w->callback = std::move(callback);
-  std::unique_lock dlock(dispatchMu_);
-  WatchNotification replay;
+  std::optional<Error> refused;
   {
-    std::lock_guard lock(mu_);
-    if (afterRevision < compacted_) return fail(Error::compacted(afterRevision, compacted_ + 1));
-    for (const auto& ev : history_)
-      if (ev.revision > afterRevision && hasPrefix(ev.key, w->prefix)) replay.events.push_back(ev);
-    w->delivered = std::max(revision_, afterRevision);  // nothing up to afterRevision, even later
-    watchers_.push_back(w);
+    std::unique_lock dlock(dispatchMu_);
+    WatchNotification replay;
+    {
+      std::lock_guard lock(mu_);
+      if (afterRevision < compacted_) {
+        refused = Error::compacted(afterRevision, compacted_ + 1);
+      } else {
+        for (const auto& ev : history_)
+          if (ev.revision > afterRevision && hasPrefix(ev.key, w->prefix)) replay.events.push_back(ev);
+        w->delivered = std::max(revision_, afterRevision);  // nothing up to afterRevision, even later
+        watchers_.push_back(w);
+      }
+    }
+    if (!replay.events.empty()) {
+      tDispatching = true;
+      w->callback(std::move(replay));
+      tDispatching = false;
+    }
   }
-  if (!replay.events.empty()) {
-    tDispatching = true;
-    w->callback(std::move(replay));
-    tDispatching = false;
-  }
+  dispatch();  // writes made meanwhile left their events to the holder of dispatchMu_: this thread
+  if (refused) return fail(std::move(*refused));
   return std::unique_ptr<Watch>(std::make_unique<WatchHandle>(this, std::move(w)));
 }
 
 void MemoryStorage::removeWatcher(const std::shared_ptr<Watcher>& w) {
   // Waiting for dispatchMu_ guarantees the callback is not running once stop() returns, unless
   // stop() is called from inside a callback (then the dispatcher skips inactive watchers).
-  std::unique_lock<std::mutex> dlock;
-  if (!tDispatching) dlock = std::unique_lock(dispatchMu_);
-  std::lock_guard lock(mu_);
-  watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
+  if (tDispatching) {  // the dispatching thread delivers whatever is queued when it returns
+    std::lock_guard lock(mu_);
+    watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
+    return;
+  }
+  {
+    std::lock_guard dlock(dispatchMu_);
+    std::lock_guard lock(mu_);
+    watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
+  }
+  dispatch();  // writes made meanwhile left their events to the holder of dispatchMu_: this thread
 }
 
 Result<std::int64_t> MemoryStorage::currentRevision() {

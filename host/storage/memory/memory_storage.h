@@ -44,7 +44,8 @@ class MemoryStorage final : public Interface {
   // Both called with mu_ held.
   void appendLocked(Event event);
   void compactLocked(std::int64_t revision);
-  // Delivers queued events to watchers, in order. Takes dispatchMu_ then mu_ briefly.
+  // Delivers queued events to watchers, in order, unless another thread is delivering (which then
+  // delivers them). Takes dispatchMu_ then mu_ briefly.
   void dispatch();
   void removeWatcher(const std::shared_ptr<Watcher>& w);
 
