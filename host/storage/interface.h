@@ -131,6 +131,20 @@ class Watch {
   virtual void stop() = 0;
 };
 
+/// RemovingWatch is a Watch that ends by calling `remove`, which must be idempotent and, unless
+/// called from inside the callback, wait until the callback is not running. Every stop() calls
+/// it, and `remove` lives as long as the watch: the callback may stop its own watch while another
+/// thread is stopping or destroying it, and neither frees what the other is running.
+class RemovingWatch final : public Watch {
+ public:
+  explicit RemovingWatch(std::function<void()> remove) : remove_(std::move(remove)) {}
+  ~RemovingWatch() override { stop(); }
+  void stop() override { remove_(); }
+
+ private:
+  const std::function<void()> remove_;
+};
+
 /// Interface is the backend contract. All methods are thread-safe.
 class Interface {
  public:

@@ -885,21 +885,6 @@ void Etcd3Storage::Core::compactorLoop() {
 
 namespace {
 
-class EtcdWatch final : public Watch {
- public:
-  explicit EtcdWatch(std::function<void()> remove) : remove_(std::move(remove)) {}
-  ~EtcdWatch() override { stop(); }
-  void stop() override {
-    if (!remove_)
-      return;
-    remove_();
-    remove_ = nullptr;
-  }
-
- private:
-  std::function<void()> remove_;
-};
-
 pb::Compare compare(pb::Compare::CompareTarget target, pb::Compare::CompareResult result,
                     std::string_view key, std::int64_t value) {
   pb::Compare c;
@@ -1065,7 +1050,7 @@ Result<std::unique_ptr<Watch>> Etcd3Storage::watch(std::string_view prefix,
       (void)c.sendCreate(*w);
   }
   std::weak_ptr<Core> weak = core_;
-  return std::unique_ptr<Watch>(std::make_unique<EtcdWatch>([weak, w] {
+  return std::unique_ptr<Watch>(std::make_unique<RemovingWatch>([weak, w] {
     if (auto core = weak.lock())
       core->removeWatch(w);
   }));

@@ -788,25 +788,6 @@ void SqliteStorage::Core::compactorLoop() {
 
 // ---------------------------------------------------------------- SqliteStorage
 
-namespace {
-
-class SqliteWatch final : public Watch {
- public:
-  explicit SqliteWatch(std::function<void()> remove) : remove_(std::move(remove)) {}
-  ~SqliteWatch() override { stop(); }
-  void stop() override {
-    if (!remove_)
-      return;
-    remove_();
-    remove_ = nullptr;
-  }
-
- private:
-  std::function<void()> remove_;
-};
-
-}  // namespace
-
 SqliteStorage::SqliteStorage(std::shared_ptr<Core> core) : core_(std::move(core)) {}
 
 SqliteStorage::~SqliteStorage() {
@@ -979,11 +960,10 @@ Result<std::unique_ptr<Watch>> SqliteStorage::watch(std::string_view prefix,
     c.dispatchingThread = std::thread::id();
   }
   std::weak_ptr<Core> weak = core_;
-  return std::unique_ptr<Watch>(std::make_unique<SqliteWatch>([weak, w] {
-    if (!w->active.exchange(false))
-      return;
+  return std::unique_ptr<Watch>(std::make_unique<RemovingWatch>([weak, w] {
+    w->active.store(false);
     if (auto core = weak.lock())
-      core->removeWatcher(w);
+      core->removeWatcher(w);  // idempotent; waits for a callback running elsewhere
   }));
 }
 
