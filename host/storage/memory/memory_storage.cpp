@@ -25,20 +25,6 @@ struct MemoryStorage::Watcher {
   std::atomic<bool> active{true};
 };
 
-class MemoryStorage::WatchHandle final : public Watch {
- public:
-  WatchHandle(MemoryStorage* owner, std::shared_ptr<Watcher> w) : owner_(owner), w_(std::move(w)) {}
-  ~WatchHandle() override { stop(); }
-  void stop() override {
-    if (w_ && w_->active.exchange(false)) owner_->removeWatcher(w_);
-    w_.reset();
-  }
-
- private:
-  MemoryStorage* owner_;
-  std::shared_ptr<Watcher> w_;
-};
-
 MemoryStorage::MemoryStorage(std::size_t historyLimit) : historyLimit_(std::max<std::size_t>(historyLimit, 1)) {}
 
 MemoryStorage::~MemoryStorage() = default;
@@ -225,7 +211,10 @@ Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std
   }
   dispatch();  // writes made meanwhile left their events to the holder of dispatchMu_: this thread
   if (refused) return fail(std::move(*refused));
-  return std::unique_ptr<Watch>(std::make_unique<WatchHandle>(this, std::move(w)));
+  return std::unique_ptr<Watch>(std::make_unique<RemovingWatch>([this, w] {
+    w->active.store(false);
+    removeWatcher(w);  // idempotent; waits for a callback running elsewhere
+  }));
 }
 
 void MemoryStorage::removeWatcher(const std::shared_ptr<Watcher>& w) {

@@ -14,7 +14,7 @@ namespace apiserver::storage {
 
 /// MemoryStorage keeps everything in memory with etcd's revision semantics: one revision counter
 /// for all keys, a bounded history of events (for watches and lists at past revisions) and
-/// compaction. For tests and throw-away servers.
+/// compaction. For tests and throw-away servers. Its watches must not outlive it.
 class MemoryStorage final : public Interface {
  public:
   /// historyLimit is how many events are kept before the oldest are compacted away.
@@ -39,7 +39,6 @@ class MemoryStorage final : public Interface {
     std::int64_t modRevision = 0;
   };
   struct Watcher;
-  class WatchHandle;
 
   // Both called with mu_ held.
   void appendLocked(Event event);
