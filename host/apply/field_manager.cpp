@@ -274,7 +274,7 @@ Comparison FieldManager::updateManagers(const json::object& live, const json::ob
                                         std::vector<Conflict>* conflicts) const {
   Comparison cmp = compareObjects(live, next, root_);
   cmp.excludeFields(ignored);
-  std::optional<FieldSet> changed;  // only when another manager's fields may conflict
+  std::optional<FieldSet> changed;               // only when another manager's fields may conflict
   std::map<std::string, FieldSet> conflictSets;  // sorted by identifier
   for (const auto& [id, vs] : managed.fields) {
     if (id == workflow)
@@ -366,7 +366,8 @@ void FieldManager::updateCore(const json::object& live, const json::object& next
        std::string(kUpdateOperation), groupVersion_, std::string(subresource)});
   const FieldSet& ignored = ignoredFor(subresource);
   Comparison cmp = updateManagers(live, next, managed, kCurrentOperation, true, ignored, nullptr);
-  FieldSet set = std::move(cmp.added).unite(cmp.modified).difference(cmp.removed).recursiveDifference(ignored);
+  FieldSet set =
+      std::move(cmp.added).unite(cmp.modified).difference(cmp.removed).recursiveDifference(ignored);
   if (!set.empty())
     managed.fields[kCurrentOperation] = VersionedSet{std::move(set), groupVersion_, false};
   stripMeta(managed, kCurrentOperation);

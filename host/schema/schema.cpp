@@ -50,7 +50,7 @@ const json::object* resolveRef(const SchemaSetData& set, std::string_view ref,
     return nullptr;  // deeper pointers: unsupported
   // Definition names rarely need RFC 6901 unescaping; looked up as they are, they cost no copy.
   auto it = raw.find('~') == std::string_view::npos ? set.definitions.find(raw)
-                                                     : set.definitions.find(decodePointerToken(raw));
+                                                    : set.definitions.find(decodePointerToken(raw));
   if (it == set.definitions.end() || !it->value().is_object())
     return nullptr;
   *nameOut = it->key();

@@ -18,7 +18,8 @@ class RandomBytes {
  public:
   bool take(unsigned char* out, std::size_t n) {
     if (used_ + n > buffer_.size()) {
-      if (RAND_bytes(buffer_.data(), static_cast<int>(buffer_.size())) != 1) return false;
+      if (RAND_bytes(buffer_.data(), static_cast<int>(buffer_.size())) != 1)
+        return false;
       used_ = 0;
     }
     std::memcpy(out, buffer_.data() + used_, n);
@@ -41,7 +42,8 @@ std::string randomUuid() {
     std::random_device rd;
     for (std::size_t i = 0; i < b.size(); i += 4) {
       const std::uint32_t r = rd();
-      for (std::size_t j = 0; j < 4; ++j) b[i + j] = static_cast<unsigned char>(r >> (8 * j));
+      for (std::size_t j = 0; j < 4; ++j)
+        b[i + j] = static_cast<unsigned char>(r >> (8 * j));
     }
   }
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
@@ -50,7 +52,8 @@ std::string randomUuid() {
   std::string s;
   s.reserve(36);
   for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      s.push_back('-');
     s.push_back(kHex[b[i] >> 4]);
     s.push_back(kHex[b[i] & 0x0f]);
   }

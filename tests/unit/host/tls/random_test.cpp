@@ -29,12 +29,14 @@ TEST(RandomUuidTest, NeverRepeatsAcrossThreads) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       std::vector<std::string> mine;
-      for (int i = 0; i < 5000; ++i) mine.push_back(randomUuid());
+      for (int i = 0; i < 5000; ++i)
+        mine.push_back(randomUuid());
       std::lock_guard lock(mu);
       seen.insert(mine.begin(), mine.end());
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   EXPECT_EQ(seen.size(), 20000u);
 }
 
