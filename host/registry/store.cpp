@@ -147,33 +147,41 @@ Result<std::shared_ptr<const json::object>> parsedObject(const storage::CachedOb
 /// parse.
 struct Store::PrimedWrites {
   static constexpr std::size_t kMax = 1024;
-  /// Entry is one create's served JSON with the placeholder member in it: the bytes written are
+  /// Entry is one create's served JSON with the placeholder's member in it: the bytes written are
   /// that JSON without the member, and the JSON served at revision R has R for the placeholder.
   struct Entry {
-    std::string served;      ///< with `,"resourceVersion":"<placeholder>"`
-    std::size_t member = 0;  ///< where that member starts
-    std::size_t memberSize = 0;
-    std::size_t digits = 0;  ///< where the placeholder (the revision's digits) starts
-    std::size_t digitsSize = 0;
+    std::string served;
+    std::size_t at = 0;  ///< where the member starts
     std::shared_ptr<storage::CachedObject> described;  ///< labels and fields; the rest is the decode's
-
-    bool wrote(const std::string& value) const {
-      const std::string_view s(served);
-      const std::size_t rest = member + memberSize;
-      return value.size() == s.size() - memberSize && s.substr(0, member) == std::string_view(value).substr(0, member) &&
-             s.substr(rest) == std::string_view(value).substr(member);
-    }
   };
   /// placeholder stands for the revision while the served JSON is rendered; random per store, so
   /// that no object holds it by chance.
   const std::string placeholder = "rv-" + tls::randomUuid();
+  /// member is the placeholder as the last member of metadata, as the served JSON holds it.
+  const std::string member = ",\"resourceVersion\":\"" + placeholder + "\"";
   std::mutex mu;
   std::unordered_map<std::string, Entry> byKey;
+
+  /// wrote tells whether `value` is e's served JSON without the member.
+  bool wrote(const Entry& e, std::string_view value) const {
+    const std::string_view s(e.served);
+    return value.size() == s.size() - member.size() && value.substr(0, e.at) == s.substr(0, e.at) &&
+           value.substr(e.at) == s.substr(e.at + member.size());
+  }
+  /// servedAt is e's served JSON with `revision` for the placeholder.
+  std::string servedAt(const Entry& e, std::int64_t revision) const {
+    const std::size_t digits = e.at + member.size() - 1 - placeholder.size();  // after the opening quote
+    const std::string rv = std::to_string(revision);
+    std::string out;
+    out.reserve(e.served.size() - placeholder.size() + rv.size());
+    out.append(e.served, 0, digits).append(rv).append(e.served, digits + placeholder.size());
+    return out;
+  }
 
   std::optional<Entry> take(std::string_view key, const std::string& value) {
     std::lock_guard lock(mu);
     auto it = byKey.find(std::string(key));
-    if (it == byKey.end() || !it->second.wrote(value)) return std::nullopt;
+    if (it == byKey.end() || !wrote(it->second, value)) return std::nullopt;
     Entry e = std::move(it->second);
     byKey.erase(it);
     return e;
@@ -257,17 +265,14 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj) const
   meta["resourceVersion"] = primed_->placeholder;
   std::string served = json::serialize(obj);
   meta.stable_erase("resourceVersion");
-  const std::string member = ",\"resourceVersion\":\"" + primed_->placeholder + "\"";
+  const std::string& member = primed_->member;
   const auto at = served.find(member);
   if (at == std::string::npos) return encodeForStorage(obj);
   PrimedWrites::Entry e;
   std::string value;
   value.reserve(served.size() - member.size());
   value.append(served, 0, at).append(served, at + member.size());
-  e.member = at;
-  e.memberSize = member.size();
-  e.digits = at + member.size() - 1 - primed_->placeholder.size();  // after the opening quote
-  e.digitsSize = primed_->placeholder.size();
+  e.at = at;
   e.served = std::move(served);
   e.described = std::make_shared<storage::CachedObject>();
   describe(obj, *e.described);
@@ -277,14 +282,10 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj) const
 
 Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::string& value, std::int64_t revision) const {
   if (auto p = primed_->take(key, value)) {
-    const std::string rv = std::to_string(revision);
-    std::string served;
-    served.reserve(p->served.size() - p->digitsSize + rv.size());
-    served.append(p->served, 0, p->digits).append(rv).append(p->served, p->digits + p->digitsSize);
     auto out = std::move(p->described);
     out->key = std::string(key);
     out->revision = revision;
-    out->json = makeBytes(std::move(served));
+    out->json = makeBytes(primed_->servedAt(*p, revision));
     return storage::CachedObjectPtr(std::move(out));
   }
   auto out = std::make_shared<storage::CachedObject>();

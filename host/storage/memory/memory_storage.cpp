@@ -220,16 +220,14 @@ Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std
 void MemoryStorage::removeWatcher(const std::shared_ptr<Watcher>& w) {
   // Waiting for dispatchMu_ guarantees the callback is not running once stop() returns, unless
   // stop() is called from inside a callback (then the dispatcher skips inactive watchers).
-  if (tDispatching) {  // the dispatching thread delivers whatever is queued when it returns
-    std::lock_guard lock(mu_);
-    watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
-    return;
-  }
+  std::unique_lock<std::mutex> dlock;
+  if (!tDispatching) dlock = std::unique_lock(dispatchMu_);
   {
-    std::lock_guard dlock(dispatchMu_);
     std::lock_guard lock(mu_);
     watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
   }
+  if (!dlock.owns_lock()) return;  // inside a callback: the dispatching thread delivers what is queued
+  dlock.unlock();
   dispatch();  // writes made meanwhile left their events to the holder of dispatchMu_: this thread
 }
 
