@@ -145,6 +145,10 @@ class RemovingWatch final : public Watch {
   const std::function<void()> remove_;
 };
 
+/// CreateCallback receives the answer of an asynchronous create: the write's revision or why it
+/// failed.
+using CreateCallback = std::function<void(Result<std::int64_t>)>;
+
 /// Interface is the backend contract. All methods are thread-safe.
 class Interface {
  public:
@@ -157,6 +161,13 @@ class Interface {
   virtual Result<ListResult> list(std::string_view prefix, const ListOptions& opts) = 0;
   /// create stores a new key; KeyExists if it exists. Returns the write's revision.
   virtual Result<std::int64_t> create(std::string_view key, std::string value) = 0;
+  /// createAsync is create answering through `done`, exactly once: before it returns (the
+  /// default, which calls create), or on the backend's own thread once the write is durable, so
+  /// that no thread of the caller's waits for the commit. `done` must be quick, must not throw and
+  /// must not call back into this backend's writes.
+  virtual void createAsync(std::string_view key, std::string value, CreateCallback done) {
+    done(create(key, std::move(value)));
+  }
   /// update replaces key's value if its mod revision is `expectedModRevision` (Conflict carrying
   /// the current one otherwise; KeyNotFound if it is gone). Returns the write's revision.
   virtual Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expectedModRevision) = 0;
@@ -178,6 +189,9 @@ class Interface {
   /// network round trip). A backend whose writes never do (memory) lets the server run writes
   /// on its I/O threads instead of handing them to the blocking pool and back.
   virtual bool writesWait() const { return true; }
+  /// createWaits tells whether createAsync may hold its caller's thread waiting: by default when
+  /// writes wait; not for a backend whose createAsync answers from its own thread.
+  virtual bool createWaits() const { return writesWait(); }
 };
 
 using InterfacePtr = std::shared_ptr<Interface>;

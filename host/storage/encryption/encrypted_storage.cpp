@@ -100,6 +100,13 @@ Result<std::int64_t> EncryptedStorage::create(std::string_view key, std::string 
   return inner_->create(key, std::move(*stored));
 }
 
+void EncryptedStorage::createAsync(std::string_view key, std::string value, CreateCallback done) {
+  auto stored = rules_->encrypt(key, std::move(value));
+  if (!stored)
+    return done(fail(std::move(stored).error()));
+  inner_->createAsync(key, std::move(*stored), std::move(done));
+}
+
 Result<std::int64_t> EncryptedStorage::update(std::string_view key, std::string value,
                                               std::int64_t expectedModRevision) {
   auto stored = rules_->encrypt(key, std::move(value));

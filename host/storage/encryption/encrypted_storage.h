@@ -46,6 +46,7 @@ class EncryptedStorage final : public Interface {
   Result<KeyValue> get(std::string_view key) override;
   Result<ListResult> list(std::string_view prefix, const ListOptions& opts) override;
   Result<std::int64_t> create(std::string_view key, std::string value) override;
+  void createAsync(std::string_view key, std::string value, CreateCallback done) override;
   Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expectedModRevision) override;
   Result<DeleteResult> remove(std::string_view key, std::int64_t expectedModRevision) override;
   Result<std::unique_ptr<Watch>> watch(std::string_view prefix, std::int64_t afterRevision, WatchCallback callback) override;
@@ -53,6 +54,7 @@ class EncryptedStorage final : public Interface {
   void requestProgress() override { inner_->requestProgress(); }
   Result<void> compact(std::int64_t revision) override { return inner_->compact(revision); }
   bool writesWait() const override { return inner_->writesWait(); }
+  bool createWaits() const override { return inner_->createWaits(); }
 
   /// inner is the decorated backend.
   const InterfacePtr& inner() const { return inner_; }

@@ -175,6 +175,20 @@ class Endpoint {
   Clock::time_point lastKick_{};
 };
 
+// AsyncTxn is one Txn on the completion queue (Etcd3Storage::createAsync).
+struct AsyncTxn {
+  pb::TxnRequest req;
+  grpc::ClientContext ctx;
+  pb::TxnResponse resp;
+  grpc::Status status;
+  std::shared_ptr<Stubs> stubs;  // the channel the call is on
+  std::size_t endpoint = 0;
+  std::int64_t leaseUsed = 0;
+  int attempt = 0;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<pb::TxnResponse>> reader;
+  std::function<void(const grpc::Status&, const pb::TxnResponse&)> done;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------- Core
@@ -230,6 +244,14 @@ struct Etcd3Storage::Core {
   std::thread watchThread;
   std::thread progressThread;
   std::thread compactorThread;
+
+  // Asynchronous writes: their answers arrive on one completion queue, read by one thread.
+  grpc::CompletionQueue cq;
+  std::thread cqThread;
+  std::mutex asyncMu;  // guards asyncOpen and asyncCalls
+  std::condition_variable asyncIdle;
+  bool asyncOpen = true;
+  std::size_t asyncCalls = 0;  // started and not yet answered
 
   ~Core() { shutdown(); }
 
@@ -300,6 +322,15 @@ struct Etcd3Storage::Core {
   }
   // put writes key under the compares; a lost lease (etcd restored, lease revoked) is replaced
   // once.
+  // startTxn sends t's Txn without waiting; the completion queue's thread answers it.
+  void startTxn(std::unique_ptr<AsyncTxn> t);
+  void finishTxn(std::unique_ptr<AsyncTxn> t);
+  void cqLoop();
+  // putRequest is the Txn that puts key (on the events' lease if key takes one) if `compares`
+  // hold, and reads it otherwise if `rangeOnFailure`.
+  Result<pb::TxnRequest> putRequest(std::string_view key, const std::string& value,
+                                    const std::vector<pb::Compare>& compares, bool rangeOnFailure,
+                                    std::int64_t& leaseUsed);
   Result<pb::TxnResponse> putTxn(std::string_view key, const std::string& value,
                                  std::vector<pb::Compare> compares, bool rangeOnFailure,
                                  std::string_view what);
@@ -416,6 +447,7 @@ Result<void> Etcd3Storage::Core::init() {
     return fail(std::move(e));
   }
 
+  cqThread = std::thread([this] { cqLoop(); });
   watchThread = std::thread([this] { watchLoop(); });
   progressThread = std::thread([this] { progressLoop(); });
   if (opts.compactionInterval.count() > 0)
@@ -424,6 +456,21 @@ Result<void> Etcd3Storage::Core::init() {
 }
 
 void Etcd3Storage::Core::shutdown() {
+  {
+    // Writes in flight are answered (each has a deadline) before the queue closes.
+    std::unique_lock lock(asyncMu);
+    asyncOpen = false;
+    asyncIdle.wait(lock, [&] { return asyncCalls == 0; });
+  }
+  cq.Shutdown();
+  if (cqThread.joinable()) {
+    cqThread.join();
+  } else {  // never started (init failed): a queue is drained before it goes
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq.Next(&tag, &ok)) {
+    }
+  }
   {
     std::lock_guard lock(mu);
     stopping = true;
@@ -467,26 +514,93 @@ Result<std::int64_t> Etcd3Storage::Core::lease() {
   return leaseId;
 }
 
+Result<pb::TxnRequest> Etcd3Storage::Core::putRequest(std::string_view key,
+                                                      const std::string& value,
+                                                      const std::vector<pb::Compare>& compares,
+                                                      bool rangeOnFailure,
+                                                      std::int64_t& leaseUsed) {
+  pb::TxnRequest req;
+  for (const auto& c : compares)
+    *req.add_compare() = c;
+  auto* put = req.add_success()->mutable_request_put();
+  put->set_key(std::string(key));
+  put->set_value(value);
+  leaseUsed = 0;
+  if (leased(key)) {
+    auto id = lease();  // a round trip once per lease window; otherwise the one in use
+    if (!id)
+      return fail(std::move(id).error());
+    leaseUsed = *id;
+    put->set_lease(leaseUsed);
+  }
+  if (rangeOnFailure)
+    req.add_failure()->mutable_request_range()->set_key(std::string(key));
+  return req;
+}
+
+void Etcd3Storage::Core::startTxn(std::unique_ptr<AsyncTxn> t) {
+  {
+    std::lock_guard lock(asyncMu);
+    if (!asyncOpen)
+      return t->done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "etcd3 storage is closing"),
+                     t->resp);
+    ++asyncCalls;
+  }
+  Endpoint& ep = pick(t->endpoint);
+  t->stubs = ep.stubs();
+  t->ctx.set_deadline(deadlineIn(opts.requestTimeout));
+  t->reader = t->stubs->kv->AsyncTxn(&t->ctx, t->req, &cq);
+  AsyncTxn* call = t.release();  // the completion queue's tag, owned again by cqLoop
+  call->reader->Finish(&call->resp, &call->status, call);
+}
+
+void Etcd3Storage::Core::cqLoop() {
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+    finishTxn(std::unique_ptr<AsyncTxn>(static_cast<AsyncTxn*>(tag)));
+    std::lock_guard lock(asyncMu);
+    if (--asyncCalls == 0)
+      asyncIdle.notify_all();
+  }
+}
+
+void Etcd3Storage::Core::finishTxn(std::unique_ptr<AsyncTxn> t) {
+  const grpc::Status& st = t->status;
+  if (!st.ok() && isEndpointFailure(st)) {
+    // As unary() does for a write: not retried (it may have been applied), the next call fails
+    // over.
+    endpoints[t->endpoint]->kick();
+    failover(t->endpoint);
+  }
+  if (!st.ok() && t->leaseUsed != 0 && t->attempt == 0 &&
+      contains(st.error_message(), "lease not found")) {
+    // As putTxn: the shared lease expired; once more with a new one.
+    dropLease(t->leaseUsed);
+    auto again = std::make_unique<AsyncTxn>();
+    again->req = std::move(t->req);
+    again->done = std::move(t->done);
+    again->attempt = 1;
+    auto id = lease();
+    if (!id)
+      return again->done(grpc::Status(grpc::StatusCode::UNAVAILABLE, id.error().message),
+                         again->resp);
+    again->leaseUsed = *id;
+    again->req.mutable_success(0)->mutable_request_put()->set_lease(*id);
+    return startTxn(std::move(again));
+  }
+  t->done(st, t->resp);
+}
+
 Result<pb::TxnResponse> Etcd3Storage::Core::putTxn(std::string_view key, const std::string& value,
                                                    std::vector<pb::Compare> compares,
                                                    bool rangeOnFailure, std::string_view what) {
   for (int attempt = 0;; ++attempt) {
-    pb::TxnRequest req;
-    for (auto& c : compares)
-      *req.add_compare() = c;
-    auto* put = req.add_success()->mutable_request_put();
-    put->set_key(std::string(key));
-    put->set_value(value);
     std::int64_t leaseUsed = 0;
-    if (leased(key)) {
-      auto id = lease();
-      if (!id)
-        return fail(std::move(id).error());
-      leaseUsed = *id;
-      put->set_lease(leaseUsed);
-    }
-    if (rangeOnFailure)
-      req.add_failure()->mutable_request_range()->set_key(std::string(key));
+    auto built = putRequest(key, value, compares, rangeOnFailure, leaseUsed);
+    if (!built)
+      return fail(std::move(built).error());
+    const pb::TxnRequest& req = *built;
     pb::TxnResponse resp;
     auto st = unary(
         false, [&](Stubs& ep, grpc::ClientContext& ctx) { return ep.kv->Txn(&ctx, req, &resp); });
@@ -974,6 +1088,24 @@ Result<std::int64_t> Etcd3Storage::create(std::string_view key, std::string valu
   if (!resp->succeeded())
     return fail(Error::keyExists(key));
   return resp->header().revision();
+}
+
+void Etcd3Storage::createAsync(std::string_view key, std::string value, CreateCallback done) {
+  auto t = std::make_unique<AsyncTxn>();
+  auto req = core_->putRequest(
+      key, value, {compare(pb::Compare::CREATE, pb::Compare::EQUAL, key, 0)}, false, t->leaseUsed);
+  if (!req)
+    return done(fail(std::move(req).error()));
+  t->req = std::move(*req);
+  t->done = [key = std::string(key), done = std::move(done)](const grpc::Status& st,
+                                                             const pb::TxnResponse& resp) {
+    if (!st.ok())
+      return done(fail(toError(st, "create " + key)));
+    if (!resp.succeeded())
+      return done(fail(Error::keyExists(key)));
+    done(resp.header().revision());
+  };
+  core_->startTxn(std::move(t));
 }
 
 Result<std::int64_t> Etcd3Storage::update(std::string_view key, std::string value,

@@ -278,7 +278,7 @@ struct SqliteStorage::Core {
     std::string key;
     std::string value;
     std::int64_t expected = 0;  // Update/Delete: expected mod revision; Compact: the revision
-    std::promise<OpResult> done;
+    std::function<void(OpResult)> done;  // called once, on the committer thread
   };
   struct Watcher {
     std::string prefix;
@@ -361,6 +361,7 @@ struct SqliteStorage::Core {
 
   // Writes.
   OpResult submit(std::unique_ptr<Op> op);
+  void enqueue(std::unique_ptr<Op> op);
   void committerLoop();
   void commitWrites(std::vector<std::unique_ptr<Op>>& ops);
   void commitCompact(Op& op);
@@ -467,15 +468,23 @@ void SqliteStorage::Core::shutdown() {
 }
 
 SqliteStorage::Core::OpResult SqliteStorage::Core::submit(std::unique_ptr<Op> op) {
-  auto done = op->done.get_future();
+  std::promise<OpResult> answer;
+  auto result = answer.get_future();
+  op->done = [&answer](OpResult r) { answer.set_value(std::move(r)); };
+  enqueue(std::move(op));
+  return result.get();
+}
+
+void SqliteStorage::Core::enqueue(std::unique_ptr<Op> op) {
   {
     std::lock_guard lock(queueMu);
-    if (stopping)
-      return OpResult{Error{ErrorCode::Unreachable, {}, 0, "sqlite storage is closing"}};
-    queue.push_back(std::move(op));
+    if (!stopping) {
+      queue.push_back(std::move(op));  // leaves op empty
+    }
   }
+  if (op)
+    return op->done(OpResult{Error{ErrorCode::Unreachable, {}, 0, "sqlite storage is closing"}});
   queueCv.notify_one();
-  return done.get();
 }
 
 void SqliteStorage::Core::committerLoop() {
@@ -514,7 +523,7 @@ void SqliteStorage::Core::commitWrites(std::vector<std::unique_ptr<Op>>& ops) {
   auto failAll = [&](const Error& e) {
     (void)writer->exec(kSqlRollback);
     for (auto& op : ops)
-      op->done.set_value(OpResult{e});
+      op->done(OpResult{e});
   };
   if (auto r = writer->exec(kSqlBeginImmediate); !r)
     return failAll(r.error());
@@ -622,7 +631,7 @@ void SqliteStorage::Core::commitWrites(std::vector<std::unique_ptr<Op>>& ops) {
     pendingCv.notify_one();
   }
   for (std::size_t i = 0; i < ops.size(); ++i)
-    ops[i]->done.set_value(std::move(results[i]));
+    ops[i]->done(std::move(results[i]));
 }
 
 void SqliteStorage::Core::commitCompact(Op& op) {
@@ -630,12 +639,12 @@ void SqliteStorage::Core::commitCompact(Op& op) {
   const std::int64_t cur = revision.load();
   const std::int64_t old = compacted.load();
   if (rev > cur)
-    return op.done.set_value(OpResult{Error::revisionTooLarge(rev, cur)});
+    return op.done(OpResult{Error::revisionTooLarge(rev, cur)});
   if (rev <= old)
-    return op.done.set_value(OpResult{Error::compacted(rev, old + 1)});
+    return op.done(OpResult{Error::compacted(rev, old + 1)});
   auto failWith = [&](const Error& e) {
     (void)writer->exec(kSqlRollback);
-    op.done.set_value(OpResult{e});
+    op.done(OpResult{e});
   };
   if (auto r = writer->exec(kSqlBeginImmediate); !r)
     return failWith(r.error());
@@ -661,7 +670,7 @@ void SqliteStorage::Core::commitCompact(Op& op) {
   if (auto r = writer->exec(kSqlCommit); !r)
     return failWith(r.error());
   compacted.store(rev);
-  op.done.set_value(OpResult{std::nullopt, rev, {}});
+  op.done(OpResult{std::nullopt, rev, {}});
 }
 
 void SqliteStorage::Core::dispatcherLoop() {
@@ -907,6 +916,19 @@ Result<std::int64_t> SqliteStorage::create(std::string_view key, std::string val
   if (r.error)
     return fail(std::move(*r.error));
   return r.revision;
+}
+
+void SqliteStorage::createAsync(std::string_view key, std::string value, CreateCallback done) {
+  auto op = std::make_unique<Core::Op>();
+  op->kind = Core::OpKind::Create;
+  op->key = std::string(key);
+  op->value = std::move(value);
+  op->done = [done = std::move(done)](Core::OpResult r) {
+    if (r.error)
+      return done(fail(std::move(*r.error)));
+    done(r.revision);
+  };
+  core_->enqueue(std::move(op));
 }
 
 Result<std::int64_t> SqliteStorage::update(std::string_view key, std::string value,

@@ -50,6 +50,9 @@ class SqliteStorage final : public Interface {
   Result<KeyValue> get(std::string_view key) override;
   Result<ListResult> list(std::string_view prefix, const ListOptions& opts) override;
   Result<std::int64_t> create(std::string_view key, std::string value) override;
+  /// createAsync answers on the committer thread, after the commit that made the write durable.
+  void createAsync(std::string_view key, std::string value, CreateCallback done) override;
+  bool createWaits() const override { return false; }
   Result<std::int64_t> update(std::string_view key, std::string value,
                               std::int64_t expectedModRevision) override;
   Result<DeleteResult> remove(std::string_view key, std::int64_t expectedModRevision) override;

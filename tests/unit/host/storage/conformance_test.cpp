@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -185,6 +186,46 @@ TEST_P(StorageConformance, CreateOfExistingKeyFailsWithKeyExists) {
   auto got = store_->get(key("a"));
   ASSERT_TRUE(got);
   EXPECT_EQ(str(got->value), "first");
+}
+
+TEST_P(StorageConformance, CreateAsyncAnswersEachCreateOnceWithItsRevision) {
+  // Several at once, one of them of a key that exists: each is answered exactly once, a new key
+  // with the revision its value is stored at, the existing one with KeyExists.
+  mustCreate("taken", "first");
+  struct Answers {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::map<std::string, std::vector<Result<std::int64_t>>> byName;
+    std::size_t count = 0;
+  };
+  auto answers = std::make_shared<Answers>();
+  const std::vector<std::string> names{"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "taken"};
+  for (const auto& name : names)
+    store_->createAsync(key(name), "v-" + name, [answers, name](Result<std::int64_t> r) {
+      std::lock_guard lock(answers->mu);
+      answers->byName[name].push_back(std::move(r));
+      ++answers->count;
+      answers->cv.notify_all();
+    });
+  std::unique_lock lock(answers->mu);
+  ASSERT_TRUE(answers->cv.wait_for(lock, std::chrono::seconds(20),
+                                   [&] { return answers->count >= names.size(); }));
+  for (const auto& name : names) {
+    ASSERT_EQ(answers->byName[name].size(), 1u) << name;
+    const auto& r = answers->byName[name].front();
+    if (name == "taken") {
+      EXPECT_TRUE(failsWith(r, ErrorCode::KeyExists));
+      continue;
+    }
+    ASSERT_TRUE(r) << name << ": " << r.error().message;
+    auto got = store_->get(key(name));
+    ASSERT_TRUE(got) << name;
+    EXPECT_EQ(got->modRevision, *r) << name;
+    EXPECT_EQ(str(got->value), "v-" + name);
+  }
+  auto taken = store_->get(key("taken"));
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(str(taken->value), "first");
 }
 
 TEST_P(StorageConformance, GetOfMissingKeyFailsWithKeyNotFound) {
