@@ -15,6 +15,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <mutex>
+#include <optional>
 #include <random>
 
 namespace apiserver::endpoints {
@@ -364,6 +366,40 @@ Response withWarnings(Response r, const std::vector<std::string>& warnings) {
   }
   return r;
 }
+
+/// InPlaceOrLater is the answer of a handler whose work completes through a callback: in place
+/// when the callback ran before the handler returns (nothing waits for anything), otherwise
+/// later, through a pending response the callback completes, so that no thread waits for it.
+class InPlaceOrLater {
+ public:
+  /// give is the callback's side: the answer, once, from any thread.
+  void give(Response r) {
+    std::unique_lock lock(mu_);
+    if (!returned_) {
+      inPlace_ = std::move(r);
+      return;
+    }
+    auto later = later_;
+    lock.unlock();
+    later->complete(std::move(r));
+  }
+  /// take is the handler's side, once the work has started: the answer if it is there, or the
+  /// placeholder for it.
+  Response take() {
+    std::lock_guard lock(mu_);
+    returned_ = true;
+    if (inPlace_)
+      return std::move(*inPlace_);
+    later_ = std::make_shared<DeferredResponse>();
+    return Response::later(later_);
+  }
+
+ private:
+  std::mutex mu_;
+  bool returned_ = false;
+  std::optional<Response> inPlace_;
+  std::shared_ptr<DeferredResponse> later_;
+};
 }  // namespace
 
 Response ResourceHandler::create(Request& req, const Output& out) const {
@@ -372,9 +408,22 @@ Response ResourceHandler::create(Request& req, const Output& out) const {
   auto body = decodeObject(req);
   if (!body) return Response::error(body.error());
   const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
-  auto created = store_->create(ns, std::move(body->object), *wo);
-  if (!created) return Response::error(created.error());
-  return withWarnings(objectResponse(201, created->object, out), body->warnings);
+  // A durable backend answers on its own thread once the write is committed; the answer is
+  // rendered there and this thread is free meanwhile (docs/performance.md).
+  auto answer = std::make_shared<InPlaceOrLater>();
+  store_->createAsync(
+      ns, std::move(body->object), *wo,
+      [this, answer, out,
+       warnings = std::move(body->warnings)](Result<registry::WriteResult> created) {
+        try {
+          answer->give(created ? withWarnings(objectResponse(201, created->object, out), warnings)
+                               : Response::error(created.error()));
+        } catch (const std::exception& e) {
+          answer->give(Response::error(
+              ApiError::internal(std::string("rendering the created object: ") + e.what())));
+        }
+      });
+  return answer->take();
 }
 
 Response ResourceHandler::update(Request& req, const Output& out) const {

@@ -13,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -113,6 +114,10 @@ Result<void> AdmissionChain::validate(const AdmissionAttributes& attrs) const {
   return {};
 }
 
+bool AdmissionChain::mayWait() const {
+  return std::any_of(steps_.begin(), steps_.end(), [](const auto& s) { return s->mayWait(); });
+}
+
 // ---------------------------------------------------------------- encoding
 
 std::string encodeForStorage(json::object& obj) {
@@ -193,13 +198,44 @@ struct Store::PrimedWrites {
   }
 };
 
-Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy, storage::InterfacePtr backend, Options options)
+/// PreparedCreate is a create up to its write (prepareCreate).
+struct Store::PreparedCreate {
+  json::object object;
+  std::string name;
+  std::string key;    ///< empty for a dry run: nothing is written
+  std::string value;  ///< what is written under key
+};
+
+/// AsyncCreates counts the createAsync answers still due, for stop() to wait for.
+struct Store::AsyncCreates {
+  std::mutex mu;
+  std::condition_variable idle;
+  std::size_t due = 0;
+
+  void begin() {
+    std::lock_guard lock(mu);
+    ++due;
+  }
+  void end() {
+    std::lock_guard lock(mu);
+    if (--due == 0)
+      idle.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mu);
+    idle.wait(lock, [&] { return due == 0; });
+  }
+};
+
+Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy,
+             storage::InterfacePtr backend, Options options)
     : spec_(std::move(spec)),
       strategy_(std::move(strategy)),
       backend_(std::move(backend)),
       opts_(std::move(options)),
       schema_(schema::SchemaSet::fromResource(spec_)),
-      primed_(std::make_unique<PrimedWrites>()) {
+      primed_(std::make_unique<PrimedWrites>()),
+      asyncCreates_(std::make_unique<AsyncCreates>()) {
   if (!opts_.clock) opts_.clock = std::make_shared<SystemClock>();
   hasStatus_ = std::find(spec_.subresources.begin(), spec_.subresources.end(), "status") != spec_.subresources.end();
   hasFinalize_ =
@@ -232,7 +268,10 @@ Result<void> Store::start() {
   return {};
 }
 
-void Store::stop() { cacher_->stop(); }
+void Store::stop() {
+  asyncCreates_->wait();
+  cacher_->stop();
+}
 
 std::string Store::prefix(std::string_view ns) const {
   std::string p = opts_.keyPrefix + "/";
@@ -528,7 +567,7 @@ Result<storage::CacheWatcherPtr> Store::watch(std::string_view ns, const WatchOp
 
 // ---------------------------------------------------------------- writes
 
-Result<WriteResult> Store::create(std::string_view ns, json::object obj, const WriteOptions& opts) const {
+Result<void> Store::checkNew(std::string_view ns, json::object& obj) const {
   if (!resourceVersionOf(obj).empty())
     return fail(ApiError::badRequest("resourceVersion should not be set on objects to be created"));
   json::object& meta = metadata(obj);
@@ -540,10 +579,57 @@ Result<WriteResult> Store::create(std::string_view ns, json::object obj, const W
   } else {
     meta.stable_erase("namespace");
   }
+  return {};
+}
+
+Result<WriteResult> Store::create(std::string_view ns, json::object obj,
+                                  const WriteOptions& opts) const {
+  if (auto r = checkNew(ns, obj); !r)
+    return fail(std::move(r).error());
   return createObject(ns, std::move(obj), opts);
 }
 
+void Store::createAsync(std::string_view ns, json::object obj, const WriteOptions& opts,
+                        CreateCallback done) const {
+  if (auto r = checkNew(ns, obj); !r)
+    return done(fail(std::move(r).error()));
+  auto p = prepareCreate(ns, std::move(obj), opts);
+  if (!p)
+    return done(fail(std::move(p).error()));
+  if (p->key.empty())
+    return done(WriteResult{std::move(p->object), true});
+  auto state = std::make_shared<PreparedCreate>(std::move(*p));
+  asyncCreates_->begin();
+  backend_->createAsync(state->key, std::move(state->value),
+                        [this, state, done = std::move(done)](storage::Result<std::int64_t> rev) {
+                          done(finishCreate(*state, std::move(rev)));
+                          asyncCreates_->end();
+                        });
+}
+
+bool Store::createWaits() const {
+  return backend_->createWaits() || (opts_.admission && opts_.admission->mayWait());
+}
+
+Result<WriteResult> Store::finishCreate(PreparedCreate& p,
+                                        storage::Result<std::int64_t> rev) const {
+  if (!rev)
+    return fail(translate(rev.error(), p.name));
+  setResourceVersion(p.object, *rev);
+  return WriteResult{std::move(p.object), true};
+}
+
 Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, const WriteOptions& opts) const {
+  auto p = prepareCreate(ns, std::move(obj), opts);
+  if (!p)
+    return fail(std::move(p).error());
+  if (p->key.empty())
+    return WriteResult{std::move(p->object), true};
+  return finishCreate(*p, backend_->create(p->key, std::move(p->value)));
+}
+
+Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::object obj,
+                                                   const WriteOptions& opts) const {
   obj["apiVersion"] = spec_.groupVersion();
   obj["kind"] = spec_.kind;
   json::object& meta = metadata(obj);
@@ -577,13 +663,11 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
 
   if (opts.dryRun) {
     if (cacher_->get(key(ns, name))) return fail(ApiError::alreadyExists(groupResource(), name));
-    return WriteResult{std::move(obj), true};
+    return PreparedCreate{std::move(obj), std::move(name), {}, {}};
   }
-  const std::string k = key(ns, name);
-  auto rev = backend_->create(k, encodePrimed(k, obj));
-  if (!rev) return fail(translate(rev.error(), name));
-  setResourceVersion(obj, *rev);
-  return WriteResult{std::move(obj), true};
+  std::string k = key(ns, name);
+  std::string value = encodePrimed(k, obj);
+  return PreparedCreate{std::move(obj), std::move(name), std::move(k), std::move(value)};
 }
 
 Result<WriteResult> Store::update(std::string_view ns, std::string_view name, json::object obj, bool status,

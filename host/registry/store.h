@@ -43,6 +43,8 @@ class AdmissionChain {
   Result<void> mutate(AdmissionAttributes& attrs) const;
   /// validate runs every step's validate().
   Result<void> validate(const AdmissionAttributes& attrs) const;
+  /// mayWait: some step may wait for more than a read of the server's storage.
+  bool mayWait() const;
 
  private:
   std::vector<std::shared_ptr<AdmissionStep>> steps_;
@@ -162,6 +164,17 @@ class Store {
 
   /// create stores a new object (POST).
   Result<WriteResult> create(std::string_view ns, json::object obj, const WriteOptions& opts) const;
+  /// CreateCallback receives createAsync's answer. It must not throw.
+  using CreateCallback = std::function<void(Result<WriteResult>)>;
+  /// createAsync is create answering through `done`, exactly once: before it returns when the
+  /// create fails before its write or the backend answers in place (memory), otherwise on the
+  /// backend's thread once the write is durable (sqlite), so that no thread waits for the commit.
+  /// stop() waits for every answer still due.
+  void createAsync(std::string_view ns, json::object obj, const WriteOptions& opts,
+                   CreateCallback done) const;
+  /// createWaits tells whether createAsync may hold its caller's thread waiting (for storage, or
+  /// for an admission step that may wait): such a create is run on the blocking pool.
+  bool createWaits() const;
   /// update replaces an object (PUT); `status` selects the status subresource.
   Result<WriteResult> update(std::string_view ns, std::string_view name, json::object obj, bool status,
                              const WriteOptions& opts) const;
@@ -198,6 +211,15 @@ class Store {
                                        const Mutation& fn, std::optional<std::int64_t> precondition,
                                        const WriteOptions& opts) const;
   Result<WriteResult> createObject(std::string_view ns, json::object obj, const WriteOptions& opts) const;
+  struct PreparedCreate;  // store.cpp
+  /// checkNew checks the namespace of an object to create, and sets it in the object.
+  Result<void> checkNew(std::string_view ns, json::object& obj) const;
+  /// prepareCreate is a create up to its write: the object as it will be stored, admitted and
+  /// validated, and the key and value to write (none for a dry run).
+  Result<PreparedCreate> prepareCreate(std::string_view ns, json::object obj,
+                                       const WriteOptions& opts) const;
+  /// finishCreate is the create's answer once the backend answered its write.
+  Result<WriteResult> finishCreate(PreparedCreate& p, storage::Result<std::int64_t> rev) const;
   FieldErrors validateMeta(const json::object& obj) const;
   FieldErrors validateMetaUpdate(const json::object& obj, const json::object& old) const;
   ApiError translate(const storage::Error& e, std::string_view name) const;
@@ -229,6 +251,8 @@ class Store {
   bool hasStatus_ = false;
   bool hasFinalize_ = false;
   std::unique_ptr<PrimedWrites> primed_;
+  struct AsyncCreates;  // store.cpp
+  std::unique_ptr<AsyncCreates> asyncCreates_;
 };
 
 /// encodeForStorage serializes an object for storage: it removes metadata.resourceVersion from

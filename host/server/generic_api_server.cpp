@@ -164,9 +164,10 @@ class ApiHandler final : public Handler {
       return notFound();
     }
     const RequestInfo& info = req.info;
-    auto it = routes->handlers.find(info.apiGroup + "/" + info.apiVersion + "/" + info.resource);
+    const std::string key = routeKey(info);
+    auto it = routes->handlers.find(key);
     if (it == routes->handlers.end()) {
-      auto v = routes->virtuals.find(info.apiGroup + "/" + info.apiVersion + "/" + info.resource);
+      auto v = routes->virtuals.find(key);
       return v == routes->virtuals.end() ? notFound() : v->second->serve(req);
     }
     const auto& store = it->second->store();
@@ -180,7 +181,25 @@ class ApiHandler final : public Handler {
     return it->second->serve(req);
   }
 
+  /// writeWaits tells whether a write may hold the thread that runs it: every write may, except a
+  /// create of a stored resource whose store answers it without waiting (Store::createWaits).
+  bool writeWaits(Request& req) const {
+    ensureRequestInfo(req);
+    const RequestInfo& info = req.info;
+    if (!info.isResourceRequest || info.verb != "create" || !info.subresource.empty())
+      return true;
+    auto routes = routes_.load();
+    if (!routes)
+      return true;
+    auto it = routes->handlers.find(routeKey(info));
+    return it == routes->handlers.end() || it->second->store().createWaits();
+  }
+
  private:
+  static std::string routeKey(const RequestInfo& info) {
+    return info.apiGroup + "/" + info.apiVersion + "/" + info.resource;
+  }
+
   Response health(const Request& req) {
     const bool ready = ready_.load();
     const std::string& p = req.path;
@@ -455,6 +474,7 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
   if (cfg.serving.blockingThreads > 0 && backend->writesWait()) {
     blocking = std::make_unique<net::thread_pool>(static_cast<std::size_t>(cfg.serving.blockingThreads));
     ho.blocking = blocking.get();
+    ho.writeWaits = [this](Request& req) { return api.writeWaits(req); };
   }
   if (cfg.serving.insecurePort >= 0) {
     HttpServerOptions io = ho;

@@ -324,7 +324,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     auditId_ = req.auditId;
 
     ++server_->inFlight;
-    if (server_->opts.blocking != nullptr && mayWaitOnStorage(req.method)) {
+    if (server_->opts.blocking != nullptr && mayWaitOnStorage(req)) {
       // The request (and the headers it reads, which stay in parser_ until the next read) moves
       // to the blocking pool; its answer comes back to this connection's strand.
       auto job = std::make_shared<std::pair<BeastHeaders, Request>>(headers, std::move(req));
@@ -342,8 +342,11 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     answer(std::move(res));
   }
 
-  static bool mayWaitOnStorage(std::string_view method) {
-    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+  bool mayWaitOnStorage(Request& req) const {
+    const std::string_view m = req.method;
+    if (m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE")
+      return false;
+    return !server_->opts.writeWaits || server_->opts.writeWaits(req);
   }
 
   // answer sends what the handler chain returned: a complete response, a stream, or a response

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,10 +62,14 @@ struct HttpServerOptions {
   /// trustedUser, when set, is every request's user before the handler chain runs (the insecure
   /// port's system:unsecured, as kube's insecure serving): it holds whatever links the chain has.
   std::optional<UserInfo> trustedUser;
-  /// blocking, when set, runs the requests that may wait on storage — every write (POST, PUT,
-  /// PATCH, DELETE), whose answer waits for a durable commit — so that an fsync or an etcd round
-  /// trip never holds an I/O thread; reads and watches stay on the I/O thread that read them.
+  /// blocking, when set, runs the requests that may wait on storage — the writes (POST, PUT,
+  /// PATCH, DELETE), whose answer waits for a durable commit, unless `writeWaits` says otherwise
+  /// — so that an fsync or an etcd round trip never holds an I/O thread; reads and watches stay
+  /// on the I/O thread that read them.
   boost::asio::thread_pool* blocking = nullptr;
+  /// writeWaits, when set, tells whether a write may hold the thread that runs it (false: a
+  /// create that the backend answers from its own thread); unset, every write may.
+  std::function<bool(Request&)> writeWaits;
 };
 
 /// HttpServer accepts connections and hands each request to the root handler.

@@ -31,6 +31,7 @@ class ApiServiceAdmission final : public AdmissionStep {
   std::string_view name() const override { return kName; }
   Result<void> admit(AdmissionAttributes& a) override;
   Result<void> validate(const AdmissionAttributes& a) override;
+  bool mayWait() const override { return false; }  // reads what this server serves only
 
   /// localGroups are the groups this server serves itself: its stored resources' and those its
   /// discovery has been seen to list.

@@ -33,6 +33,7 @@ class EscalationCheck final : public AdmissionStep {
 
   std::string_view name() const override { return "rbac-escalation"; }
   Result<void> validate(const AdmissionAttributes& a) override;
+  bool mayWait() const override { return false; }  // reads roles only
 
  private:
   Result<void> checkRole(const AdmissionAttributes& a, const UserInfo& user);

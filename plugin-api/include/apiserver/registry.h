@@ -79,6 +79,11 @@ class AdmissionStep {
     (void)a;
     return {};
   }
+  /// mayWait tells whether admit or validate may wait for something other than a read of the
+  /// server's own storage (a write, a webhook, another server). A create on a durable backend
+  /// then runs on the server's blocking pool instead of the I/O thread that read it. Say false
+  /// only for a step that never does.
+  virtual bool mayWait() const { return true; }
 };
 
 /// ObjectList is the result of Client::list.

@@ -37,6 +37,7 @@ class NamespaceLifecycle final : public AdmissionStep {
   // apiserver::AdmissionStep
   std::string_view name() const override { return kName; }
   Result<void> admit(AdmissionAttributes& a) override;
+  bool mayWait() const override { return false; }  // reads namespaces only
 
  private:
   /// terminating tells whether namespace `ns` is being terminated: as cached, or as stored when

@@ -50,6 +50,7 @@ class ServiceAllocator final : public AdmissionStep {
   // apiserver::AdmissionStep
   std::string_view name() const override { return kName; }
   Result<void> admit(AdmissionAttributes& a) override;
+  bool mayWait() const override { return false; }  // reads services only
 
  private:
   /// Reservation holds a value handed out to a write that has not reached storage yet.

@@ -13,8 +13,10 @@
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 namespace apiserver::registry {
 namespace {
@@ -178,19 +180,16 @@ TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
   other.stop();
 }
 
-/// RewritingBackend stores what it is given with one substring replaced, as another writer's
-/// bytes for the same key would differ from what the store primed.
-class RewritingBackend final : public storage::Interface {
+/// ForwardingBackend is a backend that passes everything to another; tests override a part.
+class ForwardingBackend : public storage::Interface {
  public:
-  RewritingBackend(std::shared_ptr<storage::Interface> inner, std::string from, std::string to)
-      : inner_(std::move(inner)), from_(std::move(from)), to_(std::move(to)) {}
+  explicit ForwardingBackend(std::shared_ptr<storage::Interface> inner)
+      : inner_(std::move(inner)) {}
   storage::Result<storage::KeyValue> get(std::string_view key) override { return inner_->get(key); }
   storage::Result<storage::ListResult> list(std::string_view prefix, const storage::ListOptions& opts) override {
     return inner_->list(prefix, opts);
   }
   storage::Result<std::int64_t> create(std::string_view key, std::string value) override {
-    if (auto at = value.find(from_); at != std::string::npos)
-      value.replace(at, from_.size(), to_);
     return inner_->create(key, std::move(value));
   }
   storage::Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expected) override {
@@ -206,10 +205,147 @@ class RewritingBackend final : public storage::Interface {
   storage::Result<std::int64_t> currentRevision() override { return inner_->currentRevision(); }
   storage::Result<void> compact(std::int64_t revision) override { return inner_->compact(revision); }
 
- private:
+ protected:
   std::shared_ptr<storage::Interface> inner_;
+};
+
+/// RewritingBackend stores what it is given with one substring replaced, as another writer's
+/// bytes for the same key would differ from what the store primed.
+class RewritingBackend final : public ForwardingBackend {
+ public:
+  RewritingBackend(std::shared_ptr<storage::Interface> inner, std::string from, std::string to)
+      : ForwardingBackend(std::move(inner)), from_(std::move(from)), to_(std::move(to)) {}
+  storage::Result<std::int64_t> create(std::string_view key, std::string value) override {
+    if (auto at = value.find(from_); at != std::string::npos)
+      value.replace(at, from_.size(), to_);
+    return inner_->create(key, std::move(value));
+  }
+
+ private:
   std::string from_, to_;
 };
+
+/// DeferringBackend answers an asynchronous create only when the test says so, as a durable
+/// backend answers from its own thread after the commit.
+class DeferringBackend final : public ForwardingBackend {
+ public:
+  using ForwardingBackend::ForwardingBackend;
+  void createAsync(std::string_view key, std::string value, storage::CreateCallback done) override {
+    std::lock_guard lock(mu_);
+    due_.push_back({std::string(key), std::move(value), std::move(done)});
+  }
+  bool createWaits() const override { return false; }
+  std::size_t due() {
+    std::lock_guard lock(mu_);
+    return due_.size();
+  }
+  /// answer writes every create still due and answers it.
+  void answer() {
+    std::vector<Due> due;
+    {
+      std::lock_guard lock(mu_);
+      due.swap(due_);
+    }
+    for (auto& d : due)
+      d.done(inner_->create(d.key, std::move(d.value)));
+  }
+
+ private:
+  struct Due {
+    std::string key;
+    std::string value;
+    storage::CreateCallback done;
+  };
+  std::mutex mu_;
+  std::vector<Due> due_;
+};
+
+/// Answer keeps what createAsync answered.
+struct Answer {
+  std::mutex mu;
+  std::vector<Result<WriteResult>> results;
+  Store::CreateCallback callback() {
+    return [this](Result<WriteResult> r) {
+      std::lock_guard lock(mu);
+      results.push_back(std::move(r));
+    };
+  }
+  std::size_t count() {
+    std::lock_guard lock(mu);
+    return results.size();
+  }
+};
+
+TEST_F(StoreTest, AnAsynchronousCreateIsAnsweredWhenItsWriteIs) {
+  Store::Options o;
+  o.clock = std::make_shared<FixedClock>();
+  auto deferring = std::make_shared<DeferringBackend>(backend_);
+  Store s(registrytest::widgetSpec(), strategy_, deferring, std::move(o));
+  ASSERT_TRUE(s.start());
+  EXPECT_FALSE(s.createWaits());
+  Answer answer;
+  s.createAsync("ns1", widget("later", "blue"), WriteOptions{}, answer.callback());
+  EXPECT_EQ(answer.count(), 0u) << "answered before the write was";
+  EXPECT_EQ(deferring->due(), 1u);
+  deferring->answer();
+  ASSERT_EQ(answer.count(), 1u);
+  ASSERT_TRUE(answer.results[0]) << answer.results[0].error().message;
+  auto stored = backend_->get(s.key("ns1", "later"));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(rvOf(answer.results[0]->object), stored->modRevision);
+  EXPECT_TRUE(answer.results[0]->created);
+  // A create refused before its write is answered in place, and writes nothing.
+  json::object versioned = widget("refused", "blue");
+  versioned["metadata"].as_object()["resourceVersion"] = "7";
+  s.createAsync("ns1", std::move(versioned), WriteOptions{}, answer.callback());
+  ASSERT_EQ(answer.count(), 2u);
+  ASSERT_FALSE(answer.results[1]);
+  EXPECT_EQ(answer.results[1].error().code, 400);
+  EXPECT_EQ(deferring->due(), 0u);
+  // A create in the same backend's place (a dry run) is answered in place too.
+  WriteOptions dry;
+  dry.dryRun = true;
+  s.createAsync("ns1", widget("dry", "blue"), dry, answer.callback());
+  ASSERT_EQ(answer.count(), 3u);
+  ASSERT_TRUE(answer.results[2]);
+  EXPECT_EQ(deferring->due(), 0u);
+  s.stop();
+}
+
+TEST_F(StoreTest, StopWaitsForTheAsynchronousCreatesStillDue) {
+  Store::Options o;
+  o.clock = std::make_shared<FixedClock>();
+  auto deferring = std::make_shared<DeferringBackend>(backend_);
+  Store s(registrytest::widgetSpec(), strategy_, deferring, std::move(o));
+  ASSERT_TRUE(s.start());
+  Answer answer;
+  s.createAsync("ns1", widget("due", "blue"), WriteOptions{}, answer.callback());
+  std::thread committer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    deferring->answer();
+  });
+  s.stop();
+  EXPECT_EQ(answer.count(), 1u) << "stop returned before the create was answered";
+  committer.join();
+}
+
+TEST_F(StoreTest, ACreateWaitsWhenItsBackendOrAnAdmissionStepMay) {
+  Store::Options plain;
+  plain.clock = std::make_shared<FixedClock>();
+  auto deferring = std::make_shared<DeferringBackend>(backend_);
+  // The memory backend answers in place; so does one that answers from its own thread.
+  EXPECT_FALSE(Store(registrytest::widgetSpec(), strategy_, backend_, plain).createWaits());
+  EXPECT_FALSE(Store(registrytest::widgetSpec(), strategy_, deferring, plain).createWaits());
+  // A backend whose creates wait, or an admission step that may, make the create wait.
+  EXPECT_TRUE(Store(registrytest::widgetSpec(), strategy_,
+                    std::make_shared<ForwardingBackend>(backend_), plain)
+                  .createWaits());
+  Store::Options admitted = plain;
+  auto chain = std::make_shared<AdmissionChain>();
+  chain->add(std::make_shared<registrytest::RecordingAdmission>());
+  admitted.admission = chain;
+  EXPECT_TRUE(Store(registrytest::widgetSpec(), strategy_, deferring, admitted).createWaits());
+}
 
 TEST_F(StoreTest, ACreateWhoseStoredBytesDifferIsCachedAsStored) {
   // Same length and different length: the cache must parse what storage holds, never serve the
