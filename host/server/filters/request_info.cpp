@@ -9,7 +9,8 @@ class RequestInfoLink final : public Link {
  public:
   // Link
   Response handle(Request& req, Handler& next) override {
-    req.info = resolveRequestInfo(req);
+    // The session may have resolved it already (HttpServerOptions::writeWaits).
+    ensureRequestInfo(req);
     return next.serve(req);
   }
 };

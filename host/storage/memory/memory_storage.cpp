@@ -16,6 +16,10 @@ bool hasPrefix(std::string_view key, std::string_view prefix) {
 // wait for itself.
 thread_local bool tDispatching = false;
 
+// kHandOffRounds is how many batches a deliverer delivers before a writer that finds it busy
+// waits for its turn instead of leaving its events to it.
+constexpr int kHandOffRounds = 8;
+
 }  // namespace
 
 struct MemoryStorage::Watcher {
@@ -150,11 +154,21 @@ Result<DeleteResult> MemoryStorage::remove(std::string_view key, std::int64_t ex
 void MemoryStorage::dispatch() {
   for (;;) {
     // A writer that finds another thread delivering leaves its events to that thread instead of
-    // waiting for it (and being woken): the deliverer looks for more after it lets go, below.
+    // waiting for it (and being woken): the deliverer looks for more after it lets go, below. A
+    // thread waiting in lockDispatch goes first, and delivers them once it is done. So that no
+    // thread delivers other threads' events for ever (writers as fast as its deliveries would
+    // keep it), a writer waits for its turn once the deliverer has delivered a few batches.
+    if (dispatchWaiters_.load() > 0)
+      return;
     std::unique_lock dlock(dispatchMu_, std::try_to_lock);
-    if (!dlock.owns_lock()) return;
+    if (!dlock.owns_lock()) {
+      if (deliveryRounds_.load() < kHandOffRounds)
+        return;
+      dlock.lock();
+    }
+    deliveryRounds_.store(0);
     tDispatching = true;
-    for (;;) {
+    while (dispatchWaiters_.load() == 0) {
       std::vector<Event> batch;
       std::vector<std::shared_ptr<Watcher>> watchers;
       {
@@ -174,6 +188,7 @@ void MemoryStorage::dispatch() {
         w->delivered = last;
         w->callback(std::move(n));
       }
+      deliveryRounds_.fetch_add(1);
     }
     tDispatching = false;
     dlock.unlock();
@@ -190,7 +205,7 @@ Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std
   w->callback = std::move(callback);
   std::optional<Error> refused;
   {
-    std::unique_lock dlock(dispatchMu_);
+    auto dlock = lockDispatch();
     WatchNotification replay;
     {
       std::lock_guard lock(mu_);
@@ -217,11 +232,19 @@ Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std
   }));
 }
 
+std::unique_lock<std::mutex> MemoryStorage::lockDispatch() {
+  ++dispatchWaiters_;
+  std::unique_lock lock(dispatchMu_);
+  --dispatchWaiters_;
+  return lock;
+}
+
 void MemoryStorage::removeWatcher(const std::shared_ptr<Watcher>& w) {
   // Waiting for dispatchMu_ guarantees the callback is not running once stop() returns, unless
   // stop() is called from inside a callback (then the dispatcher skips inactive watchers).
   std::unique_lock<std::mutex> dlock;
-  if (!tDispatching) dlock = std::unique_lock(dispatchMu_);
+  if (!tDispatching)
+    dlock = lockDispatch();
   {
     std::lock_guard lock(mu_);
     watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());

@@ -2,6 +2,7 @@
 
 #include "storage/interface.h"
 
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <map>
@@ -43,13 +44,19 @@ class MemoryStorage final : public Interface {
   // Both called with mu_ held.
   void appendLocked(Event event);
   void compactLocked(std::int64_t revision);
-  // Delivers queued events to watchers, in order, unless another thread is delivering (which then
-  // delivers them). Takes dispatchMu_ then mu_ briefly.
+  // Delivers queued events to watchers, in order, unless another thread is delivering or waiting
+  // to (which then delivers them). Takes dispatchMu_ then mu_ briefly.
   void dispatch();
+  // lockDispatch waits for dispatchMu_ ahead of the writers: they leave their events to this
+  // thread while it waits, so that a steady stream of writes cannot starve a watch that starts or
+  // stops. The caller calls dispatch() once it has let go.
+  std::unique_lock<std::mutex> lockDispatch();
   void removeWatcher(const std::shared_ptr<Watcher>& w);
 
   const std::size_t historyLimit_;
   std::mutex dispatchMu_;  // ordered before mu_; held while callbacks run
+  std::atomic<int> dispatchWaiters_{0};  // threads in lockDispatch
+  std::atomic<int> deliveryRounds_{0};   // batches the holder of dispatchMu_ has delivered
   std::mutex mu_;
   std::map<std::string, Record, std::less<>> data_;
   std::int64_t revision_ = 1;  // like etcd, a fresh store is at revision 1

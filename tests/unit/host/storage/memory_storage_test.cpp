@@ -1,9 +1,15 @@
-// MemoryStorage specifics beyond the conformance suite: the bounded history.
+// MemoryStorage specifics beyond the conformance suite: the bounded history, and who delivers
+// events when several threads write and watch.
 
 #include "storage/memory/memory_storage.h"
 #include "storage_test_util.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
 
 namespace apiserver::storage {
 namespace {
@@ -86,6 +92,36 @@ TEST(MemoryStorage, WatchFromAFutureRevisionSkipsEverythingUpToIt) {
   auto evs = rec.events();
   ASSERT_EQ(evs.size(), 1u);  // observed: 3
   EXPECT_EQ(evs[0].revision, *r3);
+}
+
+TEST(MemoryStorage, AWatchStartsAndStopsWhileAnotherThreadKeepsWriting) {
+  // Writers leave their events to the thread delivering; a thread that starts or stops a watch
+  // delivers what was left meanwhile. With a watcher slower than the writer, that thread must
+  // still get back to its caller after a few deliveries, not when the writer stops.
+  using namespace std::chrono_literals;
+  MemoryStorage s;
+  auto slow = s.watch("/k/", 1, [](WatchNotification&&) { std::this_thread::sleep_for(1ms); });
+  ASSERT_TRUE(slow);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    for (int i = 0; !done.load() && std::chrono::steady_clock::now() < until; ++i)
+      ASSERT_TRUE(s.create("/k/" + std::to_string(i), "v"));
+  });
+  std::this_thread::sleep_for(
+      20ms);  // the writer is going, its events queueing for the slow watcher
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 0; round < 5; ++round) {
+    auto w = s.watch("/other/", *s.currentRevision(), [](WatchNotification&&) {});
+    ASSERT_TRUE(w);
+    (*w)->stop();
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  done.store(true);
+  writer.join();
+  EXPECT_LT(took, 3s) << "starting and stopping five watches took "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms";
 }
 
 }  // namespace
