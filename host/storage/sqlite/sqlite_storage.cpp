@@ -468,9 +468,11 @@ void SqliteStorage::Core::shutdown() {
 }
 
 SqliteStorage::Core::OpResult SqliteStorage::Core::submit(std::unique_ptr<Op> op) {
-  std::promise<OpResult> answer;
-  auto result = answer.get_future();
-  op->done = [&answer](OpResult r) { answer.set_value(std::move(r)); };
+  // The op keeps the promise: this thread may return (and drop the future) while the committer
+  // is still inside set_value.
+  auto answer = std::make_shared<std::promise<OpResult>>();
+  auto result = answer->get_future();
+  op->done = [answer](OpResult r) { answer->set_value(std::move(r)); };
   enqueue(std::move(op));
   return result.get();
 }
