@@ -4,6 +4,7 @@
 #include "registry/continue_token.h"
 #include "selection/list_selectors.h"
 #include "selection/set.h"
+#include "storage/calls_in_flight.h"
 #include "tls/random.h"
 
 #include <apiserver/object.h>
@@ -13,7 +14,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -206,27 +206,6 @@ struct Store::PreparedCreate {
   std::string value;  ///< what is written under key
 };
 
-/// AsyncCreates counts the createAsync answers still due, for stop() to wait for.
-struct Store::AsyncCreates {
-  std::mutex mu;
-  std::condition_variable idle;
-  std::size_t due = 0;
-
-  void begin() {
-    std::lock_guard lock(mu);
-    ++due;
-  }
-  void end() {
-    std::lock_guard lock(mu);
-    if (--due == 0)
-      idle.notify_all();
-  }
-  void wait() {
-    std::unique_lock lock(mu);
-    idle.wait(lock, [&] { return due == 0; });
-  }
-};
-
 Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy,
              storage::InterfacePtr backend, Options options)
     : spec_(std::move(spec)),
@@ -235,7 +214,7 @@ Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy,
       opts_(std::move(options)),
       schema_(schema::SchemaSet::fromResource(spec_)),
       primed_(std::make_unique<PrimedWrites>()),
-      asyncCreates_(std::make_unique<AsyncCreates>()) {
+      asyncCreates_(std::make_unique<storage::CallsInFlight>()) {
   if (!opts_.clock) opts_.clock = std::make_shared<SystemClock>();
   hasStatus_ = std::find(spec_.subresources.begin(), spec_.subresources.end(), "status") != spec_.subresources.end();
   hasFinalize_ =
@@ -599,7 +578,7 @@ void Store::createAsync(std::string_view ns, json::object obj, const WriteOption
   if (p->key.empty())
     return done(WriteResult{std::move(p->object), true});
   auto state = std::make_shared<PreparedCreate>(std::move(*p));
-  asyncCreates_->begin();
+  asyncCreates_->begin();  // never closed: stop() waits, later creates still run
   backend_->createAsync(state->key, std::move(state->value),
                         [this, state, done = std::move(done)](storage::Result<std::int64_t> rev) {
                           done(finishCreate(*state, std::move(rev)));

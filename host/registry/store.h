@@ -30,6 +30,10 @@ namespace apiserver::apply {
 class FieldManager;
 }  // namespace apiserver::apply
 
+namespace apiserver::storage {
+class CallsInFlight;  // storage/calls_in_flight.h
+}  // namespace apiserver::storage
+
 namespace apiserver::registry {
 
 namespace json = boost::json;
@@ -251,8 +255,7 @@ class Store {
   bool hasStatus_ = false;
   bool hasFinalize_ = false;
   std::unique_ptr<PrimedWrites> primed_;
-  struct AsyncCreates;  // store.cpp
-  std::unique_ptr<AsyncCreates> asyncCreates_;
+  std::unique_ptr<storage::CallsInFlight> asyncCreates_;  // createAsync answers still due
 };
 
 /// encodeForStorage serializes an object for storage: it removes metadata.resourceVersion from

@@ -1,4 +1,5 @@
 #include "storage/etcd3/etcd3_storage.h"
+#include "storage/calls_in_flight.h"
 
 #include "etcdpb/rpc.grpc.pb.h"
 
@@ -248,10 +249,7 @@ struct Etcd3Storage::Core {
   // Asynchronous writes: their answers arrive on one completion queue, read by one thread.
   grpc::CompletionQueue cq;
   std::thread cqThread;
-  std::mutex asyncMu;  // guards asyncOpen and asyncCalls
-  std::condition_variable asyncIdle;
-  bool asyncOpen = true;
-  std::size_t asyncCalls = 0;  // started and not yet answered
+  CallsInFlight asyncCalls;  // closed at shutdown
 
   ~Core() { shutdown(); }
 
@@ -456,12 +454,8 @@ Result<void> Etcd3Storage::Core::init() {
 }
 
 void Etcd3Storage::Core::shutdown() {
-  {
-    // Writes in flight are answered (each has a deadline) before the queue closes.
-    std::unique_lock lock(asyncMu);
-    asyncOpen = false;
-    asyncIdle.wait(lock, [&] { return asyncCalls == 0; });
-  }
+  // Writes in flight are answered (each has a deadline) before the queue closes.
+  asyncCalls.close();
   cq.Shutdown();
   if (cqThread.joinable()) {
     cqThread.join();
@@ -539,13 +533,9 @@ Result<pb::TxnRequest> Etcd3Storage::Core::putRequest(std::string_view key,
 }
 
 void Etcd3Storage::Core::startTxn(std::unique_ptr<AsyncTxn> t) {
-  {
-    std::lock_guard lock(asyncMu);
-    if (!asyncOpen)
-      return t->done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "etcd3 storage is closing"),
-                     t->resp);
-    ++asyncCalls;
-  }
+  if (!asyncCalls.begin())
+    return t->done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "etcd3 storage is closing"),
+                   t->resp);
   Endpoint& ep = pick(t->endpoint);
   t->stubs = ep.stubs();
   t->ctx.set_deadline(deadlineIn(opts.requestTimeout));
@@ -559,9 +549,7 @@ void Etcd3Storage::Core::cqLoop() {
   bool ok = false;
   while (cq.Next(&tag, &ok)) {
     finishTxn(std::unique_ptr<AsyncTxn>(static_cast<AsyncTxn*>(tag)));
-    std::lock_guard lock(asyncMu);
-    if (--asyncCalls == 0)
-      asyncIdle.notify_all();
+    asyncCalls.end();
   }
 }
 
