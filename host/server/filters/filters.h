@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,27 @@ class ServerAuthorizer;
 }  // namespace apiserver::authorization
 
 namespace apiserver::server::filters {
+
+/// thenPending is `pending` with its answer passed through `then` on the way out: how a link
+/// that must see (or change) the real answer of a pending response wraps it.
+inline std::shared_ptr<PendingResponse> thenPending(std::shared_ptr<PendingResponse> pending,
+                                                    std::function<Response(Response)> then) {
+  class Then final : public PendingResponse {
+   public:
+    Then(std::shared_ptr<PendingResponse> inner, std::function<Response(Response)> then)
+        : inner_(std::move(inner)), then_(std::move(then)) {}
+    void start(std::function<void(Response)> done) override {
+      inner_->start([then = std::move(then_), done = std::move(done)](Response r) {
+        done(then(std::move(r)));
+      });
+    }
+
+   private:
+    std::shared_ptr<PendingResponse> inner_;
+    std::function<Response(Response)> then_;
+  };
+  return std::make_shared<Then>(std::move(pending), std::move(then));
+}
 
 /// panic-recovery: anything a later link or handler throws becomes a 500 Status; the server
 /// lives on. Outermost, so that it also covers the other links.

@@ -35,23 +35,6 @@ class Slot {
   bool counted_ = false;
 };
 
-/// HeldPending keeps a place counted until the pending answer it wraps is there.
-class HeldPending final : public PendingResponse {
- public:
-  HeldPending(std::shared_ptr<PendingResponse> inner, std::atomic<std::int64_t>* counter)
-      : inner_(std::move(inner)), counter_(counter) {}
-  void start(std::function<void(Response)> done) override {
-    inner_->start([counter = counter_, done = std::move(done)](Response r) {
-      if (counter != nullptr) counter->fetch_sub(1, std::memory_order_acq_rel);
-      done(std::move(r));
-    });
-  }
-
- private:
-  std::shared_ptr<PendingResponse> inner_;
-  std::atomic<std::int64_t>* counter_;  // a member of the MaxInFlight link, which outlives requests
-};
-
 class MaxInFlight final : public Link {
  public:
   MaxInFlight(std::int64_t readOnly, std::int64_t mutating) : maxReadOnly_(readOnly), maxMutating_(mutating) {}
@@ -66,7 +49,12 @@ class MaxInFlight final : public Link {
       return Response::error(ApiError::tooManyRequests("Too many requests, please try again later.", 1));
     Response res = next.serve(req);
     // A pending answer (a proxied request) keeps its place until it is there.
-    if (res.pending) res.pending = std::make_shared<HeldPending>(std::move(res.pending), slot.release());
+    if (res.pending)
+      res.pending = thenPending(std::move(res.pending), [counter = slot.release()](Response r) {
+        if (counter != nullptr)
+          counter->fetch_sub(1, std::memory_order_acq_rel);
+        return r;
+      });
     return res;
   }
 

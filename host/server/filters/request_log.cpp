@@ -7,24 +7,6 @@ namespace apiserver::server::filters {
 
 namespace {
 
-/// LoggedPending logs a pending answer (a proxied request) once it is there, with its real
-/// status and latency.
-class LoggedPending final : public PendingResponse {
- public:
-  LoggedPending(std::shared_ptr<PendingResponse> inner, std::function<void(const Response&)> log)
-      : inner_(std::move(inner)), log_(std::move(log)) {}
-  void start(std::function<void(Response)> done) override {
-    inner_->start([log = std::move(log_), done = std::move(done)](Response r) {
-      log(r);
-      done(std::move(r));
-    });
-  }
-
- private:
-  std::shared_ptr<PendingResponse> inner_;
-  std::function<void(const Response&)> log_;
-};
-
 class RequestLog final : public Link {
  public:
   RequestLog(Logger& log, LogLevel level) : log_(log), level_(level) {}
@@ -48,7 +30,10 @@ class RequestLog final : public Link {
     };
     // A pending answer is logged when it comes, so that the line has its status.
     if (res.pending) {
-      res.pending = std::make_shared<LoggedPending>(std::move(res.pending), std::move(line));
+      res.pending = thenPending(std::move(res.pending), [line = std::move(line)](Response r) {
+        line(r);
+        return r;
+      });
       return res;
     }
     line(res);

@@ -10,26 +10,6 @@ ApiError missed() {
       "request did not complete within requested timeout - context deadline exceeded", 0);
 }
 
-/// LatePending is a pending answer (an asynchronous create, a proxied request) that is replaced
-/// by the timeout if it comes after the deadline, as an answer returned late is.
-class LatePending final : public PendingResponse {
- public:
-  LatePending(std::shared_ptr<PendingResponse> inner,
-              std::chrono::steady_clock::time_point deadline)
-      : inner_(std::move(inner)), deadline_(deadline) {}
-  void start(std::function<void(Response)> done) override {
-    inner_->start([done = std::move(done), deadline = deadline_](Response res) {
-      if (!res.stream && std::chrono::steady_clock::now() > deadline)
-        res = Response::error(missed());
-      done(std::move(res));
-    });
-  }
-
- private:
-  std::shared_ptr<PendingResponse> inner_;
-  const std::chrono::steady_clock::time_point deadline_;
-};
-
 class Timeout final : public Link {
  public:
   explicit Timeout(std::chrono::milliseconds limit) : limit_(limit) {}
@@ -51,8 +31,13 @@ class Timeout final : public Link {
     Response res = next.serve(req);
     // The handler ran to completion (its work, including writes, is done), but the client asked
     // for an answer within the limit: as kube's timeout filter, report that it was missed.
-    if (res.pending)
-      return Response::later(std::make_shared<LatePending>(std::move(res.pending), req.deadline));
+    if (res.pending)  // an answer that comes after the deadline is the timeout too
+      return Response::later(
+          thenPending(std::move(res.pending), [deadline = req.deadline](Response r) {
+            if (!r.stream && std::chrono::steady_clock::now() > deadline)
+              return Response::error(missed());
+            return r;
+          }));
     if (!res.stream && std::chrono::steady_clock::now() > req.deadline)
       return Response::error(missed());
     return res;
