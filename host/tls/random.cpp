@@ -28,8 +28,9 @@ class RandomBytes {
   }
 
  private:
-  std::array<unsigned char, 4096> buffer_{};
-  std::size_t used_ = 4096;
+  static constexpr std::size_t kSize = 4096;
+  std::array<unsigned char, kSize> buffer_{};
+  std::size_t used_ = kSize;  // all used: the first take fills the buffer
 };
 
 }  // namespace
