@@ -26,6 +26,11 @@ const SharedBytes& framePrefix(storage::WatchEventType t) {
   return kBookmark;
 }
 
+// kBatch is the most events one poll takes: one write's worth (3 buffers each, within what the
+// session keeps between writes). A watcher that has fallen behind reads the rest from the watch
+// cache's history write by write instead of holding it queued.
+constexpr std::size_t kBatch = 20;
+
 const SharedBytes& frameSuffix() {
   static const SharedBytes kSuffix = makeBytes("}\n");
   return kSuffix;
@@ -52,7 +57,7 @@ void WatchStream::start(std::function<void()> wake) { watcher_->setWake(std::mov
 bool WatchStream::poll(std::vector<SharedBytes>& out) {
   if (ended_) return false;
   auto& events = events_;  // reused from poll to poll; empty between polls
-  const bool more = watcher_->take(events);
+  const bool more = watcher_->take(events, kBatch);
   for (const auto& ev : events) {
     out.push_back(framePrefix(ev.type));
     if (ev.type == storage::WatchEventType::Bookmark) {
@@ -80,7 +85,6 @@ bool WatchStream::poll(std::vector<SharedBytes>& out) {
     out.push_back(frameSuffix());
   }
   events.clear();  // the objects are referenced by `out` now
-  if (events.capacity() > 64) events.shrink_to_fit();
   if (more) return true;
   ended_ = true;
   if (auto err = watcher_->endError(); err && !cancelled_.load()) out.push_back(errorEvent(*err));

@@ -20,27 +20,41 @@ bool Filter::matches(const CachedObject& o) const {
 // ---------------------------------------------------------------- CacheWatcher
 
 void CacheWatcher::setWake(std::function<void()> wake) {
-  std::function<void()> callNow;
+  bool now;
   {
     std::lock_guard lock(mu_);
     wake_ = std::move(wake);
-    if (ended_ || !queue_.empty() || !initial_.empty()) callNow = wake_;
+    now = ended_ || initialTaken_ < initial_.size();
   }
-  if (callNow) callNow();
+  // A change signalled before the wake was installed found none to call: call it now. (Any
+  // later one calls it itself.)
+  if (now || cacher_.pending(*this))
+    this->wake();
 }
 
-bool CacheWatcher::take(std::vector<WatchEvent>& out) {
+void CacheWatcher::wake() {
   std::lock_guard lock(mu_);
-  if (!initial_.empty()) {
-    for (auto& e : initial_) out.push_back(std::move(e));
-    initial_.clear();
-    initial_.shrink_to_fit();
+  if (wake_)
+    wake_();
+}
+
+bool CacheWatcher::take(std::vector<WatchEvent>& out, std::size_t max) {
+  {
+    std::lock_guard lock(mu_);
+    if (ended_)
+      return false;
+    for (; initialTaken_ < initial_.size() && max > 0; --max)
+      out.push_back(std::move(initial_[initialTaken_++]));
+    if (initialTaken_ < initial_.size())
+      return true;  // the snapshot comes before any change
+    if (!initial_.empty()) {
+      initial_ = {};
+      initialTaken_ = 0;
+    }
   }
-  while (!queue_.empty()) {
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  return !ended_;
+  if (max > 0)
+    cacher_.read(*this, out, max);
+  return !stopped();
 }
 
 void CacheWatcher::stop() { end(std::nullopt); }
@@ -55,39 +69,15 @@ std::optional<apiserver::ApiError> CacheWatcher::endError() const {
   return endError_;
 }
 
-bool CacheWatcher::push(WatchEvent ev) {
-  std::function<void()> w;
-  bool overflowed = false;
-  {
-    std::lock_guard lock(mu_);
-    if (ended_) return false;
-    if (queue_.size() >= capacity_) {
-      ended_ = true;
-      queue_.clear();
-      endError_ = apiserver::ApiError::expired(
-          "watch ended: the client did not keep up with the event stream; restart the watch");
-      w = wake_;
-      overflowed = true;
-    } else {
-      const bool wasEmpty = queue_.empty();
-      queue_.push_back(std::move(ev));
-      if (wasEmpty) w = wake_;  // a non-empty queue was already signalled
-    }
-  }
-  if (w) w();
-  return !overflowed;
-}
-
 void CacheWatcher::end(std::optional<apiserver::ApiError> err) {
-  std::function<void()> w;
-  {
-    std::lock_guard lock(mu_);
-    if (ended_) return;
-    ended_ = true;
-    endError_ = std::move(err);
-    w = wake_;
-  }
-  if (w) w();
+  std::lock_guard lock(mu_);
+  if (ended_)
+    return;
+  ended_ = true;
+  endError_ = std::move(err);
+  initial_ = {};
+  if (wake_)
+    wake_();
 }
 
 // ---------------------------------------------------------------- Cacher
@@ -223,21 +213,19 @@ void Cacher::onNotification(WatchNotification&& n) {
     return;
   }
   std::lock_guard order(deliverMu_);
-  std::vector<std::pair<CacheWatcherPtr, WatchEvent>> deliveries;
   {
     std::unique_lock lock(mu_);
-    for (const auto& ev : n.events) apply(ev, deliveries);
+    for (const auto& ev : n.events)
+      apply(ev);
     revision_ = std::max(revision_, n.progress);
   }
   advanced_.notify_all();
-  for (auto& [w, ev] : deliveries)
-    if (!w->push(std::move(ev))) {
-      std::unique_lock lock(mu_);
-      watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
-    }
+  for (const auto& w : wakes_)
+    w->wake();
+  wakes_.clear();
 }
 
-void Cacher::apply(const Event& ev, std::vector<std::pair<CacheWatcherPtr, WatchEvent>>& deliveries) {
+void Cacher::apply(const Event& ev) {
   Change c;
   c.revision = ev.revision;
   c.key = ev.key;
@@ -268,13 +256,77 @@ void Cacher::apply(const Event& ev, std::vector<std::pair<CacheWatcherPtr, Watch
     objects_.erase(cur);
   }
   revision_ = std::max(revision_, ev.revision);
-  for (const auto& w : watchers_)
-    if (auto e = eventFor(w->filter_, c)) deliveries.emplace_back(w, std::move(*e));
+  c.seq = ++lastSeq_;
   history_.push_back(std::move(c));
   while (history_.size() > opts_.historySize) {
     windowStart_ = history_.front().revision;
     history_.pop_front();
   }
+  signal(history_.back());
+}
+
+void Cacher::signal(const Change& c) {
+  const std::uint64_t oldest = history_.front().seq;  // c is in the history: it is not empty
+  std::erase_if(watchers_, [&](const CacheWatcherPtr& w) {
+    if (!w->signalled_) {
+      // Caught up: its consumer needs waking if c concerns it; otherwise its cursor moves past c
+      // (so an idle watcher of other objects never falls behind the history).
+      const bool concerns = (c.object && w->filter_.matches(*c.object)) ||
+                            (c.previous && w->filter_.matches(*c.previous));
+      if (!concerns) {
+        w->cursor_ = c.seq;
+        return false;
+      }
+      w->signalled_ = true;
+      wakes_.push_back(w);
+    }
+    // Signalled and not read yet: too far behind? (Changes before the watcher started count
+    // only against the history, as kube does not count a replay against the watcher's buffer.)
+    if (c.seq - std::max(w->cursor_, w->startSeq_) <= opts_.watcherCapacity &&
+        w->cursor_ + 1 >= oldest)
+      return false;
+    w->end(apiserver::ApiError::expired(
+        "watch ended: the client did not keep up with the event stream; restart the watch"));
+    return true;
+  });
+}
+
+bool Cacher::pending(const CacheWatcher& w) const {
+  std::shared_lock lock(mu_);
+  return w.signalled_;
+}
+
+void Cacher::read(CacheWatcher& w, std::vector<WatchEvent>& out, std::size_t max) const {
+  std::shared_lock lock(mu_);
+  if (!w.signalled_)
+    return;
+  const std::uint64_t oldest = history_.empty() ? lastSeq_ + 1 : history_.front().seq;
+  if (w.cursor_ + 1 < oldest) {  // (signal ends such a watcher; this only closes the race)
+    w.end(apiserver::ApiError::expired(
+        "watch ended: the client fell behind the watch cache's history; restart the watch"));
+    return;
+  }
+  std::size_t taken = 0;
+  auto i = static_cast<std::size_t>(w.cursor_ + 1 - oldest);
+  while (taken < max) {
+    // A due bookmark goes right after the last change it covers, before any later one.
+    if (w.bookmarkRev_ != 0 && w.cursor_ >= w.bookmarkSeq_) {
+      out.push_back(WatchEvent{WatchEventType::Bookmark, nullptr, w.bookmarkRev_});
+      w.bookmarkRev_ = 0;
+      ++taken;
+      continue;
+    }
+    if (i >= history_.size())
+      break;
+    const Change& c = history_[i++];
+    if (auto ev = eventFor(w.filter_, c)) {
+      out.push_back(std::move(*ev));
+      ++taken;
+    }
+    w.cursor_ = c.seq;
+  }
+  if (w.cursor_ == lastSeq_ && w.bookmarkRev_ == 0)
+    w.signalled_ = false;
 }
 
 std::optional<WatchEvent> Cacher::eventFor(const Filter& f, const Change& c) const {
@@ -285,6 +337,7 @@ std::optional<WatchEvent> Cacher::eventFor(const Filter& f, const Change& c) con
   if (!before) return std::nullopt;
   if (!c.object) return WatchEvent{WatchEventType::Deleted, c.deleted, c.revision};
   // Stopped matching: kube reports DELETED with the last state that matched, at this revision.
+  std::lock_guard lock(previousAtMu_);  // readers of the history may get here at once
   if (!c.previousAt) {
     auto at = opts_.decode(c.key, *c.previous->json, c.revision);
     c.previousAt = at ? std::move(*at) : c.previous;
@@ -374,7 +427,7 @@ Result<Cacher::ListPage> Cacher::list(const ListRequest& req) const {
 }
 
 Result<CacheWatcherPtr> Cacher::watch(WatchRequest req) {
-  auto w = std::make_shared<CacheWatcher>(opts_.watcherCapacity);
+  auto w = std::make_shared<CacheWatcher>(*this);
   std::unique_lock lock(mu_);
   if (stopped_) return fail(Error{ErrorCode::Unreachable, {}, 0, "the watch cache is stopped"});
   if (!ready_) return fail(notReady());
@@ -396,26 +449,40 @@ Result<CacheWatcherPtr> Cacher::watch(WatchRequest req) {
       if (!advanced_.wait_until(lock, deadline, [&] { return revision_ >= req.afterRevision || stopped_; }))
         return fail(Error::revisionTooLarge(req.afterRevision, revision_));
     }
-    for (const auto& c : history_) {
-      if (c.revision <= req.afterRevision) continue;
-      if (auto ev = eventFor(f, c)) w->initial_.push_back(std::move(*ev));
+    // Its cursor is the last change at or before that revision; the consumer reads on from there.
+    auto next =
+        std::upper_bound(history_.begin(), history_.end(), req.afterRevision,
+                         [](std::int64_t rev, const Change& c) { return rev < c.revision; });
+    if (next != history_.end()) {
+      w->cursor_ = next->seq - 1;
+      w->signalled_ = true;
     }
   }
+  w->startSeq_ = lastSeq_;
+  if (!w->signalled_)
+    w->cursor_ = lastSeq_;
   watchers_.push_back(w);
   return w;
 }
 
 void Cacher::sendBookmarks() {
-  std::lock_guard order(deliverMu_);  // a bookmark never overtakes an event it claims to cover
-  std::vector<CacheWatcherPtr> ws;
-  std::int64_t rev;
+  std::lock_guard order(deliverMu_);
   {
-    std::shared_lock lock(mu_);
-    rev = revision_;
-    for (const auto& w : watchers_)
-      if (w->bookmarks_) ws.push_back(w);
+    // A bookmark never overtakes an event it claims to cover: it is due once the watcher's
+    // cursor has passed every change up to here.
+    std::unique_lock lock(mu_);
+    for (const auto& w : watchers_) {
+      if (!w->bookmarks_)
+        continue;
+      w->bookmarkRev_ = revision_;
+      w->bookmarkSeq_ = lastSeq_;
+      if (!std::exchange(w->signalled_, true))
+        wakes_.push_back(w);
+    }
   }
-  for (const auto& w : ws) w->push(WatchEvent{WatchEventType::Bookmark, nullptr, rev});
+  for (const auto& w : wakes_)
+    w->wake();
+  wakes_.clear();
 }
 
 void Cacher::unwatch(const CacheWatcherPtr& w) {

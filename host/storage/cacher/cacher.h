@@ -12,14 +12,15 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <stop_token>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 /// @file cacher.h
@@ -73,38 +74,53 @@ struct WatchEvent {
   bool initialEventsEnd = false;  ///< a Bookmark that ends the initial events (watch-list)
 };
 
-/// CacheWatcher is one watcher's queue. The cacher fills it; the consumer (a watch stream)
-/// drains it with take(). Thread-safe.
+class Cacher;
+
+/// CacheWatcher is one watcher of the cache: a cursor into the cacher's history of changes (the
+/// events themselves are never copied per watcher), the initial events of its snapshot, and how
+/// to wake its consumer. The cacher wakes the consumer when a change concerns it; the consumer (a
+/// watch stream) reads from its cursor with take(). One consumer at a time; thread-safe otherwise.
 class CacheWatcher {
  public:
-  explicit CacheWatcher(std::size_t capacity) : capacity_(capacity) {}
+  explicit CacheWatcher(const Cacher& cacher) : cacher_(cacher) {}
 
-  /// setWake installs the function called when events arrive or the watcher ends.
+  /// setWake installs the function called when events arrive or the watcher ends. It is called
+  /// with the watcher's lock held: it must only signal, never call back into the watcher.
   void setWake(std::function<void()> wake);
-  /// take moves the queued events into `out`; returns false once the watcher has ended and
-  /// nothing more will come. `endReason` then tells why (empty for a normal stop).
-  bool take(std::vector<WatchEvent>& out);
+  /// take appends up to `max` of the watcher's next events to `out`; returns false once the
+  /// watcher has ended and nothing more will come (`endError` then tells why). A take that stops
+  /// at `max` leaves the rest for the next take (no new wake-up is sent for them).
+  bool take(std::vector<WatchEvent>& out,
+            std::size_t max = std::numeric_limits<std::size_t>::max());
   /// stop ends the watcher from the consumer side (idempotent).
   void stop();
   bool stopped() const;
-  /// endReason is set when the cacher ended the watcher (lagging, cacher stopped).
+  /// endError is set when the cacher ended the watcher (lagging, cacher stopped).
   std::optional<apiserver::ApiError> endError() const;
 
  private:
   friend class Cacher;
-  // Called by the cacher. push returns false if the queue overflowed (the watcher is then ended).
-  bool push(WatchEvent ev);
   void end(std::optional<apiserver::ApiError> err);
+  void wake();
 
-  const std::size_t capacity_;
-  mutable std::mutex mu_;
-  std::deque<WatchEvent> queue_;
+  const Cacher& cacher_;
+  mutable std::mutex mu_;            // guards what follows, up to the cacher's part
   std::vector<WatchEvent> initial_;  // initial events, not bounded by capacity
+  std::size_t initialTaken_ = 0;
   bool ended_ = false;
   std::optional<apiserver::ApiError> endError_;
   std::function<void()> wake_;
+
+  // Set by Cacher::watch, constant after.
   Filter filter_;
   bool bookmarks_ = false;
+  std::uint64_t startSeq_ = 0;  // the last change before the watcher started
+  // Guarded by the cacher's mu_: written by the cacher holding it exclusively and by the one
+  // consumer holding it shared.
+  std::uint64_t cursor_ = 0;       // the last change this watcher has read, or need not read
+  bool signalled_ = false;         // a change after cursor_ may concern it; a wake-up was sent
+  std::int64_t bookmarkRev_ = 0;   // non-zero: a BOOKMARK at this revision is due...
+  std::uint64_t bookmarkSeq_ = 0;  // ...once the cursor has reached this change
 };
 using CacheWatcherPtr = std::shared_ptr<CacheWatcher>;
 
@@ -114,7 +130,8 @@ class Cacher {
   struct Options {
     std::string prefix;               ///< "/registry/pods/"
     std::size_t historySize = 10000;  ///< events kept for watch resumption and paged lists
-    std::size_t watcherCapacity = 4096;  ///< a watcher further behind than this is ended
+    /// a watcher more changes behind than this (or behind the history) is ended with Expired
+    std::size_t watcherCapacity = 4096;
     Decoder decode;
     std::function<void(std::string_view)> logError;
   };
@@ -177,6 +194,7 @@ class Cacher {
 
  private:
   struct Change {
+    std::uint64_t seq = 0;  ///< consecutive, across re-fills: a watcher's cursor
     std::int64_t revision = 0;
     std::string key;
     CachedObjectPtr object;    ///< null for a delete
@@ -184,12 +202,21 @@ class Cacher {
     CachedObjectPtr deleted;   ///< for a delete: the last state, at the deletion's revision
     /// for an update: the previous state at this revision, made when a watcher first needs it
     /// (an object that stops matching a selector is reported DELETED in its last matching
-    /// state). Guarded by mu_ held exclusively.
+    /// state). Guarded by previousAtMu_.
     mutable CachedObjectPtr previousAt;
   };
 
+  friend class CacheWatcher;
   void onNotification(WatchNotification&& n);
-  void apply(const Event& ev, std::vector<std::pair<CacheWatcherPtr, WatchEvent>>& deliveries);
+  void apply(const Event& ev);
+  // signal tells each watcher about change c (just appended to the history): wakes those it
+  // concerns (into wakes_), moves the cursor of those it does not, ends those too far behind.
+  // Caller holds mu_ exclusively.
+  void signal(const Change& c);
+  // read appends up to `max` of w's events after its cursor to `out` (CacheWatcher::take).
+  void read(CacheWatcher& w, std::vector<WatchEvent>& out, std::size_t max) const;
+  // pending says whether w has been signalled and not read since.
+  bool pending(const CacheWatcher& w) const;
   std::optional<WatchEvent> eventFor(const Filter& f, const Change& c) const;
   void endAll(const std::optional<apiserver::ApiError>& err);
   // The state as of `revision`, for keys in [from, prefix end): calls fn(obj) in key order until it
@@ -209,11 +236,14 @@ class Cacher {
   std::jthread restarter_;
   std::atomic<bool> restarting_{false};
 
-  std::mutex deliverMu_;  // orders deliveries (events, bookmarks) to watchers; taken before mu_
+  std::mutex deliverMu_;                // guards wakes_; taken before mu_
+  std::vector<CacheWatcherPtr> wakes_;  // the watchers to wake once mu_ is released
   mutable std::shared_mutex mu_;
+  mutable std::mutex previousAtMu_;
   std::condition_variable_any advanced_;
   std::map<std::string, CachedObjectPtr, std::less<>> objects_;
   std::deque<Change> history_;
+  std::uint64_t lastSeq_ = 0;     // the seq of the last change (history_ may have lost it)
   std::int64_t windowStart_ = 0;  // history holds every change after this revision
   std::int64_t revision_ = 0;
   std::vector<CacheWatcherPtr> watchers_;

@@ -699,6 +699,147 @@ TEST_F(CacherTest, InitialEventsDoNotCountAgainstCapacity) {
   EXPECT_TRUE(c.alive());
 }
 
+// A watcher reads from the cache's history: one that has fallen behind takes its events a batch at
+// a time, in order, with no new wake-up needed for the rest.
+TEST_F(CacherTest, ABehindWatcherTakesItsEventsABatchAtATime) {
+  start();
+  Cacher::WatchRequest wr;
+  wr.filter = filterOf(std::string(kPrefix));
+  wr.afterRevision = cacher_->revision();
+  auto w = cacher_->watch(wr);
+  ASSERT_TRUE(w);
+  Consumer c(*w);
+  std::vector<std::string> want;
+  for (int i = 0; i < 7; ++i) {
+    const std::string name = "k" + std::to_string(i);
+    want.push_back("ADDED ns1/" + name + "@" + std::to_string(put("ns1", name)));
+  }
+  const long wakes = c.wakes();
+  std::vector<WatchEvent> got;
+  std::vector<std::size_t> sizes;
+  for (int round = 0; round < 5; ++round) {
+    const std::size_t before = got.size();
+    EXPECT_TRUE((*w)->take(got, 3));
+    sizes.push_back(got.size() - before);
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{3, 3, 1, 0, 0}));
+  EXPECT_EQ(describe(got), want);
+  EXPECT_EQ(c.wakes(), wakes) << "taking the rest needs no new wake-up";
+  // Caught up: the next change wakes it again.
+  const std::int64_t r = put("ns1", "later");
+  EXPECT_GT(c.wakes(), wakes);
+  got.clear();
+  EXPECT_TRUE((*w)->take(got, 3));
+  EXPECT_EQ(describe(got), (std::vector<std::string>{"ADDED ns1/later@" + std::to_string(r)}));
+}
+
+// A watcher of some objects is not behind when other objects change, however many times.
+TEST_F(CacherTest, AWatcherOfOtherObjectsNeverFallsBehind) {
+  start(/*historySize=*/4, /*watcherCapacity=*/2);
+  Cacher::WatchRequest wr;
+  wr.filter = filterOf(std::string(kPrefix), "app=web");
+  wr.afterRevision = cacher_->revision();
+  auto w = cacher_->watch(wr);
+  ASSERT_TRUE(w);
+  Consumer c(*w);
+  for (int i = 0; i < 20; ++i)
+    put("ns1", "other", {{"i", std::to_string(i)}});
+  EXPECT_FALSE((*w)->stopped());
+  EXPECT_EQ(c.wakes(), 0) << "nothing concerned it";
+  const std::int64_t r = put("ns1", "web", {{"app", "web"}});
+  EXPECT_EQ(describe(c.takeAtLeast(1)),
+            (std::vector<std::string>{"ADDED ns1/web@" + std::to_string(r)}));
+  EXPECT_TRUE(c.alive());
+}
+
+// Changes replayed from the history (a watch from an old revision) count against the history,
+// not against the watcher's capacity.
+TEST_F(CacherTest, AReplayFromHistoryDoesNotCountAgainstCapacity) {
+  start(/*historySize=*/100, /*watcherCapacity=*/2);
+  const std::int64_t from = cacher_->revision();
+  for (int i = 0; i < 5; ++i)
+    put("ns1", "k" + std::to_string(i));
+  Cacher::WatchRequest wr;
+  wr.filter = filterOf(std::string(kPrefix));
+  wr.afterRevision = from;
+  auto w = cacher_->watch(wr);
+  ASSERT_TRUE(w);
+  Consumer c(*w);
+  put("ns1", "k5");
+  put("ns1", "k6");
+  EXPECT_EQ(c.takeAtLeast(7).size(), 7u);
+  EXPECT_TRUE(c.alive());
+}
+
+// A watcher whose unread changes leave the history is ended, even within its capacity.
+TEST_F(CacherTest, AWatcherLeftBehindByTheHistoryIsEnded) {
+  start(/*historySize=*/3, /*watcherCapacity=*/100);
+  Cacher::WatchRequest wr;
+  wr.filter = filterOf(std::string(kPrefix));
+  wr.afterRevision = cacher_->revision();
+  auto w = cacher_->watch(wr);
+  ASSERT_TRUE(w);
+  for (int i = 0; i < 3; ++i)
+    put("ns1", "k" + std::to_string(i));
+  EXPECT_FALSE((*w)->stopped());
+  put("ns1", "k3");  // the first unread change leaves the history
+  EXPECT_TRUE((*w)->stopped());
+  std::vector<WatchEvent> out;
+  EXPECT_FALSE((*w)->take(out));
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE((*w)->endError().has_value());
+  EXPECT_EQ((*w)->endError()->code, 410);
+  EXPECT_EQ(cacher_->watcherCount(), 0u);
+}
+
+// A bookmark is delivered after every change it covers, however far behind the watcher is, and
+// only to watchers that asked for bookmarks.
+TEST_F(CacherTest, ABookmarkComesAfterTheChangesItCovers) {
+  start();
+  Cacher::WatchRequest wr;
+  wr.filter = filterOf(std::string(kPrefix));
+  wr.afterRevision = cacher_->revision();
+  wr.bookmarks = true;
+  auto w = cacher_->watch(wr);
+  Cacher::WatchRequest plain = wr;
+  plain.bookmarks = false;
+  auto quiet = cacher_->watch(plain);
+  ASSERT_TRUE(w && quiet);
+  Consumer c(*w);
+  Consumer q(*quiet);
+  put("ns1", "a");
+  const std::int64_t rb = put("ns1", "b");
+  cacher_->sendBookmarks();
+  const std::int64_t rc = put("ns1", "c");
+  std::vector<WatchEvent> got;
+  EXPECT_TRUE((*w)->take(got, 1));
+  EXPECT_TRUE((*w)->take(got, 10));  // the bookmark falls inside this take
+  std::vector<std::string> types;
+  for (const auto& e : got)
+    types.push_back(typeName(e.type) + std::string("@") + std::to_string(e.revision));
+  EXPECT_EQ(types, (std::vector<std::string>{
+                       "ADDED@" + std::to_string(rb - 1), "ADDED@" + std::to_string(rb),
+                       "BOOKMARK@" + std::to_string(rb), "ADDED@" + std::to_string(rc)}));
+  // Taken all at once, the same order.
+  std::vector<WatchEvent> again;
+  Cacher::WatchRequest fromStart = wr;
+  fromStart.afterRevision = rb - 2;
+  auto w2 = cacher_->watch(fromStart);
+  ASSERT_TRUE(w2);
+  cacher_->sendBookmarks();
+  EXPECT_TRUE((*w2)->take(again));
+  std::vector<std::string> all;
+  for (const auto& e : again)
+    all.push_back(typeName(e.type) + std::string("@") + std::to_string(e.revision));
+  EXPECT_EQ(all, (std::vector<std::string>{
+                     "ADDED@" + std::to_string(rb - 1), "ADDED@" + std::to_string(rb),
+                     "ADDED@" + std::to_string(rc), "BOOKMARK@" + std::to_string(rc)}));
+  EXPECT_EQ(describe(q.takeAtLeast(3)).size(), 3u);
+  std::vector<WatchEvent> none;
+  EXPECT_TRUE((*quiet)->take(none));
+  EXPECT_TRUE(none.empty()) << "no bookmark for a watcher that did not ask";
+}
+
 TEST_F(CacherTest, UnwatchEndsTheWatcherAndRemovesIt) {
   start();
   Cacher::WatchRequest wr;
