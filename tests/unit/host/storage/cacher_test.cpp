@@ -122,6 +122,14 @@ std::vector<std::string> describe(const std::vector<WatchEvent>& evs) {
   return out;
 }
 
+// "TYPE@rev" for every event, bookmarks included.
+std::vector<std::string> timeline(const std::vector<WatchEvent>& evs) {
+  std::vector<std::string> out;
+  for (const auto& e : evs)
+    out.push_back(typeName(e.type) + std::string("@") + std::to_string(e.revision));
+  return out;
+}
+
 std::vector<std::string> namesOf(const std::vector<CachedObjectPtr>& items) {
   std::vector<std::string> out;
   for (const auto& o : items)
@@ -198,6 +206,16 @@ class CacherTest : public ::testing::Test {
     cacher_ = std::make_unique<Cacher>(backend_, std::move(o));
     auto r = cacher_->start();
     ASSERT_TRUE(r) << r.error().message;
+  }
+
+  // watchFromNow is a watcher of every widget from the current revision on.
+  CacheWatcherPtr watchFromNow() {
+    Cacher::WatchRequest wr;
+    wr.filter = filterOf(std::string(kPrefix));
+    wr.afterRevision = cacher_->revision();
+    auto w = cacher_->watch(wr);
+    EXPECT_TRUE(w) << w.error().message;
+    return w ? *w : nullptr;
   }
 
   // Writes through the backend and waits until the cache has seen the write.
@@ -647,20 +665,17 @@ TEST_F(CacherTest, DeletesAreDeliveredAtTheDeletionRevisionWithTheLastState) {
 
 TEST_F(CacherTest, AWatcherThatOverflowsIsEndedWithExpired) {
   start(/*historySize=*/100, /*watcherCapacity=*/2);
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix));
-  wr.afterRevision = cacher_->revision();
-  auto w = cacher_->watch(wr);
+  auto w = watchFromNow();
   ASSERT_TRUE(w);
-  Consumer c(*w);
+  Consumer c(w);
   put("ns1", "a");
   put("ns1", "b");
-  EXPECT_FALSE((*w)->stopped());
+  EXPECT_FALSE(w->stopped());
   put("ns1", "c");  // the third unconsumed event overflows
-  EXPECT_TRUE((*w)->stopped());
+  EXPECT_TRUE(w->stopped());
   std::vector<WatchEvent> out;
-  EXPECT_FALSE((*w)->take(out));
-  auto err = (*w)->endError();
+  EXPECT_FALSE(w->take(out));
+  auto err = w->endError();
   ASSERT_TRUE(err.has_value());
   EXPECT_EQ(err->code, 410);
   EXPECT_EQ(err->reason, "Expired");
@@ -668,47 +683,53 @@ TEST_F(CacherTest, AWatcherThatOverflowsIsEndedWithExpired) {
   // It receives nothing more.
   put("ns1", "d");
   out.clear();
-  EXPECT_FALSE((*w)->take(out));
+  EXPECT_FALSE(w->take(out));
   EXPECT_TRUE(out.empty());
 }
 
 TEST_F(CacherTest, AnOverflowedWatcherIsDroppedAtOnce) {
   start(/*historySize=*/100, /*watcherCapacity=*/1);
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix));
-  wr.afterRevision = cacher_->revision();
-  auto w = cacher_->watch(wr);
+  auto w = watchFromNow();
   ASSERT_TRUE(w);
   put("ns1", "a");
   put("ns1", "b");
-  ASSERT_TRUE((*w)->stopped());
+  ASSERT_TRUE(w->stopped());
   EXPECT_EQ(cacher_->watcherCount(), 0u);
 }
 
-TEST_F(CacherTest, InitialEventsDoNotCountAgainstCapacity) {
+// The initial events of a snapshot, and changes replayed from the history for a watch from an
+// old revision, do not count against the watcher's capacity (only against the history).
+TEST_F(CacherTest, NeitherInitialEventsNorAReplayCountAgainstCapacity) {
   start(/*historySize=*/100, /*watcherCapacity=*/1);
+  const std::int64_t from = cacher_->revision();
   for (int i = 0; i < 5; ++i)
     put("ns1", "k" + std::to_string(i));
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix));
-  wr.initialEvents = true;
-  auto w = cacher_->watch(wr);
-  ASSERT_TRUE(w);
-  Consumer c(*w);
-  EXPECT_EQ(c.takeAtLeast(5).size(), 5u);
-  EXPECT_TRUE(c.alive());
+  Cacher::WatchRequest snapshot;
+  snapshot.filter = filterOf(std::string(kPrefix));
+  snapshot.initialEvents = true;
+  Cacher::WatchRequest replay;
+  replay.filter = filterOf(std::string(kPrefix));
+  replay.afterRevision = from;
+  std::vector<std::unique_ptr<Consumer>> consumers;
+  for (const auto* wr : {&snapshot, &replay}) {
+    auto w = cacher_->watch(*wr);
+    ASSERT_TRUE(w);
+    consumers.push_back(std::make_unique<Consumer>(*w));
+  }
+  put("ns1", "k5");
+  for (auto& c : consumers) {
+    EXPECT_EQ(c->takeAtLeast(6).size(), 6u);
+    EXPECT_TRUE(c->alive());
+  }
 }
 
 // A watcher reads from the cache's history: one that has fallen behind takes its events a batch at
 // a time, in order, with no new wake-up needed for the rest.
 TEST_F(CacherTest, ABehindWatcherTakesItsEventsABatchAtATime) {
   start();
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix));
-  wr.afterRevision = cacher_->revision();
-  auto w = cacher_->watch(wr);
+  auto w = watchFromNow();
   ASSERT_TRUE(w);
-  Consumer c(*w);
+  Consumer c(w);
   std::vector<std::string> want;
   for (int i = 0; i < 7; ++i) {
     const std::string name = "k" + std::to_string(i);
@@ -719,7 +740,7 @@ TEST_F(CacherTest, ABehindWatcherTakesItsEventsABatchAtATime) {
   std::vector<std::size_t> sizes;
   for (int round = 0; round < 5; ++round) {
     const std::size_t before = got.size();
-    EXPECT_TRUE((*w)->take(got, 3));
+    EXPECT_TRUE(w->take(got, 3));
     sizes.push_back(got.size() - before);
   }
   EXPECT_EQ(sizes, (std::vector<std::size_t>{3, 3, 1, 0, 0}));
@@ -729,7 +750,7 @@ TEST_F(CacherTest, ABehindWatcherTakesItsEventsABatchAtATime) {
   const std::int64_t r = put("ns1", "later");
   EXPECT_GT(c.wakes(), wakes);
   got.clear();
-  EXPECT_TRUE((*w)->take(got, 3));
+  EXPECT_TRUE(w->take(got, 3));
   EXPECT_EQ(describe(got), (std::vector<std::string>{"ADDED ns1/later@" + std::to_string(r)}));
 }
 
@@ -752,43 +773,21 @@ TEST_F(CacherTest, AWatcherOfOtherObjectsNeverFallsBehind) {
   EXPECT_TRUE(c.alive());
 }
 
-// Changes replayed from the history (a watch from an old revision) count against the history,
-// not against the watcher's capacity.
-TEST_F(CacherTest, AReplayFromHistoryDoesNotCountAgainstCapacity) {
-  start(/*historySize=*/100, /*watcherCapacity=*/2);
-  const std::int64_t from = cacher_->revision();
-  for (int i = 0; i < 5; ++i)
-    put("ns1", "k" + std::to_string(i));
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix));
-  wr.afterRevision = from;
-  auto w = cacher_->watch(wr);
-  ASSERT_TRUE(w);
-  Consumer c(*w);
-  put("ns1", "k5");
-  put("ns1", "k6");
-  EXPECT_EQ(c.takeAtLeast(7).size(), 7u);
-  EXPECT_TRUE(c.alive());
-}
-
 // A watcher whose unread changes leave the history is ended, even within its capacity.
 TEST_F(CacherTest, AWatcherLeftBehindByTheHistoryIsEnded) {
   start(/*historySize=*/3, /*watcherCapacity=*/100);
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix));
-  wr.afterRevision = cacher_->revision();
-  auto w = cacher_->watch(wr);
+  auto w = watchFromNow();
   ASSERT_TRUE(w);
   for (int i = 0; i < 3; ++i)
     put("ns1", "k" + std::to_string(i));
-  EXPECT_FALSE((*w)->stopped());
+  EXPECT_FALSE(w->stopped());
   put("ns1", "k3");  // the first unread change leaves the history
-  EXPECT_TRUE((*w)->stopped());
+  EXPECT_TRUE(w->stopped());
   std::vector<WatchEvent> out;
-  EXPECT_FALSE((*w)->take(out));
+  EXPECT_FALSE(w->take(out));
   EXPECT_TRUE(out.empty());
-  ASSERT_TRUE((*w)->endError().has_value());
-  EXPECT_EQ((*w)->endError()->code, 410);
+  ASSERT_TRUE(w->endError().has_value());
+  EXPECT_EQ(w->endError()->code, 410);
   EXPECT_EQ(cacher_->watcherCount(), 0u);
 }
 
@@ -814,12 +813,9 @@ TEST_F(CacherTest, ABookmarkComesAfterTheChangesItCovers) {
   std::vector<WatchEvent> got;
   EXPECT_TRUE((*w)->take(got, 1));
   EXPECT_TRUE((*w)->take(got, 10));  // the bookmark falls inside this take
-  std::vector<std::string> types;
-  for (const auto& e : got)
-    types.push_back(typeName(e.type) + std::string("@") + std::to_string(e.revision));
-  EXPECT_EQ(types, (std::vector<std::string>{
-                       "ADDED@" + std::to_string(rb - 1), "ADDED@" + std::to_string(rb),
-                       "BOOKMARK@" + std::to_string(rb), "ADDED@" + std::to_string(rc)}));
+  EXPECT_EQ(timeline(got), (std::vector<std::string>{
+                               "ADDED@" + std::to_string(rb - 1), "ADDED@" + std::to_string(rb),
+                               "BOOKMARK@" + std::to_string(rb), "ADDED@" + std::to_string(rc)}));
   // Taken all at once, the same order.
   std::vector<WatchEvent> again;
   Cacher::WatchRequest fromStart = wr;
@@ -828,12 +824,9 @@ TEST_F(CacherTest, ABookmarkComesAfterTheChangesItCovers) {
   ASSERT_TRUE(w2);
   cacher_->sendBookmarks();
   EXPECT_TRUE((*w2)->take(again));
-  std::vector<std::string> all;
-  for (const auto& e : again)
-    all.push_back(typeName(e.type) + std::string("@") + std::to_string(e.revision));
-  EXPECT_EQ(all, (std::vector<std::string>{
-                     "ADDED@" + std::to_string(rb - 1), "ADDED@" + std::to_string(rb),
-                     "ADDED@" + std::to_string(rc), "BOOKMARK@" + std::to_string(rc)}));
+  EXPECT_EQ(timeline(again), (std::vector<std::string>{
+                                 "ADDED@" + std::to_string(rb - 1), "ADDED@" + std::to_string(rb),
+                                 "ADDED@" + std::to_string(rc), "BOOKMARK@" + std::to_string(rc)}));
   EXPECT_EQ(describe(q.takeAtLeast(3)).size(), 3u);
   std::vector<WatchEvent> none;
   EXPECT_TRUE((*quiet)->take(none));
@@ -918,12 +911,9 @@ TEST_F(CacherTest, WaitFreshIsNotBlockedByWritesToOtherResources) {
 
 TEST_F(CacherTest, StopEndsEveryWatcherAndRefusesNewOnes) {
   start();
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix));
-  wr.afterRevision = cacher_->revision();
-  auto w = cacher_->watch(wr);
+  auto w = watchFromNow();
   ASSERT_TRUE(w);
-  Consumer c(*w);
+  Consumer c(w);
 
   std::atomic<bool> waiterDone{false};
   Result<void> waited;
@@ -940,12 +930,12 @@ TEST_F(CacherTest, StopEndsEveryWatcherAndRefusesNewOnes) {
 
   c.takeAtLeast(1);
   EXPECT_FALSE(c.alive());
-  auto err = (*w)->endError();
+  auto err = w->endError();
   ASSERT_TRUE(err.has_value());
   EXPECT_EQ(err->code, 503);
   EXPECT_EQ(cacher_->watcherCount(), 0u);
 
-  auto again = cacher_->watch(wr);
+  auto again = cacher_->watch(Cacher::WatchRequest{filterOf(std::string(kPrefix))});
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::Unreachable);
   cacher_->stop();  // idempotent
