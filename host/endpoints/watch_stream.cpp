@@ -57,39 +57,51 @@ void WatchStream::start(std::function<void()> wake) { watcher_->setWake(std::mov
 bool WatchStream::poll(std::vector<SharedBytes>& out) {
   if (ended_) return false;
   auto& events = events_;  // reused from poll to poll; empty between polls
-  const bool more = watcher_->take(events, kBatch);
-  for (const auto& ev : events) {
-    out.push_back(framePrefix(ev.type));
-    if (ev.type == storage::WatchEventType::Bookmark) {
-      // A bookmark carries only the revision (and, ending the initial events, kube's annotation).
-      const auto& spec = store_->spec();
-      json::object meta{{"resourceVersion", std::to_string(ev.revision)}};
-      if (ev.initialEventsEnd) meta["annotations"] = json::object{{"k8s.io/initial-events-end", "true"}};
-      out.push_back(makeBytes(json::serialize(
-          json::object{{"kind", spec.kind}, {"apiVersion", spec.groupVersion()}, {"metadata", std::move(meta)}})));
-      out.push_back(frameSuffix());
-      continue;
-    }
-    if (output_.format == Format::Table) {
-      auto obj = registry::parseObject(*ev.object->json);
-      if (!obj) continue;
-      std::vector<json::object> one;
-      one.push_back(std::move(*obj));
-      auto t = table_->table(one, ListMeta{std::to_string(ev.revision), {}, {}}, output_.include, clock_->now(),
-                             !columnsSent_);
-      columnsSent_ = true;
-      out.push_back(makeBytes(json::serialize(t)));
-    } else {
-      out.push_back(ev.object->json);
-    }
-    out.push_back(frameSuffix());
-  }
-  events.clear();  // the objects are referenced by `out` now
+  bool more;
+  bool full;
+  do {  // a full batch that gave nothing to write (unreadable objects) is followed by the next
+    more = watcher_->take(events, kBatch);
+    full = events.size() == kBatch;
+    for (const auto& ev : events)
+      frame(ev, out);
+    events.clear();  // the objects are referenced by `out` now
+  } while (more && full && out.empty());
   if (more) return true;
   ended_ = true;
   if (auto err = watcher_->endError(); err && !cancelled_.load()) out.push_back(errorEvent(*err));
   store_->unwatch(watcher_);
   return false;
+}
+
+void WatchStream::frame(const storage::WatchEvent& ev, std::vector<SharedBytes>& out) {
+  if (ev.type == storage::WatchEventType::Bookmark) {
+    // A bookmark carries only the revision (and, ending the initial events, kube's annotation).
+    const auto& spec = store_->spec();
+    json::object meta{{"resourceVersion", std::to_string(ev.revision)}};
+    if (ev.initialEventsEnd)
+      meta["annotations"] = json::object{{"k8s.io/initial-events-end", "true"}};
+    out.push_back(framePrefix(ev.type));
+    out.push_back(makeBytes(json::serialize(json::object{
+        {"kind", spec.kind}, {"apiVersion", spec.groupVersion()}, {"metadata", std::move(meta)}})));
+    out.push_back(frameSuffix());
+    return;
+  }
+  if (output_.format == Format::Table) {
+    auto obj = registry::parseObject(*ev.object->json);
+    if (!obj)
+      return;
+    std::vector<json::object> one;
+    one.push_back(std::move(*obj));
+    auto t = table_->table(one, ListMeta{std::to_string(ev.revision), {}, {}}, output_.include,
+                           clock_->now(), !columnsSent_);
+    columnsSent_ = true;
+    out.push_back(framePrefix(ev.type));
+    out.push_back(makeBytes(json::serialize(t)));
+  } else {
+    out.push_back(framePrefix(ev.type));
+    out.push_back(ev.object->json);
+  }
+  out.push_back(frameSuffix());
 }
 
 void WatchStream::cancel() noexcept {

@@ -28,6 +28,10 @@ class WatchStream final : public BodyStream {
   void cancel() noexcept override;
 
  private:
+  // frame appends one event's line (prefix, object or row, suffix) to `out`; nothing for an
+  // object that does not parse when a Table row is asked for.
+  void frame(const storage::WatchEvent& ev, std::vector<SharedBytes>& out);
+
   std::shared_ptr<const registry::Store> store_;
   storage::CacheWatcherPtr watcher_;
   Output output_;

@@ -243,6 +243,38 @@ TEST_F(ServerTest, WatchStreamsEvents) {
   EXPECT_EQ(types, (std::vector<std::string>{"ADDED", "MODIFIED", "DELETED"}));
 }
 
+// A watch stream writes at most one batch of events per write: a watch that starts 50 changes
+// behind (a replay from the history, or 50 initial events) gets every event, whole and in order.
+TEST_F(ServerTest, AWatchManyEventsBehindGetsEveryOneInOrder) {
+  auto c = client();
+  std::string rv(
+      parse(c.get(kWidgets).body)["metadata"].as_object()["resourceVersion"].as_string());
+  std::vector<std::string> names;
+  for (int i = 0; i < 50; ++i) {
+    names.push_back((i < 10 ? "batch-0" : "batch-") + std::to_string(i));
+    ASSERT_EQ(
+        c.request("POST", kWidgets,
+                  R"({"metadata":{"name":")" + names.back() + R"(","labels":{"batch":"yes"}}})")
+            .status,
+        201);
+  }
+  for (const std::string& from : {rv, std::string("0")}) {
+    WatchReader w(host_->port(),
+                  kWidgets + "?watch=true&labelSelector=batch%3Dyes&resourceVersion=" + from);
+    ASSERT_EQ(w.status(), 200);
+    std::vector<std::string> seen;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      auto line = w.next();
+      ASSERT_TRUE(line) << "event " << i << " of the watch from " << from;
+      auto ev = parse(*line);
+      EXPECT_EQ(ev["type"], "ADDED");
+      seen.emplace_back(ev["object"].as_object()["metadata"].as_object()["name"].as_string());
+    }
+    EXPECT_EQ(seen, names) << "the watch from " << from;
+  }
+  EXPECT_EQ(c.request("DELETE", kWidgets + "?labelSelector=batch%3Dyes").status, 200);
+}
+
 TEST_F(ServerTest, WatchFromZeroStartsWithAddedAndHonoursTimeout) {
   auto c = client();
   ASSERT_EQ(c.request("POST", kWidgets, R"({"metadata":{"name":"existing"}})").status, 201);

@@ -258,7 +258,8 @@ void Cacher::apply(const Event& ev) {
   revision_ = std::max(revision_, ev.revision);
   c.seq = ++lastSeq_;
   history_.push_back(std::move(c));
-  while (history_.size() > opts_.historySize) {
+  // (The change just added stays, whatever the size: signal reads it.)
+  while (history_.size() > std::max<std::size_t>(opts_.historySize, 1)) {
     windowStart_ = history_.front().revision;
     history_.pop_front();
   }
