@@ -80,6 +80,8 @@ class Cacher;
 /// events themselves are never copied per watcher), the initial events of its snapshot, and how
 /// to wake its consumer. The cacher wakes the consumer when a change concerns it; the consumer (a
 /// watch stream) reads from its cursor with take(). One consumer at a time; thread-safe otherwise.
+/// take and setWake read the cacher: call them only while it exists (its owner, the Store, is
+/// held by every consumer).
 class CacheWatcher {
  public:
   explicit CacheWatcher(const Cacher& cacher) : cacher_(cacher) {}
