@@ -1,10 +1,10 @@
 #include "aggregator/apiservice.h"
 
+#include <apiserver/base64.h>
 #include <apiserver/validation.h>
 
 #include <boost/json/parse.hpp>
 
-#include <array>
 #include <cctype>
 #include <map>
 #include <utility>
@@ -87,15 +87,6 @@ void defaultPort(json::object& obj) {
   if (svc == nullptr || !svc->is_object()) return;
   json::object& s = svc->get_object();
   if (const json::value* p = s.if_contains("port"); p == nullptr || p->is_null()) s["port"] = 443;
-}
-
-int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
 }
 
 struct KubeVersion {
@@ -182,11 +173,10 @@ ApiServiceView viewOf(const json::object& obj) {
   if (const json::value* b = field(obj, "spec", "insecureSkipTLSVerify"); b != nullptr && b->is_bool())
     v.insecureSkipTlsVerify = b->get_bool();
   if (std::string_view ca = stringField(obj, "", "spec", "caBundle"); !ca.empty()) {
-    std::size_t at = 0;
-    if (auto decoded = decodeBase64(ca, at)) {
-      v.caBundle = std::move(*decoded);
+    if (base64::Decoded decoded = base64::decode(ca); decoded.ok) {
+      v.caBundle = std::move(decoded.data);
     } else {
-      v.caBundleError = "illegal base64 data at input byte " + std::to_string(at);
+      v.caBundleError = decoded.error();
     }
   }
   if (const json::array* conds = arrayField(obj, "status", "conditions")) {
@@ -200,81 +190,6 @@ ApiServiceView viewOf(const json::object& obj) {
     }
   }
   return v;
-}
-
-std::optional<std::string> decodeBase64(std::string_view in, std::size_t& errorByte) {
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  std::size_t i = 0;
-  // Go's StdEncoding ignores \r and \n; anything else outside the alphabet is an error.
-  std::array<int, 4> quad{};
-  std::size_t n = 0;
-  std::size_t padding = 0;
-  for (; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '\r' || c == '\n') continue;
-    if (c == '=') {
-      if (n < 2) {
-        errorByte = i;
-        return std::nullopt;
-      }
-      ++padding;
-      quad[n++] = 0;
-    } else {
-      const int val = base64Value(c);
-      if (val < 0 || padding > 0) {
-        errorByte = i;
-        return std::nullopt;
-      }
-      quad[n++] = val;
-    }
-    if (n == 4) {
-      const unsigned bits = (static_cast<unsigned>(quad[0]) << 18) | (static_cast<unsigned>(quad[1]) << 12) |
-                            (static_cast<unsigned>(quad[2]) << 6) | static_cast<unsigned>(quad[3]);
-      out += static_cast<char>((bits >> 16) & 0xff);
-      if (padding < 2) out += static_cast<char>((bits >> 8) & 0xff);
-      if (padding < 1) out += static_cast<char>(bits & 0xff);
-      n = 0;
-      if (padding > 0) {
-        // Only newlines may follow the padding.
-        for (std::size_t j = i + 1; j < in.size(); ++j)
-          if (in[j] != '\r' && in[j] != '\n') {
-            errorByte = j;
-            return std::nullopt;
-          }
-        return out;
-      }
-    }
-  }
-  if (n != 0) {
-    // Go reports a truncated final quantum at the offset where it started.
-    errorByte = in.size() - n;
-    return std::nullopt;
-  }
-  return out;
-}
-
-std::string encodeBase64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned b = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += kAlphabet[(b >> 18) & 63];
-    out += kAlphabet[(b >> 12) & 63];
-    out += kAlphabet[(b >> 6) & 63];
-    out += kAlphabet[b & 63];
-  }
-  if (i < in.size()) {
-    unsigned b = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) b |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kAlphabet[(b >> 18) & 63];
-    out += kAlphabet[(b >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(b >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 int compareKubeVersions(std::string_view a, std::string_view b) {

@@ -68,12 +68,6 @@ inline std::string groupVersionKey(std::string_view group, std::string_view vers
   return std::string(group) + "/" + std::string(version);
 }
 
-/// decodeBase64 decodes standard base64 (padding required, as Go's StdEncoding); on failure it
-/// returns nullopt and sets `errorByte` to the offset of the first bad input byte.
-std::optional<std::string> decodeBase64(std::string_view in, std::size_t& errorByte);
-/// encodeBase64 encodes with standard base64 and padding.
-std::string encodeBase64(std::string_view in);
-
 /// compareKubeVersions orders version strings as kube's version.CompareKubeAwareVersionStrings:
 /// GA above beta above alpha, higher numbers first, then anything else alphabetically. Returns
 /// > 0 when `a` sorts before `b` (is "greater").

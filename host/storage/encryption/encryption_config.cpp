@@ -2,6 +2,7 @@
 
 #include "codec/yaml_json.h"
 
+#include <apiserver/base64.h>
 #include <apiserver/config.h>
 
 #include <algorithm>
@@ -16,47 +17,6 @@ namespace {
 
 constexpr std::string_view kApiVersion = "apiserver.config.k8s.io/v1";
 constexpr std::string_view kKind = "EncryptionConfiguration";
-
-// base64Decode decodes standard base64 with padding, as Go's base64.StdEncoding (which skips
-// line breaks); nullopt for anything else.
-std::optional<std::string> base64Decode(std::string_view in) {
-  std::string s;
-  for (char c : in)
-    if (c != '\n' && c != '\r') s += c;
-  if (s.size() % 4 != 0) return std::nullopt;
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      char c = s[i + static_cast<std::size_t>(j)];
-      if (c == '=') {
-        // Padding only at the very end, in the last two places.
-        if (i + 4 != s.size() || j < 2) return std::nullopt;
-        v[j] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) return std::nullopt;
-      v[j] = val(c);
-      if (v[j] < 0) return std::nullopt;
-    }
-    const unsigned n = (static_cast<unsigned>(v[0]) << 18) | (static_cast<unsigned>(v[1]) << 12) |
-                       (static_cast<unsigned>(v[2]) << 6) | static_cast<unsigned>(v[3]);
-    out += static_cast<char>((n >> 16) & 0xff);
-    if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(n & 0xff);
-  }
-  return out;
-}
 
 std::string sizesText(const std::vector<std::size_t>& sizes) {  // Go's %v of []int: [16 24 32]
   std::string s = "[";
@@ -102,13 +62,14 @@ void readKeys(ConfigReader& r, ProviderConfig& out, const std::vector<std::size_
     }
     if (!secret || secret->empty()) {
       kr.error("secret", "secret is a mandatory field for a key");
-    } else if (auto bytes = base64Decode(*secret); !bytes) {
+    } else if (auto bytes = base64::decode(*secret); !bytes.ok) {
       kr.error("secret", "secrets must be base64 encoded");
-    } else if (std::find(sizes.begin(), sizes.end(), bytes->size()) == sizes.end()) {
-      kr.error("secret", "secret is not of the expected length, got " + std::to_string(bytes->size()) +
-                             ", expected one of " + sizesText(sizes));
+    } else if (std::find(sizes.begin(), sizes.end(), bytes.data.size()) == sizes.end()) {
+      kr.error("secret", "secret is not of the expected length, got " +
+                             std::to_string(bytes.data.size()) + ", expected one of " +
+                             sizesText(sizes));
     } else {
-      key.secret = std::move(*bytes);
+      key.secret = std::move(bytes.data);
     }
     r.merge(kr);
     out.keys.push_back(std::move(key));

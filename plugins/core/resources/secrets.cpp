@@ -1,11 +1,11 @@
 #include "core/resources/secrets.h"
 
 #include "core/schema/schemas.h"
-#include "core/util/base64.h"
 #include "core/util/json.h"
 #include "core/util/table.h"
 #include "core/util/validation.h"
 
+#include <apiserver/base64.h>
 #include <apiserver/object.h>
 
 #include <boost/json/parse.hpp>
@@ -30,7 +30,7 @@ void mergeStringData(json::object& secret) {
     if (json::object* data = ensureObject(secret, "data")) {
       for (const auto& kv : stringData)
         if (kv.value().is_string())
-          (*data)[kv.key()] = encodeBase64(kv.value().get_string());
+          (*data)[kv.key()] = base64::encode(kv.value().get_string());
     }
   }
   secret.stable_erase("stringData");
@@ -43,7 +43,7 @@ std::optional<std::string> decodedValue(const json::object* data, std::string_vi
   const json::value* v = data->if_contains(key);
   if (v == nullptr || !v->is_string())
     return std::nullopt;
-  Base64Decoded d = decodeBase64(v->get_string());
+  base64::Decoded d = base64::decode(v->get_string());
   if (!d.ok)
     return std::nullopt;
   return d.data;

@@ -1,8 +1,9 @@
 #include "core/util/validation.h"
 
-#include "core/util/base64.h"
 #include "core/util/ip.h"
 #include "core/util/json.h"
+
+#include <apiserver/base64.h>
 
 #include <algorithm>
 
@@ -180,7 +181,7 @@ std::size_t validateBase64Values(const json::object& map, const std::string& fie
                                  "must be a base64-encoded string"));
       continue;
     }
-    Base64Decoded d = decodeBase64(kv.value().get_string());
+    base64::Decoded d = base64::decode(kv.value().get_string());
     if (!d.ok) {
       out.push_back(invalidField(keyPath(field, kv.key()), json::value(kRedacted), d.error()));
       continue;

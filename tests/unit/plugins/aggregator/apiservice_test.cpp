@@ -143,22 +143,6 @@ TEST(ApiServiceView, ReadsTheTypedFields) {
   EXPECT_EQ(bad.caBundleError, "illegal base64 data at input byte 4");
 }
 
-TEST(Base64, DecodesAsGoStdEncoding) {
-  std::size_t at = 0;
-  EXPECT_EQ(decodeBase64("aGVsbG8=", at), "hello");
-  EXPECT_EQ(decodeBase64("aGVs\nbG8=\n", at), "hello");
-  EXPECT_EQ(decodeBase64("", at), "");
-  EXPECT_EQ(decodeBase64("aGVsbG8", at), std::nullopt);
-  EXPECT_EQ(at, 4u);
-  EXPECT_EQ(decodeBase64("%%%", at), std::nullopt);
-  EXPECT_EQ(at, 0u);
-  EXPECT_EQ(decodeBase64("aGVsbG8=x", at), std::nullopt);
-  EXPECT_EQ(at, 8u);
-  EXPECT_EQ(encodeBase64("hello"), "aGVsbG8=");
-  EXPECT_EQ(encodeBase64("hi"), "aGk=");
-  EXPECT_EQ(encodeBase64("hey"), "aGV5");
-}
-
 TEST(KubeVersions, SortAsKubeDocumentsThem) {
   // The example list from APIServiceSpec.versionPriority's documentation.
   std::vector<std::string> v = {"foo10", "v1", "v11alpha2", "v3beta1", "v2", "v12alpha1", "foo1", "v10beta3",

@@ -5,6 +5,7 @@
 
 #include "fakes.h"
 
+#include <apiserver/base64.h>
 #include <gtest/gtest.h>
 
 namespace apiserver::plugins::aggregator {
@@ -120,7 +121,7 @@ TEST_F(AvailableControllerTest, AnAnsweringBackendIsAvailableAndItsDiscoveryPubl
   client_.put("endpoints", obj(R"({"metadata":{"name":"sample-api","namespace":"default"},)"
                                R"("subsets":[{"addresses":[{"ip":"10.1.2.3"}],"ports":[{"name":"https","port":9443}]}]})"));
   auto as = remoteApiService();
-  as["spec"].as_object()["caBundle"] = encodeBase64("-----BEGIN CERTIFICATE-----");
+  as["spec"].as_object()["caBundle"] = base64::encode("-----BEGIN CERTIFICATE-----");
   client_.put("apiservices", as);
   ASSERT_TRUE(controller_.start(client_));
   ASSERT_TRUE(conditionIs("v1alpha1.samples.example.com", "True", "Passed"));

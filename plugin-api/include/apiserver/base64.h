@@ -1,15 +1,39 @@
-#include "core/util/base64.h"
+#pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
-namespace apiserver::plugins::core {
+/// @file base64.h
+/// Standard base64 (RFC 4648, padded) with exactly the acceptance rules and error offsets of
+/// Go's base64.StdEncoding, which is how kube decodes []byte fields (Secret.data,
+/// APIService.spec.caBundle) and its configuration's secrets. One codec for the host and every
+/// plugin (Boost has no public base64 API). Header-only.
 
-namespace {
+namespace apiserver::base64 {
 
-constexpr std::string_view kAlphabet =
+/// Decoded is the outcome of decode.
+struct Decoded {
+  bool ok = false;
+  std::string data;         ///< the decoded bytes when ok
+  std::size_t errorAt = 0;  ///< offset of the offending input byte when !ok
+  /// error renders Go's CorruptInputError ("illegal base64 data at input byte 4").
+  std::string error() const;
+};
+
+/// decode decodes padded standard base64; '\r' and '\n' are ignored as Go ignores them.
+inline Decoded decode(std::string_view in);
+
+/// encode encodes bytes as padded standard base64.
+inline std::string encode(std::string_view bytes);
+
+namespace detail {
+
+inline constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::uint8_t kInvalid = 0xff;
+inline constexpr std::uint8_t kInvalid = 0xff;
 
 constexpr std::array<std::uint8_t, 256> makeDecodeMap() {
   std::array<std::uint8_t, 256> m{};
@@ -20,22 +44,22 @@ constexpr std::array<std::uint8_t, 256> makeDecodeMap() {
   return m;
 }
 
-constexpr std::array<std::uint8_t, 256> kDecodeMap = makeDecodeMap();
+inline constexpr std::array<std::uint8_t, 256> kDecodeMap = makeDecodeMap();
 
-bool isNewline(char c) {
+inline bool isNewline(char c) {
   return c == '\n' || c == '\r';
 }
 
-}  // namespace
+}  // namespace detail
 
-std::string Base64Decoded::error() const {
+inline std::string Decoded::error() const {
   return "illegal base64 data at input byte " + std::to_string(errorAt);
 }
 
 // The loop mirrors Go's encoding/base64 decodeQuantum so that the accepted inputs and the
 // reported offsets agree with what kube-apiserver answers.
-Base64Decoded decodeBase64(std::string_view src) {
-  Base64Decoded r;
+inline Decoded decode(std::string_view src) {
+  Decoded r;
   std::size_t si = 0;
   auto fail = [&r](std::size_t at) {
     r.ok = false;
@@ -57,12 +81,12 @@ Base64Decoded decodeBase64(std::string_view src) {
         return fail(si - j);
       }
       char in = src[si++];
-      std::uint8_t out = kDecodeMap[static_cast<unsigned char>(in)];
-      if (out != kInvalid) {
+      std::uint8_t out = detail::kDecodeMap[static_cast<unsigned char>(in)];
+      if (out != detail::kInvalid) {
         dbuf[j] = out;
         continue;
       }
-      if (isNewline(in)) {
+      if (detail::isNewline(in)) {
         --j;  // unsigned wrap-around is undone by the loop's ++j
         continue;
       }
@@ -72,7 +96,7 @@ Base64Decoded decodeBase64(std::string_view src) {
       if (j == 0 || j == 1)
         return fail(si - 1);
       if (j == 2) {
-        while (si < src.size() && isNewline(src[si]))
+        while (si < src.size() && detail::isNewline(src[si]))
           ++si;
         if (si == src.size())
           return fail(src.size());
@@ -80,7 +104,7 @@ Base64Decoded decodeBase64(std::string_view src) {
           return fail(si - 1);
         ++si;
       }
-      while (si < src.size() && isNewline(src[si]))
+      while (si < src.size() && detail::isNewline(src[si]))
         ++si;
       if (si < src.size())
         return fail(si);  // trailing garbage
@@ -106,7 +130,7 @@ Base64Decoded decodeBase64(std::string_view src) {
   return r;
 }
 
-std::string encodeBase64(std::string_view bytes) {
+inline std::string encode(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
@@ -114,22 +138,22 @@ std::string encodeBase64(std::string_view bytes) {
     std::uint32_t v = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
                       (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
                       std::uint32_t{static_cast<unsigned char>(bytes[i + 2])};
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
+    out.push_back(detail::kAlphabet[(v >> 18) & 63]);
+    out.push_back(detail::kAlphabet[(v >> 12) & 63]);
+    out.push_back(detail::kAlphabet[(v >> 6) & 63]);
+    out.push_back(detail::kAlphabet[v & 63]);
   }
   std::size_t rest = bytes.size() - i;
   if (rest > 0) {
     std::uint32_t v = std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
     if (rest == 2)
       v |= std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back(detail::kAlphabet[(v >> 18) & 63]);
+    out.push_back(detail::kAlphabet[(v >> 12) & 63]);
+    out.push_back(rest == 2 ? detail::kAlphabet[(v >> 6) & 63] : '=');
     out.push_back('=');
   }
   return out;
 }
 
-}  // namespace apiserver::plugins::core
+}  // namespace apiserver::base64
