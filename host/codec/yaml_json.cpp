@@ -234,6 +234,24 @@ Result<boost::json::value> yamlToJson(std::string_view text, const YamlToJsonOpt
   }
 }
 
+Result<ConfigSection, std::string> configYaml(std::string_view text, const std::string& file) {
+  auto locations = std::make_shared<ConfigLocations>();
+  YamlToJsonOptions yo;
+  yo.typedScalars = false;
+  yo.locations = locations.get();
+  yo.file = file;
+  auto doc = yamlToJson(text, yo);
+  if (!doc) {
+    std::string msg = std::move(doc).error().message;
+    constexpr std::string_view kPrefix = "error converting YAML to JSON: ";
+    if (std::string_view(msg).substr(0, kPrefix.size()) == kPrefix)
+      msg.erase(0, kPrefix.size());
+    return fail("invalid YAML: " + msg);
+  }
+  (*locations)[""] = file;
+  return ConfigSection(std::move(*doc), "", std::move(locations));
+}
+
 std::string jsonToYaml(const boost::json::value& value) {
   YAML::Emitter out;
   out.SetNullFormat(YAML::LowerNull);  // "null", as kube writes it

@@ -28,6 +28,11 @@ struct YamlToJsonOptions {
 /// BadRequest worded as kube's ("error converting YAML to JSON: yaml: line 3: ...").
 Result<boost::json::value> yamlToJson(std::string_view text, const YamlToJsonOptions& options = {});
 
+/// configYaml reads a configuration file's YAML (every scalar a string) as the root section of a
+/// ConfigReader that knows where each key is ("file:line:col"; the root is the file). On bad YAML
+/// the message is "invalid YAML: <the parser's words>", for a ConfigError.
+Result<ConfigSection, std::string> configYaml(std::string_view text, const std::string& file);
+
 /// jsonToYaml renders a JSON value as a YAML document (for Accept: application/yaml).
 std::string jsonToYaml(const boost::json::value& value);
 

@@ -186,20 +186,10 @@ void readEntries(ConfigReader& parent, const char* key, std::vector<Entry>& out,
 }  // namespace
 
 Result<Config> parseConfig(std::string_view yaml, const std::string& fileName, const std::filesystem::path& baseDir) {
-  auto locations = std::make_shared<ConfigLocations>();
-  codec::YamlToJsonOptions yo;
-  yo.typedScalars = false;
-  yo.locations = locations.get();
-  yo.file = fileName;
-  auto doc = codec::yamlToJson(yaml, yo);
-  if (!doc) {
-    std::string msg = doc.error().message;
-    const std::string prefix = "error converting YAML to JSON: ";
-    if (msg.compare(0, prefix.size(), prefix) == 0) msg = msg.substr(prefix.size());
-    return fail(configFailure({ConfigError{"", "", "invalid YAML: " + msg}}));
-  }
-  (*locations)[""] = fileName;
-  ConfigSection root(std::move(*doc), "", locations);
+  auto parsed = codec::configYaml(yaml, fileName);
+  if (!parsed)
+    return fail(configFailure({ConfigError{"", "", std::move(parsed).error()}}));
+  ConfigSection root = std::move(*parsed);
   ConfigReader r(root);
   Config c;
   c.source = fileName;
@@ -259,13 +249,22 @@ Result<Config> parseConfig(std::string_view yaml, const std::string& fileName, c
   const auto* plugins = rootObj != nullptr ? rootObj->if_contains("plugins") : nullptr;
   const bool pluginsListed = plugins != nullptr && plugins->is_object() && plugins->get_object().contains("enabled");
   if (!pluginsListed) {
-    c.plugins.push_back({"core", {}, ConfigSection(boost::json::value(), "plugins.enabled[0].config", locations), fileName});
-    c.plugins.push_back({"rbac", {}, ConfigSection(boost::json::value(), "plugins.enabled[1].config", locations), fileName});
+    c.plugins.push_back(
+        {"core",
+         {},
+         ConfigSection(boost::json::value(), "plugins.enabled[0].config", root.locations()),
+         fileName});
+    c.plugins.push_back(
+        {"rbac",
+         {},
+         ConfigSection(boost::json::value(), "plugins.enabled[1].config", root.locations()),
+         fileName});
   }
   if (rootObj == nullptr || !rootObj->contains("handlerChain"))
     for (const char* link : {"panic-recovery", "request-info", "request-log", "max-in-flight", "timeout", "authentication",
                              "audit", "impersonation", "authorization"})
-      c.handlerChain.push_back({link, ConfigSection(boost::json::value(), "handlerChain", locations), fileName});
+      c.handlerChain.push_back(
+          {link, ConfigSection(boost::json::value(), "handlerChain", root.locations()), fileName});
   return c;
 }
 

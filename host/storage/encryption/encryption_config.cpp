@@ -103,20 +103,10 @@ const ResourceRule* EncryptionConfig::ruleFor(std::string_view group, std::strin
 }
 
 apiserver::Result<EncryptionConfig> parseEncryptionConfig(std::string_view text, const std::string& file) {
-  auto locations = std::make_shared<ConfigLocations>();
-  codec::YamlToJsonOptions yo;
-  yo.typedScalars = false;
-  yo.locations = locations.get();
-  yo.file = file;
-  auto doc = codec::yamlToJson(text, yo);
-  if (!doc) {
-    std::string msg = doc.error().message;
-    const std::string prefix = "error converting YAML to JSON: ";
-    if (msg.rfind(prefix, 0) == 0) msg = msg.substr(prefix.size());
-    return fail(configFailure({ConfigError{file, "", "invalid YAML: " + msg}}));
-  }
-  (*locations)[""] = file;
-  ConfigSection root(std::move(*doc), "", locations);
+  auto parsed = codec::configYaml(text, file);
+  if (!parsed)
+    return fail(configFailure({ConfigError{file, "", std::move(parsed).error()}}));
+  ConfigSection root = std::move(*parsed);
   ConfigReader r(root);
   if (!root.value().is_object())
     return fail(configFailure({ConfigError{file, "", "expected an EncryptionConfiguration (a mapping)"}}));
