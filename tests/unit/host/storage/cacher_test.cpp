@@ -981,5 +981,53 @@ TEST_F(CacherTest, ConcurrentWritersAndWatchersSeeEveryChangeOnce) {
   }
 }
 
+// Watchers read the shared history from their own threads while a writer keeps changing it: each
+// sees every event of its selector in order, and an object that stops matching is reported
+// DELETED in one state shared by every watcher (made once, by whichever reader came first).
+TEST_F(CacherTest, ConsumersReadTheHistoryConcurrentlyWhileWritesContinue) {
+  start(/*historySize=*/1000, /*watcherCapacity=*/1000);
+  constexpr int kWatchers = 4;
+  constexpr int kWrites = 200;
+  std::vector<CacheWatcherPtr> watchers;
+  for (int i = 0; i < kWatchers; ++i) {
+    Cacher::WatchRequest wr;
+    wr.filter = filterOf(std::string(kPrefix), "app=web");
+    wr.afterRevision = cacher_->revision();
+    auto w = cacher_->watch(wr);
+    ASSERT_TRUE(w) << w.error().message;
+    watchers.push_back(*w);
+  }
+  // Writes 1, 3, 5, ... match (app=web): ADDED; writes 2, 4, ... do not: DELETED.
+  std::thread writer([&] {
+    for (int i = 0; i < kWrites; ++i)
+      put("ns1", "x", {{"app", i % 2 == 1 ? "web" : "db"}, {"i", std::to_string(i)}});
+  });
+  const std::size_t want = kWrites - 1;
+  std::vector<std::vector<WatchEvent>> seen(kWatchers);
+  std::vector<std::thread> readers;
+  for (int r = 0; r < kWatchers; ++r)
+    readers.emplace_back([&, r] {
+      const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+      while (seen[r].size() < want && std::chrono::steady_clock::now() < deadline) {
+        if (!watchers[r]->take(seen[r], 3))
+          return;
+        std::this_thread::yield();
+      }
+    });
+  writer.join();
+  for (auto& t : readers)
+    t.join();
+  for (int r = 0; r < kWatchers; ++r) {
+    ASSERT_EQ(seen[r].size(), want) << "watcher " << r;
+    for (std::size_t i = 0; i < want; ++i) {
+      EXPECT_EQ(seen[r][i].type, i % 2 == 0 ? WatchEventType::Added : WatchEventType::Deleted);
+      if (i > 0) {
+        EXPECT_GT(seen[r][i].revision, seen[r][i - 1].revision);
+      }
+      EXPECT_EQ(seen[r][i].object, seen[0][i].object) << "one state per change, shared";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace apiserver::storage
