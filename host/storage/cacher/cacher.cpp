@@ -267,29 +267,50 @@ void Cacher::apply(const Event& ev) {
 }
 
 void Cacher::signal(const Change& c) {
-  const std::uint64_t oldest = history_.front().seq;  // c is in the history: it is not empty
   std::erase_if(watchers_, [&](const CacheWatcherPtr& w) {
     if (!w->signalled_) {
       // Caught up: its consumer needs waking if c concerns it; otherwise its cursor moves past c
       // (so an idle watcher of other objects never falls behind the history).
-      const bool concerns = (c.object && w->filter_.matches(*c.object)) ||
-                            (c.previous && w->filter_.matches(*c.previous));
-      if (!concerns) {
+      if (!concerns(w->filter_, c)) {
         w->cursor_ = c.seq;
         return false;
       }
       w->signalled_ = true;
       wakes_.push_back(w);
     }
-    // Signalled and not read yet: too far behind? (Changes before the watcher started count
-    // only against the history, as kube does not count a replay against the watcher's buffer.)
-    if (c.seq - std::max(w->cursor_, w->startSeq_) <= opts_.watcherCapacity &&
-        w->cursor_ + 1 >= oldest)
+    if (!overflows(*w, c))
       return false;
     w->end(apiserver::ApiError::expired(
         "watch ended: the client did not keep up with the event stream; restart the watch"));
     return true;
   });
+}
+
+bool Cacher::concerns(const Filter& f, const Change& c) {
+  return (c.object && f.matches(*c.object)) || (c.previous && f.matches(*c.previous));
+}
+
+bool Cacher::overflows(CacheWatcher& w, const Change& c) const {
+  const std::uint64_t oldest = history_.front().seq;  // c is in the history: it is not empty
+  if (w.cursor_ + 1 < oldest)
+    return true;  // its unread changes have left the history
+  // Its unread events are what kube's watcher buffer would hold (changes replayed for a watch
+  // from an old revision do not count, as kube does not count them against the buffer). They are
+  // counted only once the watcher is more changes behind than its capacity: until then they
+  // cannot exceed it, and a watcher that keeps up costs no filter evaluation here.
+  const std::uint64_t from = std::max(w.cursor_, w.startSeq_);
+  if (!w.counting_) {
+    if (c.seq - from <= opts_.watcherCapacity)
+      return false;
+    w.counting_ = true;
+    w.unread_ = 0;
+    for (auto i = static_cast<std::size_t>(from + 1 - oldest); i < history_.size(); ++i)
+      if (concerns(w.filter_, history_[i]))
+        ++w.unread_;
+  } else if (concerns(w.filter_, c)) {
+    ++w.unread_;
+  }
+  return w.unread_ > opts_.watcherCapacity;
 }
 
 bool Cacher::pending(const CacheWatcher& w) const {
@@ -323,11 +344,15 @@ void Cacher::read(CacheWatcher& w, std::vector<WatchEvent>& out, std::size_t max
     if (auto ev = eventFor(w.filter_, c)) {
       out.push_back(std::move(*ev));
       ++taken;
+      if (w.counting_ && c.seq > w.startSeq_ && w.unread_ > 0)
+        --w.unread_;
     }
     w.cursor_ = c.seq;
   }
-  if (w.cursor_ == lastSeq_ && w.bookmarkRev_ == 0)
+  if (w.cursor_ == lastSeq_ && w.bookmarkRev_ == 0) {
     w.signalled_ = false;
+    w.counting_ = false;
+  }
 }
 
 std::optional<WatchEvent> Cacher::eventFor(const Filter& f, const Change& c) const {

@@ -121,6 +121,10 @@ class CacheWatcher {
   // consumer holding it shared.
   std::uint64_t cursor_ = 0;       // the last change this watcher has read, or need not read
   bool signalled_ = false;         // a change after cursor_ may concern it; a wake-up was sent
+  // Counted once it is more than its capacity of changes behind (see Cacher::signal): how many of
+  // the changes after max(cursor_, startSeq_) are its events. Reset when it catches up.
+  bool counting_ = false;
+  std::size_t unread_ = 0;
   std::int64_t bookmarkRev_ = 0;   // non-zero: a BOOKMARK at this revision is due...
   std::uint64_t bookmarkSeq_ = 0;  // ...once the cursor has reached this change
 };
@@ -132,7 +136,9 @@ class Cacher {
   struct Options {
     std::string prefix;               ///< "/registry/pods/"
     std::size_t historySize = 10000;  ///< events kept for watch resumption and paged lists
-    /// a watcher more changes behind than this (or behind the history) is ended with Expired
+                                      /// a watcher with more unread events than this (or whose
+                                      /// unread changes left the history)
+    /// is ended with Expired
     std::size_t watcherCapacity = 4096;
     Decoder decode;
     std::function<void(std::string_view)> logError;
@@ -215,6 +221,12 @@ class Cacher {
   // concerns (into wakes_), moves the cursor of those it does not, ends those too far behind.
   // Caller holds mu_ exclusively.
   void signal(const Change& c);
+  // concerns tells whether change c is an event for a watcher with filter f.
+  static bool concerns(const Filter& f, const Change& c);
+  // overflows tells whether signalled watcher w, now that c has arrived, has more unread events
+  // than its capacity (counting them once it is that many changes behind). Caller holds mu_
+  // exclusively.
+  bool overflows(CacheWatcher& w, const Change& c) const;
   // read appends up to `max` of w's events after its cursor to `out` (CacheWatcher::take).
   void read(CacheWatcher& w, std::vector<WatchEvent>& out, std::size_t max) const;
   // pending says whether w has been signalled and not read since.

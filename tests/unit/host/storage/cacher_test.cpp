@@ -773,6 +773,32 @@ TEST_F(CacherTest, AWatcherOfOtherObjectsNeverFallsBehind) {
   EXPECT_TRUE(c.alive());
 }
 
+// A watcher that does not read is ended when its own unread events exceed its capacity (what
+// kube's watcher buffer holds), however many other changes pass meanwhile.
+TEST_F(CacherTest, AWatcherIsEndedByItsOwnUnreadEventsNotByOtherChanges) {
+  start(/*historySize=*/100, /*watcherCapacity=*/2);
+  Cacher::WatchRequest wr;
+  wr.filter = filterOf(std::string(kPrefix), "app=web");
+  wr.afterRevision = cacher_->revision();
+  auto w = cacher_->watch(wr);
+  ASSERT_TRUE(w);
+  put("ns1", "web1", {{"app", "web"}});  // its first unread event: now it is behind
+  for (int i = 0; i < 10; ++i)
+    put("ns1", "other", {{"i", std::to_string(i)}});
+  EXPECT_FALSE((*w)->stopped()) << "11 changes behind, but one event unread";
+  put("ns1", "web2", {{"app", "web"}});
+  EXPECT_FALSE((*w)->stopped()) << "two unread events: its capacity";
+  // Reading one makes room for one more.
+  std::vector<WatchEvent> got;
+  EXPECT_TRUE((*w)->take(got, 1));
+  put("ns1", "web3", {{"app", "web"}});
+  EXPECT_FALSE((*w)->stopped());
+  put("ns1", "web4", {{"app", "web"}});
+  EXPECT_TRUE((*w)->stopped()) << "three unread events";
+  ASSERT_TRUE((*w)->endError().has_value());
+  EXPECT_EQ((*w)->endError()->code, 410);
+}
+
 // A watcher whose unread changes leave the history is ended, even within its capacity.
 TEST_F(CacherTest, AWatcherLeftBehindByTheHistoryIsEnded) {
   start(/*historySize=*/3, /*watcherCapacity=*/100);
