@@ -208,10 +208,11 @@ class CacherTest : public ::testing::Test {
     ASSERT_TRUE(r) << r.error().message;
   }
 
-  // watchFromNow is a watcher of every widget from the current revision on.
-  CacheWatcherPtr watchFromNow() {
+  // watchFromNow is a watcher of every widget (matching `labelSelector`) from the current
+  // revision on.
+  CacheWatcherPtr watchFromNow(std::string_view labelSelector = {}) {
     Cacher::WatchRequest wr;
-    wr.filter = filterOf(std::string(kPrefix));
+    wr.filter = filterOf(std::string(kPrefix), labelSelector);
     wr.afterRevision = cacher_->revision();
     auto w = cacher_->watch(wr);
     EXPECT_TRUE(w) << w.error().message;
@@ -757,15 +758,12 @@ TEST_F(CacherTest, ABehindWatcherTakesItsEventsABatchAtATime) {
 // A watcher of some objects is not behind when other objects change, however many times.
 TEST_F(CacherTest, AWatcherOfOtherObjectsNeverFallsBehind) {
   start(/*historySize=*/4, /*watcherCapacity=*/2);
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix), "app=web");
-  wr.afterRevision = cacher_->revision();
-  auto w = cacher_->watch(wr);
+  auto w = watchFromNow("app=web");
   ASSERT_TRUE(w);
-  Consumer c(*w);
+  Consumer c(w);
   for (int i = 0; i < 20; ++i)
     put("ns1", "other", {{"i", std::to_string(i)}});
-  EXPECT_FALSE((*w)->stopped());
+  EXPECT_FALSE(w->stopped());
   EXPECT_EQ(c.wakes(), 0) << "nothing concerned it";
   const std::int64_t r = put("ns1", "web", {{"app", "web"}});
   EXPECT_EQ(describe(c.takeAtLeast(1)),
@@ -777,26 +775,23 @@ TEST_F(CacherTest, AWatcherOfOtherObjectsNeverFallsBehind) {
 // kube's watcher buffer holds), however many other changes pass meanwhile.
 TEST_F(CacherTest, AWatcherIsEndedByItsOwnUnreadEventsNotByOtherChanges) {
   start(/*historySize=*/100, /*watcherCapacity=*/2);
-  Cacher::WatchRequest wr;
-  wr.filter = filterOf(std::string(kPrefix), "app=web");
-  wr.afterRevision = cacher_->revision();
-  auto w = cacher_->watch(wr);
+  auto w = watchFromNow("app=web");
   ASSERT_TRUE(w);
   put("ns1", "web1", {{"app", "web"}});  // its first unread event: now it is behind
   for (int i = 0; i < 10; ++i)
     put("ns1", "other", {{"i", std::to_string(i)}});
-  EXPECT_FALSE((*w)->stopped()) << "11 changes behind, but one event unread";
+  EXPECT_FALSE(w->stopped()) << "11 changes behind, but one event unread";
   put("ns1", "web2", {{"app", "web"}});
-  EXPECT_FALSE((*w)->stopped()) << "two unread events: its capacity";
+  EXPECT_FALSE(w->stopped()) << "two unread events: its capacity";
   // Reading one makes room for one more.
   std::vector<WatchEvent> got;
-  EXPECT_TRUE((*w)->take(got, 1));
+  EXPECT_TRUE(w->take(got, 1));
   put("ns1", "web3", {{"app", "web"}});
-  EXPECT_FALSE((*w)->stopped());
+  EXPECT_FALSE(w->stopped());
   put("ns1", "web4", {{"app", "web"}});
-  EXPECT_TRUE((*w)->stopped()) << "three unread events";
-  ASSERT_TRUE((*w)->endError().has_value());
-  EXPECT_EQ((*w)->endError()->code, 410);
+  EXPECT_TRUE(w->stopped()) << "three unread events";
+  ASSERT_TRUE(w->endError().has_value());
+  EXPECT_EQ(w->endError()->code, 410);
 }
 
 // A watcher whose unread changes leave the history is ended, even within its capacity.
