@@ -220,9 +220,7 @@ void Cacher::onNotification(WatchNotification&& n) {
     revision_ = std::max(revision_, n.progress);
   }
   advanced_.notify_all();
-  for (const auto& w : wakes_)
-    w->wake();
-  wakes_.clear();
+  wakeSignalled();
 }
 
 void Cacher::apply(const Event& ev) {
@@ -284,6 +282,12 @@ void Cacher::signal(const Change& c) {
         "watch ended: the client did not keep up with the event stream; restart the watch"));
     return true;
   });
+}
+
+void Cacher::wakeSignalled() {
+  for (const auto& w : wakes_)
+    w->wake();
+  wakes_.clear();
 }
 
 bool Cacher::concerns(const Filter& f, const Change& c) {
@@ -506,9 +510,7 @@ void Cacher::sendBookmarks() {
         wakes_.push_back(w);
     }
   }
-  for (const auto& w : wakes_)
-    w->wake();
-  wakes_.clear();
+  wakeSignalled();
 }
 
 void Cacher::unwatch(const CacheWatcherPtr& w) {

@@ -221,6 +221,9 @@ class Cacher {
   // concerns (into wakes_), moves the cursor of those it does not, ends those too far behind.
   // Caller holds mu_ exclusively.
   void signal(const Change& c);
+  // wakeSignalled wakes the watchers signal and sendBookmarks collected. Caller holds deliverMu_,
+  // not mu_.
+  void wakeSignalled();
   // concerns tells whether change c is an event for a watcher with filter f.
   static bool concerns(const Filter& f, const Change& c);
   // overflows tells whether signalled watcher w, now that c has arrived, has more unread events
