@@ -416,8 +416,12 @@ Response ResourceHandler::create(Request& req, const Output& out) const {
       [this, answer, out,
        warnings = std::move(body->warnings)](Result<registry::WriteResult> created) {
         try {
-          answer->give(created ? withWarnings(objectResponse(201, created->object, out), warnings)
-                               : Response::error(created.error()));
+          if (!created)
+            return answer->give(Response::error(created.error()));
+          const bool asCached = created->cached && out.format == Format::Json;
+          answer->give(withWarnings(asCached ? objectResponse(201, created->cached, out)
+                                             : objectResponse(201, created->object, out),
+                                    warnings));
         } catch (const std::exception& e) {
           answer->give(Response::error(
               ApiError::internal(std::string("rendering the created object: ") + e.what())));

@@ -173,13 +173,13 @@ struct Store::PrimedWrites {
     return value.size() == s.size() - member.size() && value.substr(0, e.at) == s.substr(0, e.at) &&
            value.substr(e.at) == s.substr(e.at + member.size());
   }
-  /// servedAt is e's served JSON with `revision` for the placeholder.
-  std::string servedAt(const Entry& e, std::int64_t revision) const {
+  /// servedAt is e's served JSON with `revision` for the placeholder, made in place: the
+  /// revision's digits are never longer than the placeholder, so the tail only moves left.
+  std::string servedAt(Entry& e, std::int64_t revision) const {
     const std::size_t digits = e.at + member.size() - 1 - placeholder.size();  // after the opening quote
     const std::string rv = std::to_string(revision);
-    std::string out;
-    out.reserve(e.served.size() - placeholder.size() + rv.size());
-    out.append(e.served, 0, digits).append(rv).append(e.served, digits + placeholder.size());
+    std::string out = std::move(e.served);
+    out.replace(digits, placeholder.size(), rv);
     return out;
   }
 
@@ -595,7 +595,10 @@ Result<WriteResult> Store::finishCreate(PreparedCreate& p,
   if (!rev)
     return fail(translate(rev.error(), p.name));
   setResourceVersion(p.object, *rev);
-  return WriteResult{std::move(p.object), true};
+  WriteResult out{std::move(p.object), true};
+  if (auto cached = cacher_->get(p.key); cached && (*cached)->revision == *rev)
+    out.cached = std::move(*cached);
+  return out;
 }
 
 Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, const WriteOptions& opts) const {

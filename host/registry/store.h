@@ -120,6 +120,10 @@ struct WriteResult {
   json::object object;  ///< with metadata.resourceVersion set (unset for a dry-run create)
   bool created = false; ///< an update that created the object (201)
   bool deleted = false; ///< the object is gone (a delete, or an update that removed the last finalizer)
+  /// cached is the object as the watch cache holds it at this write's revision, when the cache
+  /// had it by the time the write returned (a create on the memory backend): its bytes are the
+  /// JSON form of `object`, so the answer needs no serialization of its own. Null otherwise.
+  storage::CachedObjectPtr cached;
 };
 
 /// Mutation computes the new object from the current one (for patches and guaranteed updates).
