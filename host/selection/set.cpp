@@ -37,6 +37,15 @@ FieldNamesPtr fieldNames(std::vector<std::string> selectable) {
 }
 
 Fields::Fields(FieldNamesPtr names, const KeyValues& values) : names_(std::move(names)) {
+  pack(values);
+}
+
+Fields::Fields(FieldNamesPtr names, const FieldValues& values) : names_(std::move(names)) {
+  pack(values);
+}
+
+template <class Pairs>
+void Fields::pack(const Pairs& values) {
   const std::size_t n = size();
   std::vector<std::string_view> picked(n);
   for (const auto& [key, value] : values) {  // the last of a repeated key wins
@@ -131,7 +140,7 @@ Labels labelsOfObject(const boost::json::object& object) {
 }
 
 Fields objectFields(FieldNamesPtr names, std::string_view name, std::string_view namespace_,
-                    KeyValues selectable) {
+                    FieldValues selectable) {
   selectable.emplace_back("metadata.name", std::string(name));
   selectable.emplace_back("metadata.namespace", std::string(namespace_));
   return Fields(std::move(names), selectable);

@@ -23,6 +23,9 @@ using Labels = KeyValues;
 /// object's Fields refer to its resource's one shared list.
 using FieldNames = std::vector<std::string>;
 using FieldNamesPtr = std::shared_ptr<const FieldNames>;
+/// FieldValues are field values by name, in any order: the form a Strategy gives them in
+/// (apiserver::SelectableFields), names viewed rather than copied.
+using FieldValues = std::vector<std::pair<std::string_view, std::string>>;
 
 /// fieldNames builds a resource's FieldNames: metadata.name, metadata.namespace and `selectable`.
 FieldNamesPtr fieldNames(std::vector<std::string> selectable);
@@ -37,6 +40,7 @@ class Fields {
   /// Fields(names, values) takes the value of each of `names` from `values` (any order, the last
   /// of a repeated key wins); a key that is not one of `names` is dropped.
   Fields(FieldNamesPtr names, const KeyValues& values);
+  Fields(FieldNamesPtr names, const FieldValues& values);
   Fields(const Fields& other);
   Fields& operator=(const Fields& other);
   Fields(Fields&&) noexcept = default;
@@ -50,6 +54,8 @@ class Fields {
   std::size_t size() const noexcept { return names_ ? names_->size() : 0; }
 
  private:
+  template <class Pairs>
+  void pack(const Pairs& values);
   std::string_view at(std::size_t i) const noexcept;
   std::size_t packedSize() const noexcept;
 
@@ -79,7 +85,7 @@ Labels labelsOfObject(const boost::json::object& object);
 /// object, which compares like a missing field) plus the resource's own selectable fields
 /// (Strategy::selectableFields).
 Fields objectFields(FieldNamesPtr names, std::string_view name, std::string_view namespace_,
-                    KeyValues selectable = {});
+                    FieldValues selectable = {});
 /// objectFields without shared names: named by metadata.name, metadata.namespace and the keys of
 /// `selectable` (for tests and one-off objects).
 Fields objectFields(std::string_view name, std::string_view namespace_, KeyValues selectable = {});

@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,8 +28,10 @@ struct TableColumn {
 };
 
 /// SelectableFields collects field-selector values of one object ("spec.nodeName" -> "node-1").
-/// metadata.name and metadata.namespace are added by the host.
-using SelectableFields = std::vector<std::pair<std::string, std::string>>;
+/// metadata.name and metadata.namespace are added by the host. A name is viewed, not copied: it
+/// is a string literal or one the strategy owns (names from selectableFieldNames), never a
+/// temporary.
+using SelectableFields = std::vector<std::pair<std::string_view, std::string>>;
 
 /// Strategy holds a resource's defaulting, validation, update rules, table columns and
 /// selectable fields. Defaults make a resource with no rules at all.

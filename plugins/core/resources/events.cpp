@@ -214,9 +214,12 @@ class EventStrategy final : public Strategy {
   }
 
   void selectableFields(const json::object& obj, SelectableFields& out) const override {
-    for (const char* key :
-         {"kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"})
-      out.emplace_back(std::string("involvedObject.") + key, std::string(involved(obj, key)));
+    constexpr std::string_view kPrefix = "involvedObject.";
+    for (std::string_view name :
+         {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+          "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+          "involvedObject.fieldPath"})
+      out.emplace_back(name, std::string(involved(obj, name.substr(kPrefix.size()))));
     out.emplace_back("reason", std::string(stringField(obj, "", "reason")));
     out.emplace_back("reportingComponent", std::string(stringField(obj, "", "reportingComponent")));
     out.emplace_back("source", sourceSelectorValue(obj));
