@@ -2,9 +2,6 @@
 
 #include <apiserver/object.h>
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -126,24 +123,22 @@ void GarbageCollector::run(std::stop_token stop) {
 
 void GarbageCollector::observe(std::size_t store, const storage::WatchEvent& ev) {
   if (!ev.object) return;
-  // Every event of every resource comes here and only a few fields are kept: the parse takes its
-  // memory from a buffer on this stack (and the heap past it), released at once, with no
-  // allocation per key and string and no destructor walk.
-  alignas(16) unsigned char scratch[16 * 1024];
-  json::monotonic_resource mr(scratch, sizeof scratch);
-  boost::system::error_code ec;
-  json::value parsed = json::parse(*ev.object->json, ec, &mr);
-  if (ec || !parsed.is_object()) return;
-  const json::object& obj = parsed.get_object();
-  std::string uid(uidOf(obj));
-  if (uid.empty()) return;
+  // Every event of every resource comes here and only a few metadata fields are kept: they are
+  // read from the bytes, without parsing the object.
+  auto scanned = scanOwnership(*ev.object->json);
+  if (!scanned || scanned->uid.empty())
+    return;
+  Ownership& o = *scanned;
+  const std::string& uid = o.uid;
   auto unlink = [&](const Node& n) {
-    for (const auto& o : n.owners) {
-      auto it = dependents_.find(o.uid);
-      if (it == dependents_.end()) continue;
+    for (const auto& ref : n.owners) {
+      auto it = dependents_.find(ref.uid);
+      if (it == dependents_.end())
+        continue;
       it->second.erase(uid);
-      if (it->second.empty()) dependents_.erase(it);
-      dirty_.insert(o.uid);  // an owner may be waiting for its dependents to go
+      if (it->second.empty())
+        dependents_.erase(it);
+      dirty_.insert(ref.uid);  // an owner may be waiting for its dependents to go
     }
   };
   if (auto old = nodes_.find(uid); old != nodes_.end()) unlink(old->second);
@@ -154,35 +149,24 @@ void GarbageCollector::observe(std::size_t store, const storage::WatchEvent& ev)
   }
   Node n;
   n.store = store;
-  n.namespace_ = std::string(namespaceOf(obj));
-  n.name = std::string(nameOf(obj));
-  n.deleting = field(obj, "metadata", "deletionTimestamp") != nullptr;
-  if (const auto* f = arrayField(obj, "metadata", "finalizers"))
-    for (const auto& v : *f)
-      if (v.is_string()) n.finalizers.emplace(v.get_string());
-  if (const auto* refs = arrayField(obj, "metadata", "ownerReferences")) {
-    for (const auto& r : *refs) {
-      const auto* ro = r.if_object();
-      if (ro == nullptr) continue;
-      OwnerRef o;
-      o.uid = std::string(stringField(*ro, "", "uid"));
-      o.apiVersion = std::string(stringField(*ro, "", "apiVersion"));
-      o.kind = std::string(stringField(*ro, "", "kind"));
-      o.name = std::string(stringField(*ro, "", "name"));
-      const auto* block = ro->if_contains("blockOwnerDeletion");
-      o.blockOwnerDeletion = block != nullptr && block->is_bool() && block->get_bool();
-      if (o.uid.empty()) continue;
-      dependents_[o.uid].insert(uid);
-      dirty_.insert(o.uid);
-      n.owners.push_back(std::move(o));
-    }
+  n.namespace_ = std::move(o.namespace_);
+  n.name = std::move(o.name);
+  n.deleting = o.deleting;
+  n.finalizers.insert(std::make_move_iterator(o.finalizers.begin()),
+                      std::make_move_iterator(o.finalizers.end()));
+  for (auto& ref : o.ownerReferences) {
+    if (ref.uid.empty())
+      continue;
+    dependents_[ref.uid].insert(uid);
+    dirty_.insert(ref.uid);
+    n.owners.push_back(std::move(ref));
   }
   const bool mine = n.deleting && (n.finalizers.count(std::string(kOrphan)) || n.finalizers.count(std::string(kForeground)));
   if (!n.owners.empty() || mine) dirty_.insert(uid);
   nodes_[uid] = std::move(n);
 }
 
-bool GarbageCollector::ownerExists(const Node& dependent, const OwnerRef& ref) const {
+bool GarbageCollector::ownerExists(const Node& dependent, const OwnerReference& ref) const {
   if (nodes_.count(ref.uid) != 0) return true;
   // Not seen (yet): ask the owner's store, which is authoritative.
   std::string group, version = ref.apiVersion;

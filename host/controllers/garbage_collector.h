@@ -1,5 +1,6 @@
 #pragma once
 
+#include "controllers/ownership.h"
 #include "registry/store.h"
 
 #include <apiserver/registry.h>
@@ -37,18 +38,11 @@ class GarbageCollector {
   void stop();
 
  private:
-  struct OwnerRef {
-    std::string uid;
-    std::string apiVersion;
-    std::string kind;
-    std::string name;
-    bool blockOwnerDeletion = false;
-  };
   struct Node {
     std::size_t store = 0;
     std::string namespace_;
     std::string name;
-    std::vector<OwnerRef> owners;
+    std::vector<OwnerReference> owners;
     bool deleting = false;
     std::set<std::string> finalizers;
   };
@@ -57,7 +51,7 @@ class GarbageCollector {
   void run(std::stop_token stop);
   void observe(std::size_t store, const storage::WatchEvent& ev);
   void process(const std::string& uid, std::set<std::string>& retry);
-  bool ownerExists(const Node& dependent, const OwnerRef& ref) const;
+  bool ownerExists(const Node& dependent, const OwnerReference& ref) const;
   bool removeFinalizer(const Node& n, const std::string& uid, std::string_view finalizer);
   bool dropOwnerRefs(const Node& n, const std::string& uid, const std::set<std::string>& ownerUids);
   bool deleteObject(const Node& n, const std::string& uid);
