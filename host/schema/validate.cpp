@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <set>
+#include <functional>
+#include <memory>
+#include <unordered_set>
 
 namespace apiserver::schema {
 
@@ -165,75 +167,138 @@ std::optional<std::string> check(const json::value& v, const SchemaNode& node, s
   return std::nullopt;
 }
 
-/// DuplicateFinder is a basic_parser handler that only tracks the keys of each open object.
+/// DuplicateFinder is a basic_parser handler that only tracks the keys of each open object. The
+/// keys of the open objects are kept in one buffer (an object's keys follow its parent's, and go
+/// when it closes), so a key costs no allocation; an object with many keys gets a hash set of
+/// them too.
 struct DuplicateFinder {
   static constexpr std::size_t max_object_size = std::size_t(-1);
   static constexpr std::size_t max_array_size = std::size_t(-1);
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
+  /// kScanKeys is how many keys a new key is compared with one by one.
+  static constexpr std::size_t kScanKeys = 32;
 
+  struct Key {
+    std::size_t at;
+    std::size_t size;
+  };
+  /// Keys in a hash set are indexes into `keys`, hashed and compared by their bytes, so that
+  /// `buffer` may move.
+  struct KeyHash {
+    const DuplicateFinder* f;
+    std::size_t operator()(std::size_t i) const {
+      return std::hash<std::string_view>{}(f->keyAt(i));
+    }
+  };
+  struct KeyEqual {
+    const DuplicateFinder* f;
+    bool operator()(std::size_t a, std::size_t b) const { return f->keyAt(a) == f->keyAt(b); }
+  };
+  using KeySet = std::unordered_set<std::size_t, KeyHash, KeyEqual>;
   struct Frame {
     bool object = false;
-    std::set<std::string, std::less<>> keys;
-    std::size_t index = 0;        // next element index, for arrays
-    std::string segment;          // this container's path segment within its parent
+    std::size_t firstKey = 0;  // objects: where this object's keys start in `keys`
+    std::size_t index = 0;     // arrays: the next element's index
+    std::size_t name = 0;      // how the parent names this container: its key (an index into
+                               // `keys`) in an object, its index in an array
+    std::unique_ptr<KeySet> many;
   };
   std::vector<Frame> stack;
-  std::string pendingKey;
-  std::string lastKey;
+  std::string buffer;       // the keys' bytes
+  std::vector<Key> keys;    // the keys of the open objects
+  std::size_t pending = 0;  // where the key being read starts in `buffer`
   std::vector<std::string> found;
+
+  std::string_view keyAt(std::size_t i) const {
+    return std::string_view(buffer).substr(keys[i].at, keys[i].size);
+  }
 
   std::string pathWith(std::string_view key) const {
     std::string p;
     for (std::size_t i = 1; i < stack.size(); ++i) {
-      const auto& seg = stack[i].segment;
-      if (!p.empty() && seg.front() != '[') p += '.';
-      p += seg;
+      if (stack[i - 1].object) {
+        if (!p.empty())
+          p += '.';
+        p += keyAt(stack[i].name);
+      } else {
+        p += "[" + std::to_string(stack[i].name) + "]";
+      }
     }
     if (!p.empty()) p += '.';
     p += key;
     return p;
   }
-  // A value starts in the current container: remember the segment a nested container gets.
-  std::string nextSegment() {
-    if (stack.empty()) return {};
+  // A value starts in the current container: the name a nested container gets.
+  std::size_t nextName() {
+    if (stack.empty())
+      return 0;
     Frame& f = stack.back();
-    if (f.object) return lastKey;
-    return "[" + std::to_string(f.index++) + "]";
+    if (f.object)
+      return keys.size() - 1;
+    return f.index++;
+  }
+  void open(bool object) {
+    const std::size_t name = nextName();
+    stack.push_back(Frame{object, keys.size(), 0, name, nullptr});
+  }
+  void close() {
+    const Frame& f = stack.back();
+    if (f.object && f.firstKey < keys.size()) {
+      buffer.resize(keys[f.firstKey].at);
+      keys.resize(f.firstKey);
+      pending = buffer.size();
+    }
+    stack.pop_back();
   }
   void scalar() {
     if (!stack.empty() && !stack.back().object) ++stack.back().index;
+  }
+  /// repeated tells whether the object's last key (just read) is one it had already.
+  bool repeated(Frame& f) {
+    const std::size_t last = keys.size() - 1;
+    if (f.many)
+      return !f.many->insert(last).second;
+    const std::string_view key = keyAt(last);
+    for (std::size_t i = f.firstKey; i < last; ++i)
+      if (keyAt(i) == key)
+        return true;
+    if (last - f.firstKey >= kScanKeys) {
+      f.many = std::make_unique<KeySet>(2 * kScanKeys, KeyHash{this}, KeyEqual{this});
+      for (std::size_t i = f.firstKey; i <= last; ++i)
+        f.many->insert(i);
+    }
+    return false;
   }
 
   bool on_document_begin(boost::system::error_code&) { return true; }
   bool on_document_end(boost::system::error_code&) { return true; }
   bool on_object_begin(boost::system::error_code&) {
-    std::string seg = nextSegment();
-    stack.push_back(Frame{true, {}, 0, std::move(seg)});
+    open(true);
     return true;
   }
   bool on_object_end(std::size_t, boost::system::error_code&) {
-    stack.pop_back();
+    close();
     return true;
   }
   bool on_array_begin(boost::system::error_code&) {
-    std::string seg = nextSegment();
-    stack.push_back(Frame{false, {}, 0, std::move(seg)});
+    open(false);
     return true;
   }
   bool on_array_end(std::size_t, boost::system::error_code&) {
-    stack.pop_back();
+    close();
     return true;
   }
   bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
-    pendingKey.append(s.data(), s.size());
+    buffer.append(s.data(), s.size());
     return true;
   }
   bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code&) {
-    pendingKey.append(s.data(), s.size());
-    if (!stack.empty() && !stack.back().keys.insert(pendingKey).second) found.push_back(pathWith(pendingKey));
-    lastKey = std::move(pendingKey);
-    pendingKey.clear();
+    buffer.append(s.data(), s.size());
+    keys.push_back(Key{pending, buffer.size() - pending});
+    pending = buffer.size();
+    if (!stack.empty() && repeated(stack.back()))
+      found.push_back(pathWith(keyAt(keys.size() - 1)));
     return true;
   }
   bool on_string_part(boost::json::string_view, std::size_t, boost::system::error_code&) { return true; }

@@ -99,5 +99,29 @@ TEST(DuplicateFields, FindsRepeatedKeysWithTheirPaths) {
   EXPECT_TRUE(duplicateFields("{not json").empty());
 }
 
+TEST(DuplicateFields, NamesNestedRepeatsAfterSiblingsClosed) {
+  // Keys of a closed object are forgotten: its siblings may reuse them, and a repeat further on
+  // is named by the path of its own object (array positions included).
+  EXPECT_EQ(
+      duplicateFields(
+          R"({"a":{"x":1,"y":2},"b":{"x":1,"y":{"q":1,"q":2}},"c":[{"k":1},{"k":1,"k":2}],"b":0,"a":1,"b":2})"),
+      (std::vector<std::string>{"b.y.q", "c[1].k", "b", "a", "b"}));
+  // A repeated key still names what its value opens.
+  EXPECT_EQ(duplicateFields(R"({"s":1,"s":{"t":1,"t":2}})"),
+            (std::vector<std::string>{"s", "s.t"}));
+}
+
+TEST(DuplicateFields, FindsRepeatsInObjectsWithManyKeys) {
+  // Past a few dozen keys an object's keys are also hashed; long keys arrive in pieces.
+  std::string text = "{";
+  for (int i = 0; i < 300; ++i)
+    text += "\"k" + std::to_string(i) + std::string(i == 7 ? 5000 : 0, 'x') +
+            "\":" + std::to_string(i) + ",";
+  text += R"("k5":0,"k299":{"k1":1,"k1":2},"k)" + std::string(5000, 'x') + R"(":1,"k7)" +
+          std::string(5000, 'x') + R"(":2})";
+  EXPECT_EQ(duplicateFields(text),
+            (std::vector<std::string>{"k5", "k299", "k299.k1", "k7" + std::string(5000, 'x')}));
+}
+
 }  // namespace
 }  // namespace apiserver::schema
