@@ -225,11 +225,18 @@ std::string PathElement::str() const {
 }
 
 std::string PathElement::serialize() const {
+  std::string out;
+  appendSerialized(out);
+  return out;
+}
+
+void PathElement::appendSerialized(std::string& out) const {
   switch (kind_) {
     case Kind::Field:
-      return "f:" + name_;
-    case Kind::Key: {
-      std::string out = "k:{";
+      out.append("f:").append(name_);
+      return;
+    case Kind::Key:
+      out.append("k:{");
       for (std::size_t i = 0; i < key_.size(); ++i) {
         if (i)
           out.push_back(',');
@@ -238,14 +245,14 @@ std::string PathElement::serialize() const {
         out += golang::goMarshal(key_[i].value);
       }
       out.push_back('}');
-      return out;
-    }
+      return;
     case Kind::Value:
-      return "v:" + golang::goMarshal(value_);
+      out.append("v:").append(golang::goMarshal(value_));
+      return;
     case Kind::Index:
-      return "i:" + std::to_string(index_);
+      out.append("i:").append(std::to_string(index_));
+      return;
   }
-  return {};
 }
 
 std::optional<PathElement> PathElement::deserialize(std::string_view key, DeserializeError* error) {

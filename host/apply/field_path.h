@@ -66,6 +66,8 @@ class PathElement {
   std::string str() const;
   /// serialize is the FieldsV1 key: `f:name`, `k:{"name":"c1"}`, `v:"a"`, `i:0`.
   std::string serialize() const;
+  /// appendSerialized appends serialize() to `out`.
+  void appendSerialized(std::string& out) const;
 
   /// DeserializeError explains why a FieldsV1 key is not an element.
   struct DeserializeError {

@@ -316,7 +316,8 @@ bool operator==(const FieldSet& a, const FieldSet& b) {
 
 // --- FieldsV1 ---
 
-void FieldSet::emitFieldsV1(json::object& out, bool includeSelf) const {
+void FieldSet::emitFieldsV1(json::object& out, bool includeSelf, std::string& key) const {
+  out.reserve(members_.size() + children_.size() + (includeSelf ? 1 : 0));
   if (includeSelf && !(members_.empty() && children_.empty()))
     out.emplace(".", json::object());
   std::size_t mi = 0;
@@ -331,13 +332,17 @@ void FieldSet::emitFieldsV1(json::object& out, bool includeSelf) const {
       c = members_[mi].compare(children_[ci].element);
     }
     if (c < 0) {
-      out.emplace(members_[mi].serialize(), json::object());
+      key.clear();
+      members_[mi].appendSerialized(key);
+      out.emplace(key, json::object());
       ++mi;
       continue;
     }
-    json::object sub;
-    children_[ci].set.emitFieldsV1(sub, c == 0);
-    out.emplace(children_[ci].element.serialize(), std::move(sub));
+    json::object sub(out.storage());
+    children_[ci].set.emitFieldsV1(sub, c == 0, key);  // `key` is the children's scratch first
+    key.clear();
+    children_[ci].element.appendSerialized(key);
+    out.emplace(key, std::move(sub));
     if (c == 0)
       ++mi;
     ++ci;
@@ -346,7 +351,8 @@ void FieldSet::emitFieldsV1(json::object& out, bool includeSelf) const {
 
 json::object FieldSet::toFieldsV1() const {
   json::object out;
-  emitFieldsV1(out, false);
+  std::string key;
+  emitFieldsV1(out, false, key);
   return out;
 }
 

@@ -98,7 +98,8 @@ class FieldSet {
   /// (difference and recursiveDifference in place).
   void removeIn(const FieldSet& other, bool recursive);
   void iteratePrefix(Path& prefix, const std::function<void(const Path&)>& fn) const;
-  void emitFieldsV1(json::object& out, bool includeSelf) const;
+  /// emitFieldsV1 adds this set's FieldsV1 members to `out`; `key` is scratch space for the keys.
+  void emitFieldsV1(json::object& out, bool includeSelf, std::string& key) const;
   static std::optional<FieldSet> readFieldsV1(const json::object& obj, bool* isMember,
                                               std::string* error, int depth);
 
