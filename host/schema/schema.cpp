@@ -1,15 +1,78 @@
 #include "schema/schema.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace apiserver::schema {
+
+namespace {
+
+/// PropertyEntry is one declared property name of a node, for lookup by name.
+struct PropertyEntry {
+  std::string_view name;
+  const CompiledSite* site;  ///< the first object-valued declaration; nullptr when none is one
+};
+
+}  // namespace
+
+/// PropertyTable is the merged `properties` of a node's layers. It depends only on the sequence
+/// of the layers' `properties` objects, so nodes with the same sequence (every field that refers
+/// to PodSpec, say) share one table.
+struct PropertyTable {
+  std::vector<Property> properties;  ///< object-valued declarations, schema order, first wins
+  std::vector<PropertyEntry> index;  ///< every declared name once, sorted by name
+};
+
+/// SiteLists are the list answers of a site; most sites have none and share no storage.
+struct SiteLists {
+  std::vector<std::string_view> required;
+  std::vector<std::string_view> patchStrategies;
+  std::vector<std::string_view> listMapKeys;
+};
+
+/// CompiledSite is one schema object with its layers resolved and every answer computed.
+struct CompiledSite {
+  const json::object* const* layers = nullptr;         ///< the site first, then $ref/allOf targets
+  const CompiledSite* items = nullptr;                 ///< nullptr: the unknown node
+  const CompiledSite* additionalProperties = nullptr;  ///< nullptr: the unknown node
+  const PropertyTable* properties = nullptr;           ///< nullptr: no properties
+  const SiteLists* lists = nullptr;                    ///< nullptr: all empty
+  const json::value* itemsKeyword = nullptr;
+  const json::value* additionalPropertiesKeyword = nullptr;
+  const json::value* propertiesKeyword = nullptr;
+  std::string_view definition;
+  std::string_view format;
+  std::string_view description;
+  std::string_view patchMergeKey;
+  std::string_view patchStrategy;
+  Type type = Type::Unknown;
+  ListType listType = ListType::Unspecified;
+  MapType mapType = MapType::Unspecified;
+  std::uint8_t layerCount = 0;
+  bool preservesUnknownFields = false;
+  bool intOrString = false;
+  bool embeddedResource = false;
+};
 
 /// SchemaSetData is the heap storage a SchemaSet owns; nodes point into it, so it never moves.
 struct SchemaSetData {
   json::object root;
   json::object definitions;
+  std::vector<CompiledSite> sites;  ///< sized once by compile(), so pointers stay valid
+  std::deque<PropertyTable> tables;
+  std::deque<SiteLists> lists;
+  std::vector<const json::object*> layerPool;  ///< every site's layers, back to back
+  const CompiledSite* rootSite = nullptr;
+  std::vector<const CompiledSite*> definitionSites;  ///< parallel to `definitions`' entries
+
+  void compile();
+  static SchemaNode node(const CompiledSite* site) noexcept { return SchemaNode(site); }
 };
 
 namespace {
@@ -34,7 +97,7 @@ std::string decodePointerToken(std::string_view token) {
 }
 
 /// resolveRef finds the definition a local `$ref` names; nullptr for anything else.
-const json::object* resolveRef(const SchemaSetData& set, std::string_view ref,
+const json::object* resolveRef(const json::object& definitions, std::string_view ref,
                                std::string_view* nameOut) {
   constexpr std::string_view kV3 = "#/components/schemas/";
   constexpr std::string_view kV2 = "#/definitions/";
@@ -49,9 +112,9 @@ const json::object* resolveRef(const SchemaSetData& set, std::string_view ref,
   if (raw.find('/') != std::string_view::npos)
     return nullptr;  // deeper pointers: unsupported
   // Definition names rarely need RFC 6901 unescaping; looked up as they are, they cost no copy.
-  auto it = raw.find('~') == std::string_view::npos ? set.definitions.find(raw)
-                                                    : set.definitions.find(decodePointerToken(raw));
-  if (it == set.definitions.end() || !it->value().is_object())
+  auto it = raw.find('~') == std::string_view::npos ? definitions.find(raw)
+                                                    : definitions.find(decodePointerToken(raw));
+  if (it == definitions.end() || !it->value().is_object())
     return nullptr;
   *nameOut = it->key();
   return &it->value().get_object();
@@ -75,102 +138,73 @@ std::vector<std::string_view> stringsOf(const json::value* v) {
   return out;
 }
 
-}  // namespace
+/// Layers is one node's resolution: the site, then what it refers to, depth first.
+struct Layers {
+  std::array<const json::object*, SchemaNode::kMaxLayers> objects{};
+  std::size_t count = 0;
+  std::string_view definition;  ///< the first definition reached through $ref
 
-// --- SchemaNode ---
-
-SchemaNode::SchemaNode(const SchemaSetData* set, const json::object* site) : set_(set) {
-  if (site != nullptr)
-    addLayer(site, 0);
-}
-
-SchemaNode::SchemaNode(const SchemaSetData* set, const json::value* site) : set_(set) {
-  if (site != nullptr && site->is_object())
-    addLayer(&site->get_object(), 0);
-}
-
-void SchemaNode::addLayer(const json::object* layer, int depth) {
-  if (count_ >= kMaxLayers || depth > kMaxRefDepth)
-    return;
-  for (std::size_t i = 0; i < count_; ++i)
-    if (layers_[i] == layer)
-      return;  // a $ref cycle: this layer is already part of the node
-  layers_[count_++] = layer;
-  if (const auto* ref = layer->if_contains("$ref"); ref != nullptr && ref->is_string() && set_) {
-    std::string_view name;
-    if (const json::object* target = resolveRef(*set_, ref->get_string(), &name)) {
-      if (definition_.empty())
-        definition_ = name;
-      addLayer(target, depth + 1);
+  void add(const json::object& definitions, const json::object* layer, int depth) {
+    if (count >= objects.size() || depth > kMaxRefDepth)
+      return;
+    for (std::size_t i = 0; i < count; ++i)
+      if (objects[i] == layer)
+        return;  // a $ref cycle: this layer is already part of the node
+    objects[count++] = layer;
+    if (const auto* ref = layer->if_contains("$ref"); ref != nullptr && ref->is_string()) {
+      std::string_view name;
+      if (const json::object* target = resolveRef(definitions, ref->get_string(), &name)) {
+        if (definition.empty())
+          definition = name;
+        add(definitions, target, depth + 1);
+      }
+    }
+    if (const auto* all = layer->if_contains("allOf"); all != nullptr && all->is_array()) {
+      for (const auto& part : all->get_array())
+        if (part.is_object())
+          add(definitions, &part.get_object(), depth + 1);
     }
   }
-  if (const auto* all = layer->if_contains("allOf"); all != nullptr && all->is_array()) {
-    for (const auto& part : all->get_array())
-      if (part.is_object())
-        addLayer(&part.get_object(), depth + 1);
-  }
-}
+};
 
-const json::value* SchemaNode::keyword(std::string_view name) const {
-  for (std::size_t i = 0; i < count_; ++i)
-    if (const json::value* v = layers_[i]->if_contains(name))
-      return v;
-  return nullptr;
-}
+/// Keyword numbers the keywords whose first-layer value a site keeps.
+enum Keyword : std::size_t {
+  kType,
+  kFormat,
+  kDescription,
+  kItems,
+  kAdditionalProperties,
+  kProperties,
+  kPatchMergeKey,
+  kPatchStrategy,
+  kListType,
+  kListMapKeys,
+  kMapType,
+  kPreserveUnknownFields,
+  kIntOrString,
+  kEmbeddedResource,
+  kKeywordCount,
+};
 
-SchemaNode SchemaNode::field(std::string_view name) const {
-  for (std::size_t i = 0; i < count_; ++i) {
-    const json::value* props = layers_[i]->if_contains("properties");
-    if (props == nullptr || !props->is_object())
-      continue;
-    if (const json::value* p = props->get_object().if_contains(name); p && p->is_object())
-      return SchemaNode(set_, &p->get_object());
-  }
-  return additionalProperties();
-}
+constexpr std::array<std::string_view, kKeywordCount> kKeywordNames = {
+    "type",
+    "format",
+    "description",
+    "items",
+    "additionalProperties",
+    "properties",
+    "x-kubernetes-patch-merge-key",
+    "x-kubernetes-patch-strategy",
+    "x-kubernetes-list-type",
+    "x-kubernetes-list-map-keys",
+    "x-kubernetes-map-type",
+    "x-kubernetes-preserve-unknown-fields",
+    "x-kubernetes-int-or-string",
+    "x-kubernetes-embedded-resource",
+};
 
-bool SchemaNode::hasProperty(std::string_view name) const {
-  for (std::size_t i = 0; i < count_; ++i) {
-    const json::value* props = layers_[i]->if_contains("properties");
-    if (props != nullptr && props->is_object() && props->get_object().contains(name))
-      return true;
-  }
-  return false;
-}
-
-std::optional<SchemaNode> SchemaNode::property(std::string_view name) const {
-  bool declared = false;
-  for (std::size_t i = 0; i < count_; ++i) {
-    const json::value* props = layers_[i]->if_contains("properties");
-    if (props == nullptr || !props->is_object())
-      continue;
-    if (const json::value* p = props->get_object().if_contains(name)) {
-      if (p->is_object())
-        return SchemaNode(set_, &p->get_object());
-      declared = true;
-    }
-  }
-  if (!declared)
-    return std::nullopt;
-  return additionalProperties();
-}
-
-SchemaNode SchemaNode::items() const {
-  const json::value* v = keyword("items");
-  if (v == nullptr || !v->is_object())
-    return {};
-  return SchemaNode(set_, &v->get_object());
-}
-
-SchemaNode SchemaNode::additionalProperties() const {
-  const json::value* v = keyword("additionalProperties");
-  if (v == nullptr || !v->is_object())
-    return {};
-  return SchemaNode(set_, &v->get_object());
-}
-
-Type SchemaNode::type() const {
-  std::string_view t = stringOf(keyword("type"));
+Type typeOf(const std::array<const json::value*, kKeywordCount>& kw) {
+  std::string_view t = stringOf(kw[kType]);
   if (t == "object")
     return Type::Object;
   if (t == "array")
@@ -185,74 +219,35 @@ Type SchemaNode::type() const {
     return Type::Boolean;
   if (!t.empty())
     return Type::Unknown;
-  const json::value* props = keyword("properties");
-  if (props != nullptr && props->is_object())
+  if (kw[kProperties] != nullptr && kw[kProperties]->is_object())
     return Type::Object;
-  const json::value* ap = keyword("additionalProperties");
-  if (ap != nullptr && ap->is_object())
+  if (kw[kAdditionalProperties] != nullptr && kw[kAdditionalProperties]->is_object())
     return Type::Object;
-  const json::value* items = keyword("items");
-  if (items != nullptr && items->is_object())
+  if (kw[kItems] != nullptr && kw[kItems]->is_object())
     return Type::Array;
   return Type::Unknown;
 }
 
-std::string_view SchemaNode::format() const {
-  return stringOf(keyword("format"));
+ListType listTypeOf(std::string_view t) {
+  if (t == "atomic")
+    return ListType::Atomic;
+  if (t == "set")
+    return ListType::Set;
+  if (t == "map")
+    return ListType::Map;
+  return ListType::Unspecified;
 }
 
-std::string_view SchemaNode::description() const {
-  return stringOf(keyword("description"));
+MapType mapTypeOf(std::string_view t) {
+  if (t == "atomic")
+    return MapType::Atomic;
+  if (t == "granular")
+    return MapType::Granular;
+  return MapType::Unspecified;
 }
 
-std::vector<std::string_view> SchemaNode::required() const {
+std::vector<std::string_view> splitStrategies(std::string_view s) {
   std::vector<std::string_view> out;
-  for (std::size_t i = 0; i < count_; ++i) {
-    for (std::string_view name : stringsOf(layers_[i]->if_contains("required")))
-      if (std::find(out.begin(), out.end(), name) == out.end())
-        out.push_back(name);
-  }
-  return out;
-}
-
-bool SchemaNode::hasProperties() const {
-  for (std::size_t i = 0; i < count_; ++i) {
-    const json::value* props = layers_[i]->if_contains("properties");
-    if (props == nullptr || !props->is_object())
-      continue;
-    for (const auto& kv : props->get_object())
-      if (kv.value().is_object())
-        return true;
-  }
-  return false;
-}
-
-std::vector<Property> SchemaNode::properties() const {
-  std::vector<Property> out;
-  for (std::size_t i = 0; i < count_; ++i) {
-    const json::value* props = layers_[i]->if_contains("properties");
-    if (props == nullptr || !props->is_object())
-      continue;
-    for (const auto& kv : props->get_object()) {
-      if (!kv.value().is_object())
-        continue;
-      std::string_view name = kv.key();
-      bool seen =
-          std::any_of(out.begin(), out.end(), [&](const Property& p) { return p.name == name; });
-      if (!seen)
-        out.push_back(Property{name, SchemaNode(set_, &kv.value().get_object())});
-    }
-  }
-  return out;
-}
-
-std::string_view SchemaNode::patchMergeKey() const {
-  return stringOf(keyword("x-kubernetes-patch-merge-key"));
-}
-
-std::vector<std::string_view> SchemaNode::patchStrategies() const {
-  std::vector<std::string_view> out;
-  std::string_view s = stringOf(keyword("x-kubernetes-patch-strategy"));
   if (s.empty())
     return out;
   // Split exactly as kube does (strings.Split(tag, ",")): empty parts are kept.
@@ -266,40 +261,290 @@ std::vector<std::string_view> SchemaNode::patchStrategies() const {
   return out;
 }
 
-ListType SchemaNode::listType() const {
-  std::string_view t = stringOf(keyword("x-kubernetes-list-type"));
-  if (t == "atomic")
-    return ListType::Atomic;
-  if (t == "set")
-    return ListType::Set;
-  if (t == "map")
-    return ListType::Map;
-  return ListType::Unspecified;
+const PropertyTable kNoProperties;
+const std::vector<std::string_view> kNoStrings;
+
+}  // namespace
+
+// --- compiling ---
+
+void SchemaSetData::compile() {
+  // 1. Every object a node can stand for becomes a site: the root, each definition, and each
+  // object reached through `properties`, `items` and `additionalProperties` of those or of their
+  // `allOf` parts (which are layers, never nodes, so they get no site of their own).
+  std::vector<const json::object*> objects;
+  std::vector<std::pair<const json::object*, bool>> stack;  // (object, is a site)
+  if (!root.empty())
+    stack.emplace_back(&root, true);
+  for (const auto& kv : definitions)
+    if (kv.value().is_object())
+      stack.emplace_back(&kv.value().get_object(), true);
+  while (!stack.empty()) {
+    auto [object, isSite] = stack.back();
+    stack.pop_back();
+    if (isSite)
+      objects.push_back(object);
+    if (const auto* props = object->if_contains("properties"); props && props->is_object())
+      for (const auto& kv : props->get_object())
+        if (kv.value().is_object())
+          stack.emplace_back(&kv.value().get_object(), true);
+    for (std::string_view key : {"items", "additionalProperties"})
+      if (const auto* v = object->if_contains(key); v && v->is_object())
+        stack.emplace_back(&v->get_object(), true);
+    if (const auto* all = object->if_contains("allOf"); all && all->is_array())
+      for (const auto& part : all->get_array())
+        if (part.is_object())
+          stack.emplace_back(&part.get_object(), false);
+  }
+  sites.resize(objects.size());
+  std::unordered_map<const json::object*, CompiledSite*> siteOf;
+  siteOf.reserve(objects.size());
+  for (std::size_t i = 0; i < objects.size(); ++i)
+    siteOf.emplace(objects[i], &sites[i]);
+  auto siteOfValue = [&](const json::value* v) -> const CompiledSite* {
+    if (v == nullptr || !v->is_object())
+      return nullptr;
+    auto it = siteOf.find(&v->get_object());
+    return it == siteOf.end() ? nullptr : it->second;
+  };
+
+  // 2. Resolve each site's layers into the pool (pointers taken once the pool is complete).
+  std::vector<std::size_t> layerOffsets(objects.size());
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    Layers layers;
+    layers.add(definitions, objects[i], 0);
+    layerOffsets[i] = layerPool.size();
+    layerPool.insert(layerPool.end(), layers.objects.begin(),
+                     layers.objects.begin() + static_cast<std::ptrdiff_t>(layers.count));
+    sites[i].layerCount = static_cast<std::uint8_t>(layers.count);
+    sites[i].definition = layers.definition;
+  }
+
+  // 3. Answer every question once.
+  std::map<std::vector<const json::object*>, const PropertyTable*> tableOf;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    CompiledSite& site = sites[i];
+    site.layers = layerPool.data() + layerOffsets[i];
+    std::array<const json::value*, kKeywordCount> kw{};
+    std::vector<const json::object*> propertyObjects;
+    SiteLists siteLists;
+    for (std::size_t l = 0; l < site.layerCount; ++l) {
+      const json::object& layer = *site.layers[l];
+      for (const auto& kv : layer) {
+        const std::string_view key = kv.key();
+        for (std::size_t k = 0; k < kKeywordCount; ++k) {
+          if (key == kKeywordNames[k]) {
+            if (kw[k] == nullptr)
+              kw[k] = &kv.value();
+            break;
+          }
+        }
+        if (key == "properties" && kv.value().is_object())
+          propertyObjects.push_back(&kv.value().get_object());
+        if (key == "required")
+          for (std::string_view name : stringsOf(&kv.value()))
+            if (std::find(siteLists.required.begin(), siteLists.required.end(), name) ==
+                siteLists.required.end())
+              siteLists.required.push_back(name);
+      }
+    }
+    site.type = typeOf(kw);
+    site.format = stringOf(kw[kFormat]);
+    site.description = stringOf(kw[kDescription]);
+    site.patchMergeKey = stringOf(kw[kPatchMergeKey]);
+    site.patchStrategy = stringOf(kw[kPatchStrategy]);
+    siteLists.patchStrategies = splitStrategies(site.patchStrategy);
+    site.listType = listTypeOf(stringOf(kw[kListType]));
+    siteLists.listMapKeys = stringsOf(kw[kListMapKeys]);
+    if (!siteLists.required.empty() || !siteLists.patchStrategies.empty() ||
+        !siteLists.listMapKeys.empty())
+      site.lists = &lists.emplace_back(std::move(siteLists));
+    site.mapType = mapTypeOf(stringOf(kw[kMapType]));
+    site.preservesUnknownFields = trueOf(kw[kPreserveUnknownFields]);
+    site.intOrString = trueOf(kw[kIntOrString]);
+    site.embeddedResource = trueOf(kw[kEmbeddedResource]);
+    site.itemsKeyword = kw[kItems];
+    site.additionalPropertiesKeyword = kw[kAdditionalProperties];
+    site.propertiesKeyword = kw[kProperties];
+    site.items = siteOfValue(kw[kItems]);
+    site.additionalProperties = siteOfValue(kw[kAdditionalProperties]);
+    if (propertyObjects.empty())
+      continue;
+    auto [slot, added] = tableOf.try_emplace(std::move(propertyObjects), nullptr);
+    if (!added) {
+      site.properties = slot->second;
+      continue;
+    }
+    // Merge: the first object-valued declaration of a name wins; a name declared only with
+    // non-object values is declared (hasProperty) without a schema of its own.
+    struct Declaration {
+      std::string_view name;
+      const CompiledSite* site;
+    };
+    std::vector<Declaration> declarations;
+    for (const json::object* props : slot->first)
+      for (const auto& kv : *props)
+        declarations.push_back(Declaration{kv.key(), siteOfValue(&kv.value())});
+    std::vector<std::size_t> byName(declarations.size());
+    for (std::size_t d = 0; d < byName.size(); ++d)
+      byName[d] = d;
+    std::stable_sort(byName.begin(), byName.end(), [&](std::size_t a, std::size_t b) {
+      return declarations[a].name < declarations[b].name;
+    });
+    PropertyTable& table = tables.emplace_back();
+    std::vector<bool> listed(declarations.size(), false);
+    for (std::size_t first = 0; first < byName.size();) {
+      std::size_t end = first;
+      std::size_t chosen = byName[first];
+      while (end < byName.size() &&
+             declarations[byName[end]].name == declarations[byName[first]].name) {
+        if (declarations[chosen].site == nullptr && declarations[byName[end]].site != nullptr)
+          chosen = byName[end];
+        ++end;
+      }
+      table.index.push_back(PropertyEntry{declarations[chosen].name, declarations[chosen].site});
+      listed[chosen] = declarations[chosen].site != nullptr;
+      first = end;
+    }
+    for (std::size_t d = 0; d < declarations.size(); ++d)
+      if (listed[d])
+        table.properties.push_back(Property{declarations[d].name, node(declarations[d].site)});
+    slot->second = &table;
+    site.properties = &table;
+  }
+
+  if (!root.empty())
+    rootSite = siteOf.at(&root);
+  definitionSites.reserve(definitions.size());
+  for (const auto& kv : definitions)
+    definitionSites.push_back(siteOfValue(&kv.value()));
 }
 
-std::vector<std::string_view> SchemaNode::listMapKeys() const {
-  return stringsOf(keyword("x-kubernetes-list-map-keys"));
+// --- SchemaNode ---
+
+namespace {
+
+const PropertyEntry* findProperty(const CompiledSite* site, std::string_view name) {
+  if (site == nullptr || site->properties == nullptr)
+    return nullptr;
+  const auto& index = site->properties->index;
+  auto it = std::lower_bound(index.begin(), index.end(), name,
+                             [](const PropertyEntry& e, std::string_view n) { return e.name < n; });
+  return it != index.end() && it->name == name ? &*it : nullptr;
+}
+
+}  // namespace
+
+const json::value* SchemaNode::keyword(std::string_view name) const {
+  if (site_ == nullptr)
+    return nullptr;
+  for (std::size_t i = 0; i < site_->layerCount; ++i)
+    if (const json::value* v = site_->layers[i]->if_contains(name))
+      return v;
+  return nullptr;
+}
+
+const json::value* SchemaNode::itemsKeyword() const {
+  return site_ ? site_->itemsKeyword : nullptr;
+}
+
+const json::value* SchemaNode::additionalPropertiesKeyword() const {
+  return site_ ? site_->additionalPropertiesKeyword : nullptr;
+}
+
+const json::value* SchemaNode::propertiesKeyword() const {
+  return site_ ? site_->propertiesKeyword : nullptr;
+}
+
+SchemaNode SchemaNode::field(std::string_view name) const {
+  if (const PropertyEntry* p = findProperty(site_, name); p != nullptr && p->site != nullptr)
+    return SchemaNode(p->site);
+  return additionalProperties();
+}
+
+bool SchemaNode::hasProperty(std::string_view name) const {
+  return findProperty(site_, name) != nullptr;
+}
+
+std::optional<SchemaNode> SchemaNode::property(std::string_view name) const {
+  const PropertyEntry* p = findProperty(site_, name);
+  if (p == nullptr)
+    return std::nullopt;
+  if (p->site != nullptr)
+    return SchemaNode(p->site);
+  return additionalProperties();
+}
+
+SchemaNode SchemaNode::items() const {
+  return SchemaNode(site_ ? site_->items : nullptr);
+}
+
+SchemaNode SchemaNode::additionalProperties() const {
+  return SchemaNode(site_ ? site_->additionalProperties : nullptr);
+}
+
+Type SchemaNode::type() const {
+  return site_ ? site_->type : Type::Unknown;
+}
+
+std::string_view SchemaNode::format() const {
+  return site_ ? site_->format : std::string_view();
+}
+
+std::string_view SchemaNode::description() const {
+  return site_ ? site_->description : std::string_view();
+}
+
+const std::vector<std::string_view>& SchemaNode::required() const {
+  return site_ && site_->lists ? site_->lists->required : kNoStrings;
+}
+
+bool SchemaNode::hasProperties() const {
+  return !properties().empty();
+}
+
+const std::vector<Property>& SchemaNode::properties() const {
+  return site_ && site_->properties ? site_->properties->properties : kNoProperties.properties;
+}
+
+std::string_view SchemaNode::patchMergeKey() const {
+  return site_ ? site_->patchMergeKey : std::string_view();
+}
+
+std::string_view SchemaNode::patchStrategy() const {
+  return site_ ? site_->patchStrategy : std::string_view();
+}
+
+const std::vector<std::string_view>& SchemaNode::patchStrategies() const {
+  return site_ && site_->lists ? site_->lists->patchStrategies : kNoStrings;
+}
+
+ListType SchemaNode::listType() const {
+  return site_ ? site_->listType : ListType::Unspecified;
+}
+
+const std::vector<std::string_view>& SchemaNode::listMapKeys() const {
+  return site_ && site_->lists ? site_->lists->listMapKeys : kNoStrings;
 }
 
 MapType SchemaNode::mapType() const {
-  std::string_view t = stringOf(keyword("x-kubernetes-map-type"));
-  if (t == "atomic")
-    return MapType::Atomic;
-  if (t == "granular")
-    return MapType::Granular;
-  return MapType::Unspecified;
+  return site_ ? site_->mapType : MapType::Unspecified;
 }
 
 bool SchemaNode::preservesUnknownFields() const {
-  return trueOf(keyword("x-kubernetes-preserve-unknown-fields"));
+  return site_ && site_->preservesUnknownFields;
 }
 
 bool SchemaNode::isIntOrString() const {
-  return trueOf(keyword("x-kubernetes-int-or-string"));
+  return site_ && site_->intOrString;
 }
 
 bool SchemaNode::isEmbeddedResource() const {
-  return trueOf(keyword("x-kubernetes-embedded-resource"));
+  return site_ && site_->embeddedResource;
+}
+
+std::string_view SchemaNode::definitionName() const {
+  return site_ ? site_->definition : std::string_view();
 }
 
 // --- SchemaSet ---
@@ -307,8 +552,10 @@ bool SchemaNode::isEmbeddedResource() const {
 SchemaSet::SchemaSet() : data_(std::make_unique<SchemaSetData>()) {}
 
 SchemaSet::SchemaSet(json::object root, json::object definitions)
-    : data_(
-          std::make_unique<SchemaSetData>(SchemaSetData{std::move(root), std::move(definitions)})) {
+    : data_(std::make_unique<SchemaSetData>()) {
+  data_->root = std::move(root);
+  data_->definitions = std::move(definitions);
+  data_->compile();
 }
 
 SchemaSet::SchemaSet(SchemaSet&&) noexcept = default;
@@ -345,15 +592,17 @@ Result<SchemaSet> SchemaSet::fromDocument(const json::value& document, std::stri
 }
 
 SchemaNode SchemaSet::root() const {
-  if (!data_ || data_->root.empty())
-    return {};
-  return SchemaNode(data_.get(), &data_->root);
+  return data_ ? SchemaSetData::node(data_->rootSite) : SchemaNode();
 }
 
 SchemaNode SchemaSet::definition(std::string_view name) const {
   if (!data_)
     return {};
-  return SchemaNode(data_.get(), data_->definitions.if_contains(name));
+  auto it = data_->definitions.find(name);
+  if (it == data_->definitions.end())
+    return {};
+  return SchemaSetData::node(
+      data_->definitionSites[static_cast<std::size_t>(it - data_->definitions.begin())]);
 }
 
 const json::object& SchemaSet::definitions() const {

@@ -6,9 +6,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include <array>
 #include <cstddef>
-#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -19,13 +17,16 @@
 /// Kubernetes extensions that drive patching, apply, pruning and `kubectl explain`.
 ///
 /// A SchemaSet owns the schema of a kind and the definitions it refers to; it is built once per
-/// resource at start-up and is immutable afterwards. A SchemaNode is a small copyable view into a
-/// SchemaSet: it resolves `$ref` ("#/components/schemas/<name>", also "#/definitions/<name>") and
-/// `allOf` lazily, one level at a time, so recursive schemas (JSONSchemaProps) cost nothing until
-/// walked. Where the schema says nothing (no schema, an unknown field of an object that preserves
-/// unknown fields, `additionalProperties: true`, a dangling `$ref`) navigation yields the
-/// *unknown* node, which answers every question with "unspecified"; callers then fall back to
-/// kube's behaviour for unstructured data.
+/// resource at start-up and is immutable afterwards. Building it *compiles* the schema: every
+/// schema object a node can stand for (the root, each definition, and under them each object
+/// reached through `properties`, `items` and `additionalProperties`) gets one compiled site with
+/// its `$ref` ("#/components/schemas/<name>", also "#/definitions/<name>") and `allOf` resolved
+/// into layers and every answer below computed once, so navigating costs a pointer copy and
+/// questions cost no JSON lookups. Recursive schemas (JSONSchemaProps) are finite graphs of
+/// sites. A SchemaNode is a one-pointer view of a site. Where the schema says nothing (no schema,
+/// an unknown field of an object that preserves unknown fields, `additionalProperties: true`, a
+/// dangling `$ref`) navigation yields the *unknown* node, which answers every question with
+/// "unspecified"; callers then fall back to kube's behaviour for unstructured data.
 
 namespace apiserver::schema {
 
@@ -52,12 +53,15 @@ enum class MapType {
 
 struct Property;
 struct SchemaSetData;
+struct CompiledSite;
 
 /// SchemaNode is a read-only view of one schema location, with `$ref` and `allOf` resolved into
-/// up to kMaxLayers layers (the referencing site first, then what it refers to). Questions are
-/// answered by the first layer that has the keyword, so a field's own description and patch
-/// extensions win over its type's. Copying is cheap (no allocation). A node must not outlive the
-/// SchemaSet it came from. Thread-safety: const, safe from any number of threads.
+/// up to kMaxLayers layers (the referencing site first, then what it refers to, depth first).
+/// Questions are answered by the first layer that has the keyword, so a field's own description
+/// and patch extensions win over its type's. The resolution and the answers are computed when the
+/// SchemaSet is built; a node is one pointer to them, so copying it and asking are cheap. A node
+/// must not outlive the SchemaSet it came from. Thread-safety: const, safe from any number of
+/// threads.
 class SchemaNode {
  public:
   /// kMaxLayers bounds how many objects one node merges ($ref/allOf chains longer than this are
@@ -68,7 +72,7 @@ class SchemaNode {
   SchemaNode() = default;
 
   /// isUnknown tells whether the schema says nothing at this location.
-  bool isUnknown() const noexcept { return count_ == 0; }
+  bool isUnknown() const noexcept { return site_ == nullptr; }
 
   /// field is the schema of the property `name` (from `properties` of any layer); when the node
   /// declares no such property it is the `additionalProperties` schema (a map's value schema),
@@ -94,22 +98,25 @@ class SchemaNode {
   /// description is `description` (the site's own before its type's) or "".
   std::string_view description() const;
   /// required lists the `required` property names of all layers (first occurrence kept).
-  std::vector<std::string_view> required() const;
+  const std::vector<std::string_view>& required() const;
   /// properties lists the declared properties of all layers in schema order; a name declared by
-  /// several layers is listed once, with the first layer's schema.
-  std::vector<Property> properties() const;
-  /// hasProperties tells whether properties() is non-empty, without building it.
+  /// several layers is listed once, with the first layer's schema. A property whose value is not
+  /// an object (`"x": true`) is declared (hasProperty) but not listed.
+  const std::vector<Property>& properties() const;
+  /// hasProperties tells whether properties() is non-empty.
   bool hasProperties() const;
 
   /// patchMergeKey is `x-kubernetes-patch-merge-key` or "".
   std::string_view patchMergeKey() const;
   /// patchStrategies is `x-kubernetes-patch-strategy` split at ',' ("merge,retainKeys" gives
   /// {"merge", "retainKeys"}); empty when absent. Values are not validated.
-  std::vector<std::string_view> patchStrategies() const;
+  const std::vector<std::string_view>& patchStrategies() const;
+  /// patchStrategy is `x-kubernetes-patch-strategy` as written ("merge,retainKeys") or "".
+  std::string_view patchStrategy() const;
   /// listType is `x-kubernetes-list-type`.
   ListType listType() const;
   /// listMapKeys is `x-kubernetes-list-map-keys`.
-  std::vector<std::string_view> listMapKeys() const;
+  const std::vector<std::string_view>& listMapKeys() const;
   /// mapType is `x-kubernetes-map-type`.
   MapType mapType() const;
   /// preservesUnknownFields is `x-kubernetes-preserve-unknown-fields: true`.
@@ -121,21 +128,22 @@ class SchemaNode {
 
   /// definitionName is the components.schemas name of the first definition this node reached
   /// through `$ref` ("io.k8s.api.core.v1.PodSpec"), or "" for an inline schema.
-  std::string_view definitionName() const noexcept { return definition_; }
-  /// keyword returns the value of any keyword (first layer that has it), or nullptr.
+  std::string_view definitionName() const;
+  /// keyword returns the value of any keyword (first layer that has it), or nullptr. It scans
+  /// the layers; the accessors below answer the frequent ones without a lookup.
   const json::value* keyword(std::string_view name) const;
+  /// itemsKeyword is keyword("items").
+  const json::value* itemsKeyword() const;
+  /// additionalPropertiesKeyword is keyword("additionalProperties").
+  const json::value* additionalPropertiesKeyword() const;
+  /// propertiesKeyword is keyword("properties").
+  const json::value* propertiesKeyword() const;
 
  private:
-  friend class SchemaSet;
-  SchemaNode(const SchemaSetData* set, const json::object* site);
-  SchemaNode(const SchemaSetData* set, const json::value* site);
-  void addLayer(const json::object* layer, int depth);
-  const json::object* layer(std::size_t i) const noexcept { return layers_[i]; }
+  friend struct SchemaSetData;
+  explicit SchemaNode(const CompiledSite* site) noexcept : site_(site) {}
 
-  const SchemaSetData* set_ = nullptr;
-  std::array<const json::object*, kMaxLayers> layers_{};
-  std::uint8_t count_ = 0;
-  std::string_view definition_;
+  const CompiledSite* site_ = nullptr;
 };
 
 /// Property is one entry of a node's `properties`.
@@ -152,7 +160,8 @@ class SchemaSet {
   /// SchemaSet() is the empty set: root() is the unknown node.
   SchemaSet();
   /// SchemaSet(root, definitions): `root` is the kind's schema, `definitions` the
-  /// components.schemas entries that `$ref`s name.
+  /// components.schemas entries that `$ref`s name. Compiles every schema object of both (time
+  /// and memory linear in their size).
   SchemaSet(json::object root, json::object definitions);
   SchemaSet(SchemaSet&&) noexcept;
   SchemaSet& operator=(SchemaSet&&) noexcept;

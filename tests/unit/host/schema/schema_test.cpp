@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -203,7 +204,7 @@ json::object extraDefinitions() {
       .as_object();
 }
 
-TEST(SchemaSetTest, RecursiveSchemaIsWalkedLazily) {
+TEST(SchemaSetTest, RecursiveSchemaIsAFiniteGraph) {
   SchemaSet set(json::object(), extraDefinitions());
   SchemaNode node = set.definition("test.JSONSchemaProps");
   for (int i = 0; i < 200; ++i) {
@@ -258,6 +259,165 @@ TEST(SchemaSetTest, TypeInferenceAndStrategySplitting) {
   EXPECT_EQ(inferred.field("a").items().type(), Type::String);
   // Split as kube splits struct tags: empty parts stay.
   EXPECT_EQ(set.definition("test.Strategies").patchStrategies(), (SV{"merge", ""}));
+}
+
+/// layeredDefinitions exercise how layers merge: properties over allOf parts, non-object
+/// property values, the kMaxLayers cut and RFC 6901 escapes.
+json::object layeredDefinitions() {
+  return json::parse(R"json({
+    "test.Merged": {
+      "description": "merged",
+      "properties": {
+        "b": {"type": "string", "description": "site b"},
+        "flag": true,
+        "a": {"type": "integer"}
+      },
+      "required": ["b"],
+      "additionalProperties": {"type": "boolean"},
+      "allOf": [
+        {"properties": {"c": {"type": "number"}, "a": {"type": "string"}, "flag": {"type": "array", "items": {"type": "string"}}}, "required": ["c", "b"]},
+        {"$ref": "#/components/schemas/test.Base"}
+      ]
+    },
+    "test.Base": {
+      "description": "base",
+      "type": "object",
+      "x-kubernetes-list-type": "map",
+      "properties": {"d": {"type": "boolean"}, "b": {"type": "object"}, "onlyFlag": false}
+    },
+    "test.Loose": {
+      "properties": {"x": true},
+      "additionalProperties": {"type": "string"}
+    },
+    "test.Chain0": {"$ref": "#/components/schemas/test.Chain1"},
+    "test.Chain1": {"$ref": "#/components/schemas/test.Chain2"},
+    "test.Chain2": {"$ref": "#/components/schemas/test.Chain3"},
+    "test.Chain3": {"$ref": "#/components/schemas/test.Chain4"},
+    "test.Chain4": {"$ref": "#/components/schemas/test.Chain5"},
+    "test.Chain5": {"$ref": "#/components/schemas/test.Chain6"},
+    "test.Chain6": {"$ref": "#/components/schemas/test.Chain7"},
+    "test.Chain7": {"$ref": "#/definitions/test.Chain8"},
+    "test.Chain8": {"description": "end of chain", "type": "string"},
+    "a/b~c": {"type": "integer", "description": "escaped"},
+    "test.Escaped": {"properties": {"v1": {"$ref": "#/components/schemas/a~1b~0c"}, "v2": {"$ref": "#/definitions/a~1b~0c"}}},
+    "test.RefAndAllOf": {"$ref": "#/components/schemas/test.Chain8", "allOf": [{"$ref": "#/components/schemas/test.Base"}]},
+    "test.Tuple": {"type": "array", "items": [{"type": "string"}]}
+  })json")
+      .as_object();
+}
+
+std::vector<std::string_view> namesOf(const std::vector<Property>& props) {
+  std::vector<std::string_view> out;
+  for (const auto& p : props)
+    out.push_back(p.name);
+  return out;
+}
+
+TEST(SchemaSetTest, PropertiesMergeOverLayersInSchemaOrder) {
+  SchemaSet set(json::object(), layeredDefinitions());
+  SchemaNode m = set.definition("test.Merged");
+  // The site's properties first, then the allOf parts' (depth first), each name once.
+  EXPECT_EQ(namesOf(m.properties()), (SV{"b", "a", "c", "flag", "d"}));
+  EXPECT_TRUE(m.hasProperties());
+  // A duplicate name keeps the first layer's schema.
+  EXPECT_EQ(m.field("a").type(), Type::Integer);
+  EXPECT_EQ(m.field("b").type(), Type::String);
+  EXPECT_EQ(m.field("b").description(), "site b");
+  EXPECT_EQ(m.properties().front().schema.description(), "site b");
+  EXPECT_EQ(m.field("d").type(), Type::Boolean);  // from the $ref'd definition
+  // The first layer with a keyword answers; required merges every layer.
+  EXPECT_EQ(m.description(), "merged");
+  EXPECT_EQ(m.type(), Type::Object);
+  EXPECT_EQ(m.listType(), ListType::Map);
+  EXPECT_EQ(m.required(), (SV{"b", "c"}));
+  EXPECT_EQ(m.definitionName(), "test.Base");
+  EXPECT_EQ(m.keyword("description")->as_string(), "merged");
+  ASSERT_NE(m.keyword("x-kubernetes-list-type"), nullptr);
+  EXPECT_EQ(m.keyword("x-kubernetes-list-type")->as_string(), "map");
+  EXPECT_EQ(m.propertiesKeyword(), m.keyword("properties"));
+  EXPECT_EQ(m.additionalPropertiesKeyword(), m.keyword("additionalProperties"));
+  EXPECT_EQ(m.itemsKeyword(), nullptr);
+}
+
+TEST(SchemaSetTest, NonObjectPropertyValues) {
+  SchemaSet set(json::object(), layeredDefinitions());
+  SchemaNode m = set.definition("test.Merged");
+  // `flag: true` in the site, an object in a later layer: that layer's schema is the property's.
+  EXPECT_TRUE(m.hasProperty("flag"));
+  ASSERT_TRUE(m.property("flag"));
+  EXPECT_EQ(m.property("flag")->type(), Type::Array);
+  EXPECT_EQ(m.field("flag").items().type(), Type::String);
+  // Declared only with a non-object value: declared, not listed, and its schema is the
+  // additionalProperties one.
+  EXPECT_TRUE(m.hasProperty("onlyFlag"));
+  ASSERT_TRUE(m.property("onlyFlag"));
+  EXPECT_EQ(m.property("onlyFlag")->type(), Type::Boolean);
+  EXPECT_EQ(m.field("onlyFlag").type(), Type::Boolean);
+  const SV names = namesOf(m.properties());
+  EXPECT_EQ(std::count(names.begin(), names.end(), "onlyFlag"), 0);
+
+  SchemaNode loose = set.definition("test.Loose");
+  EXPECT_FALSE(loose.hasProperties());
+  EXPECT_TRUE(loose.properties().empty());
+  EXPECT_TRUE(loose.hasProperty("x"));
+  ASSERT_TRUE(loose.property("x"));
+  EXPECT_EQ(loose.property("x")->type(), Type::String);
+  EXPECT_EQ(loose.type(), Type::Object);  // `properties` is an object, even without schemas
+}
+
+TEST(SchemaSetTest, AdditionalPropertiesFallback) {
+  SchemaSet set(json::object(), layeredDefinitions());
+  SchemaNode m = set.definition("test.Merged");
+  // field() of an undeclared name is the map value schema; property() says it is undeclared.
+  EXPECT_FALSE(m.hasProperty("zzz"));
+  EXPECT_FALSE(m.property("zzz"));
+  EXPECT_EQ(m.field("zzz").type(), Type::Boolean);
+  EXPECT_EQ(m.additionalProperties().type(), Type::Boolean);
+  // Without additionalProperties an undeclared name is unknown.
+  SchemaNode base = set.definition("test.Base");
+  EXPECT_TRUE(base.field("zzz").isUnknown());
+  EXPECT_FALSE(base.property("zzz"));
+}
+
+TEST(SchemaSetTest, LayerChainsAreCutAtMaxLayers) {
+  SchemaSet set(json::object(), layeredDefinitions());
+  // Chain0 -> ... -> Chain8 is nine layers: Chain8 is cut off for Chain0, not for Chain1.
+  SchemaNode c0 = set.definition("test.Chain0");
+  EXPECT_FALSE(c0.isUnknown());
+  EXPECT_EQ(c0.definitionName(), "test.Chain1");
+  EXPECT_EQ(c0.description(), "");
+  EXPECT_EQ(c0.type(), Type::Unknown);
+  SchemaNode c1 = set.definition("test.Chain1");
+  EXPECT_EQ(c1.description(), "end of chain");  // the last hop is a #/definitions/ ref
+  EXPECT_EQ(c1.type(), Type::String);
+}
+
+TEST(SchemaSetTest, RefsAreUnescapedAndTheRefComesBeforeAllOf) {
+  SchemaSet set(json::object(), layeredDefinitions());
+  SchemaNode e = set.definition("test.Escaped");
+  EXPECT_EQ(e.field("v1").definitionName(), "a/b~c");
+  EXPECT_EQ(e.field("v1").type(), Type::Integer);
+  EXPECT_EQ(e.field("v2").description(), "escaped");
+
+  SchemaNode both = set.definition("test.RefAndAllOf");
+  EXPECT_EQ(both.definitionName(), "test.Chain8");
+  EXPECT_EQ(both.type(), Type::String);  // the $ref's layer precedes the allOf parts
+  EXPECT_EQ(both.listType(), ListType::Map);
+  EXPECT_TRUE(both.hasProperty("d"));
+
+  SchemaNode tuple = set.definition("test.Tuple");
+  EXPECT_EQ(tuple.type(), Type::Array);
+  EXPECT_NE(tuple.itemsKeyword(), nullptr);
+  EXPECT_TRUE(tuple.items().isUnknown());  // only a schema object is an items node
+}
+
+TEST(SchemaSetTest, NodesAreOnePointer) {
+  static_assert(sizeof(SchemaNode) == sizeof(void*));
+  SchemaSet set(json::object(), layeredDefinitions());
+  const SchemaNode a = set.definition("test.Escaped").field("v1");
+  const SchemaNode b = set.definition("test.Escaped").field("v1");
+  EXPECT_EQ(&a.properties(), &b.properties());
+  EXPECT_EQ(a.description(), b.description());
 }
 
 TEST(SchemaSetTest, FromResource) {
