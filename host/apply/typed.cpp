@@ -18,10 +18,6 @@ namespace {
 /// kMaxDepth bounds recursion along values and schemas (objects are far shallower).
 constexpr int kMaxDepth = 256;
 
-std::string_view stringOf(const json::value* v) {
-  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
 bool isScalar(const json::value& v) {
   return v.is_string() || v.is_int64() || v.is_uint64() || v.is_double() || v.is_bool();
 }
@@ -643,7 +639,7 @@ json::value zeroWalk(const TypeRef& t, int depth) {
   json::object out;
   if (depth > 32 || t.isDeduced() || !t.allowsMap())
     return out;
-  const std::vector<std::string_view> required = t.node().required();
+  const std::vector<std::string_view>& required = t.node().required();
   for (const auto& p : t.node().properties()) {
     const json::value* def = p.schema.keyword("default");
     if (def != nullptr && def->is_object()) {
@@ -763,7 +759,7 @@ std::optional<TypeRef> TypeRef::fieldType(std::string_view name) const {
   }
   if (auto p = node_.property(name))
     return of(*p, preserve_);
-  const json::value* ap = node_.keyword("additionalProperties");
+  const json::value* ap = node_.additionalPropertiesKeyword();
   if (ap != nullptr) {
     if (ap->is_object())
       return of(node_.additionalProperties(), preserve_);
@@ -771,7 +767,7 @@ std::optional<TypeRef> TypeRef::fieldType(std::string_view name) const {
       return deduced();
     return std::nullopt;  // additionalProperties: false
   }
-  const json::value* props = node_.keyword("properties");
+  const json::value* props = node_.propertiesKeyword();
   const bool hasProperties = props != nullptr && props->is_object() && !props->get_object().empty();
   if (preserve_ || !hasProperties)
     return deduced();
@@ -791,7 +787,7 @@ ListKind TypeRef::listKind() const {
     case schema::ListType::Unspecified:
       break;
   }
-  const std::string_view strategy = stringOf(node_.keyword("x-kubernetes-patch-strategy"));
+  const std::string_view strategy = node_.patchStrategy();
   if (strategy == "merge" || strategy == "merge,retainKeys")
     return node_.patchMergeKey().empty() ? ListKind::Set : ListKind::Map;
   return ListKind::Atomic;
@@ -811,7 +807,7 @@ std::vector<std::string> TypeRef::listKeys() const {
 }
 
 TypeRef TypeRef::elementType() const {
-  if (mode_ != Mode::Schema || node_.keyword("items") == nullptr) {
+  if (mode_ != Mode::Schema || node_.itemsKeyword() == nullptr) {
     TypeRef t;
     t.mode_ = Mode::UntypedAtomic;  // items of deduced (atomic) lists, or lists without items
     return t;

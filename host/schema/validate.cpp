@@ -20,7 +20,7 @@ void appendKey(std::string& path, std::string_view key) {
 
 // declaresAdditional tells whether a node defines a map value schema (or allows any keys).
 bool allowsAnyKeys(const SchemaNode& node) {
-  const json::value* ap = node.keyword("additionalProperties");
+  const json::value* ap = node.additionalPropertiesKeyword();
   if (ap == nullptr) return false;
   if (ap->is_bool()) return ap->get_bool();
   return true;
@@ -32,7 +32,7 @@ void prune(json::value& v, const SchemaNode& node, std::string& path, std::vecto
     const bool declared = node.hasProperties();
     const bool map = allowsAnyKeys(node);
     if (!declared && !map) return;  // a free-form object (FieldsV1, RawExtension)
-    const auto required = declared ? node.required() : std::vector<std::string_view>{};
+    const auto& required = node.required();
     for (auto it = o->begin(); it != o->end();) {
       const std::size_t mark = path.size();
       appendKey(path, it->key());
