@@ -73,7 +73,8 @@ void setManagedFields(json::object& obj, const Managed& managed) {
   json::object& meta = metadata(obj);
   meta.stable_erase("managedFields");
   if (!managed.fields.empty())
-    meta["managedFields"] = encodeManagedFields(managed);
+    meta["managedFields"] =
+        encodeManagedFields(managed, meta.storage());  // built in place: no copy
 }
 
 bool hasLastApplied(const json::object& obj) {

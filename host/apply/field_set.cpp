@@ -349,8 +349,8 @@ void FieldSet::emitFieldsV1(json::object& out, bool includeSelf, std::string& ke
   }
 }
 
-json::object FieldSet::toFieldsV1() const {
-  json::object out;
+json::object FieldSet::toFieldsV1(json::storage_ptr sp) const {
+  json::object out(std::move(sp));
   std::string key;
   emitFieldsV1(out, false, key);
   return out;

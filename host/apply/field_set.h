@@ -82,7 +82,8 @@ class FieldSet {
   /// toFieldsV1 encodes the set in the FieldsV1 form kube stores in managedFields: every element
   /// a key (`f:`, `k:`, `v:`, `i:`), `{}` for a member without children, `".": {}` for a member
   /// that also has children; keys in element order.
-  json::object toFieldsV1() const;
+  /// Its memory comes from `sp`.
+  json::object toFieldsV1(json::storage_ptr sp = {}) const;
   /// fromFieldsV1 decodes a FieldsV1 object; keys with an unknown prefix are skipped as kube
   /// does. The error text follows kube's FieldsToSet.
   static std::optional<FieldSet> fromFieldsV1(const json::value& fields, std::string* error);

@@ -132,7 +132,7 @@ std::optional<Managed> decodeManagedFields(const json::value* managedFields, std
   return out;
 }
 
-json::array encodeManagedFields(const Managed& managed) {
+json::array encodeManagedFields(const Managed& managed, json::storage_ptr sp) {
   struct Entry {
     ManagerIdentity id;
     std::string time;
@@ -162,10 +162,10 @@ json::array encodeManagedFields(const Managed& managed) {
       return p.id.apiVersion < q.id.apiVersion;
     return p.id.subresource < q.id.subresource;
   });
-  json::array out;
+  json::array out(sp);
   out.reserve(entries.size());
   for (const auto& e : entries) {
-    json::object o;
+    json::object o(sp);
     if (!e.id.manager.empty())
       o["manager"] = e.id.manager;
     if (!e.id.operation.empty())
@@ -175,7 +175,7 @@ json::array encodeManagedFields(const Managed& managed) {
     if (!e.time.empty())
       o["time"] = e.time;
     o["fieldsType"] = "FieldsV1";
-    o["fieldsV1"] = e.set->set.toFieldsV1();
+    o["fieldsV1"] = e.set->set.toFieldsV1(sp);
     if (!e.id.subresource.empty())
       o["subresource"] = e.id.subresource;
     out.push_back(std::move(o));

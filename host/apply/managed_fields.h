@@ -59,7 +59,9 @@ std::optional<Managed> decodeManagedFields(const json::value* managedFields, std
 /// encodeManagedFields renders the entries sorted as kube sorts them: by operation (Apply
 /// first), time, manager, apiVersion, subresource. Each entry has manager, operation,
 /// apiVersion, time, fieldsType "FieldsV1", fieldsV1 and subresource, empty ones omitted.
-json::array encodeManagedFields(const Managed& managed);
+/// The array and everything in it take their memory from `sp` (the object it goes into, so that
+/// assigning it there does not copy it).
+json::array encodeManagedFields(const Managed& managed, json::storage_ptr sp = {});
 
 /// isResetManagedFields tells whether a client asks to clear managedFields: `[]` or `[{}]`.
 bool isResetManagedFields(const json::value* managedFields);
