@@ -5,6 +5,7 @@
 
 #include <apiserver/object.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
@@ -54,8 +55,12 @@ std::string buildManagerIdentifier(const ManagerIdentity& identity) {
 }
 
 std::optional<ManagerIdentity> parseManagerIdentifier(std::string_view identifier) {
+  // Parsed for a few strings, on every write that records managed fields: into a buffer on the
+  // stack (and the heap past it), freed at once.
+  alignas(16) unsigned char scratch[1024];
+  json::monotonic_resource mr(scratch, sizeof scratch);
   boost::system::error_code ec;
-  json::value v = json::parse(identifier, ec);
+  json::value v = json::parse(identifier, ec, &mr);
   if (ec || !v.is_object())
     return std::nullopt;
   const json::object& o = v.get_object();
