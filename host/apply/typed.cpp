@@ -232,6 +232,10 @@ struct Comparer {
 
   void walk(const json::value* lhs, const json::value* rhs, const TypeRef& t,
             const PathElement* element, Comparison& parent, int depth) {
+    if (lhs == nullptr && rhs != nullptr) {
+      added(*rhs, t, element, parent.added, depth);
+      return;
+    }
     if (depth > kMaxDepth) {
       leaf(lhs, rhs, element, parent);
       return;
@@ -277,6 +281,44 @@ struct Comparer {
       } else if (rhs == nullptr) {
         markMember(parent.removed, element);
       }
+    }
+  }
+
+  /// added is walk(nullptr, &rhs, ...): a value only the right side has, everything in it added.
+  /// The one set it builds is the `added` of walk's three; the other two stay empty.
+  void added(const json::value& rhs, const TypeRef& t, const PathElement* element, FieldSet& parent,
+             int depth) {
+    const Atom atom = atomFor(t, &rhs);
+    if (depth > kMaxDepth || !fits(atom, &rhs) || atom == Atom::None || atom == Atom::Scalar) {
+      markMember(parent, element);
+      return;
+    }
+    FieldSet sub;
+    FieldSet& into = element != nullptr ? sub : parent;
+    if (atom == Atom::List) {
+      const json::array* r = rhs.if_array();
+      if (t.listKind() == ListKind::Atomic || r == nullptr || r->empty()) {
+        markMember(parent, element);
+        return;
+      }
+      const TypeRef elem = t.elementType();
+      IndexedList items = indexList(t, r);
+      for (const auto& pe : items.order)
+        added(*items.items.at(pe), elem, &pe, into, depth + 1);
+    } else {
+      const json::object* r = rhs.if_object();
+      if (t.mapIsAtomic() || r == nullptr || r->empty()) {
+        markMember(parent, element);
+        return;
+      }
+      for (const auto& kv : *r) {
+        const PathElement pe = PathElement::field(std::string(kv.key()));
+        added(kv.value(), memberType(t, kv.key()), &pe, into, depth + 1);
+      }
+    }
+    if (element != nullptr) {
+      parent.setChild(*element, std::move(sub));
+      parent.insertMember(*element);
     }
   }
 
