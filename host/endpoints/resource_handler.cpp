@@ -418,10 +418,13 @@ Response ResourceHandler::create(Request& req, const Output& out) const {
         try {
           if (!created)
             return answer->give(Response::error(created.error()));
-          const bool asCached = created->cached && out.format == Format::Json;
-          answer->give(withWarnings(asCached ? objectResponse(201, created->cached, out)
-                                             : objectResponse(201, created->object, out),
-                                    warnings));
+          if (created->json && out.format == Format::Json) {
+            Response r;
+            r.status = 201;
+            r.body.push_back(std::move(created->json));
+            return answer->give(withWarnings(std::move(r), warnings));
+          }
+          answer->give(withWarnings(objectResponse(201, created->object, out), warnings));
         } catch (const std::exception& e) {
           answer->give(Response::error(
               ApiError::internal(std::string("rendering the created object: ") + e.what())));

@@ -173,14 +173,14 @@ struct Store::PrimedWrites {
     return value.size() == s.size() - member.size() && value.substr(0, e.at) == s.substr(0, e.at) &&
            value.substr(e.at) == s.substr(e.at + member.size());
   }
-  /// servedAt is e's served JSON with `revision` for the placeholder, made in place: the
-  /// revision's digits are never longer than the placeholder, so the tail only moves left.
-  std::string servedAt(Entry& e, std::int64_t revision) const {
-    const std::size_t digits = e.at + member.size() - 1 - placeholder.size();  // after the opening quote
-    const std::string rv = std::to_string(revision);
-    std::string out = std::move(e.served);
-    out.replace(digits, placeholder.size(), rv);
-    return out;
+  /// servedAt is `served` (an entry's served JSON, its member at `at`) with `revision` for the
+  /// placeholder, made in place: the revision's digits are never longer than the placeholder, so
+  /// the tail only moves left.
+  std::string servedAt(std::string served, std::size_t at, std::int64_t revision) const {
+    const std::size_t digits =
+        at + member.size() - 1 - placeholder.size();  // after the opening quote
+    served.replace(digits, placeholder.size(), std::to_string(revision));
+    return served;
   }
 
   std::optional<Entry> take(std::string_view key, const std::string& value) {
@@ -202,8 +202,10 @@ struct Store::PrimedWrites {
 struct Store::PreparedCreate {
   json::object object;
   std::string name;
-  std::string key;    ///< empty for a dry run: nothing is written
-  std::string value;  ///< what is written under key
+  std::string key;         ///< empty for a dry run: nothing is written
+  std::string value;       ///< what is written under key
+  std::string served;      ///< the primed JSON, kept when the cache decodes the write later
+  std::size_t member = 0;  ///< where the placeholder's member starts in `served`
 };
 
 Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy,
@@ -273,7 +275,8 @@ void Store::describe(const json::object& obj, storage::CachedObject& out) const 
   out.fields = selection::objectFields(fieldNames_, nameOf(obj), namespaceOf(obj), std::move(selectable));
 }
 
-std::string Store::encodePrimed(const std::string& key, json::object& obj) const {
+std::string Store::encodePrimed(const std::string& key, json::object& obj, std::string* servedCopy,
+                                std::size_t* memberAt) const {
   // One serialization gives both forms: the JSON the decode would serve, with the revision as a
   // placeholder member last in metadata (as the decode sets it), and the stored value, which is
   // the same bytes without that member (encodeForStorage's output).
@@ -291,6 +294,10 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj) const
   value.reserve(served.size() - member.size());
   value.append(served, 0, at).append(served, at + member.size());
   e.at = at;
+  if (servedCopy != nullptr) {
+    *servedCopy = served;
+    *memberAt = at;
+  }
   e.served = std::move(served);
   e.described = std::make_shared<storage::CachedObject>();
   describe(obj, *e.described);
@@ -303,7 +310,7 @@ Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::
     auto out = std::move(p->described);
     out->key = std::string(key);
     out->revision = revision;
-    out->json = makeBytes(primed_->servedAt(*p, revision));
+    out->json = makeBytes(primed_->servedAt(std::move(p->served), p->at, revision));
     return storage::CachedObjectPtr(std::move(out));
   }
   auto out = std::make_shared<storage::CachedObject>();
@@ -596,8 +603,11 @@ Result<WriteResult> Store::finishCreate(PreparedCreate& p,
     return fail(translate(rev.error(), p.name));
   setResourceVersion(p.object, *rev);
   WriteResult out{std::move(p.object), true};
-  if (auto cached = cacher_->get(p.key); cached && (*cached)->revision == *rev)
-    out.cached = std::move(*cached);
+  if (auto cached = cacher_->get(p.key); cached && (*cached)->revision == *rev) {
+    out.json = (*cached)->json;
+  } else if (!p.served.empty()) {
+    out.json = makeBytes(primed_->servedAt(std::move(p.served), p.member, *rev));
+  }
   return out;
 }
 
@@ -645,11 +655,16 @@ Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::ob
 
   if (opts.dryRun) {
     if (cacher_->get(key(ns, name))) return fail(ApiError::alreadyExists(groupResource(), name));
-    return PreparedCreate{std::move(obj), std::move(name), {}, {}};
+    return PreparedCreate{std::move(obj), std::move(name), {}, {}, {}, 0};
   }
   std::string k = key(ns, name);
-  std::string value = encodePrimed(k, obj);
-  return PreparedCreate{std::move(obj), std::move(name), std::move(k), std::move(value)};
+  // A backend whose writes wait delivers the write to the cache after it answers: the answer is
+  // then rendered from a copy of the primed JSON rather than by serializing the object again.
+  PreparedCreate out{{}, std::move(name), std::move(k), {}, {}, 0};
+  out.value = backend_->writesWait() ? encodePrimed(out.key, obj, &out.served, &out.member)
+                                     : encodePrimed(out.key, obj);
+  out.object = std::move(obj);
+  return out;
 }
 
 Result<WriteResult> Store::update(std::string_view ns, std::string_view name, json::object obj, bool status,

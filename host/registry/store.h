@@ -120,10 +120,10 @@ struct WriteResult {
   json::object object;  ///< with metadata.resourceVersion set (unset for a dry-run create)
   bool created = false; ///< an update that created the object (201)
   bool deleted = false; ///< the object is gone (a delete, or an update that removed the last finalizer)
-  /// cached is the object as the watch cache holds it at this write's revision, when the cache
-  /// had it by the time the write returned (a create on the memory backend): its bytes are the
-  /// JSON form of `object`, so the answer needs no serialization of its own. Null otherwise.
-  storage::CachedObjectPtr cached;
+  /// json is `object`'s JSON as served when the write knew it without serializing `object`
+  /// again: the watch cache's bytes when the cache already had the write (the memory backend), or
+  /// the create's primed JSON with the revision filled in. Null otherwise.
+  SharedBytes json;
 };
 
 /// Mutation computes the new object from the current one (for patches and guaranteed updates).
@@ -243,7 +243,10 @@ class Store {
   void describe(const json::object& obj, storage::CachedObject& out) const;
   /// encodePrimed is encodeForStorage for a value this store is about to write under `key`, and
   /// hands the cacher's decode its decoded form, so that it does not parse the value back.
-  std::string encodePrimed(const std::string& key, json::object& obj) const;
+  /// `served`, when given, gets a copy of the served JSON with the placeholder (and `memberAt`
+  /// where its member starts), for rendering the answer before the cache has decoded the write.
+  std::string encodePrimed(const std::string& key, json::object& obj, std::string* served = nullptr,
+                           std::size_t* memberAt = nullptr) const;
 
   struct PrimedWrites;  // store.cpp
 

@@ -1,6 +1,7 @@
 """kubectl create: the built-in generators (protobuf bodies) and create -f with default validation."""
 
 import ipaddress
+import json
 
 import pytest
 
@@ -217,3 +218,23 @@ def test_no_generation_where_kube_has_none(server, ns_foo, created_from_files):
     for args in [("namespaces",), ("configmaps", "-A"), ("secrets", "-A"), ("services", "-A"), ("pods", "-A")]:
         for item in server.kubectl_json("get", *args)["items"]:
             assert "generation" not in item["metadata"], (args[0], item["metadata"])
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/yaml"])
+def test_create_answer_is_the_stored_object(server, accept):
+    """The 201's body is the object as stored: byte for byte what a GET then serves, on every
+    backend (the memory backend answers with the watch cache's bytes, the durable ones with the
+    create's own encoding at its revision; neither serializes the object again)."""
+    name = "answer-" + accept.split("/")[1]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"a": "b"}},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    status, headers, created = server.http("POST", "/api/v1/namespaces/default/pods", pod,
+                                           headers={"Accept": accept})
+    assert status == 201, created
+    assert headers["Content-Type"].startswith(accept)
+    _, _, got = server.http("GET", f"/api/v1/namespaces/default/pods/{name}", headers={"Accept": accept})
+    assert created == got
+    if accept == "application/json":
+        obj = json.loads(created)
+        assert int(obj["metadata"]["resourceVersion"]) > 0
+        assert obj["metadata"]["managedFields"][0]["manager"]
