@@ -660,11 +660,14 @@ Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::ob
   std::string k = key(ns, name);
   // A backend whose writes wait delivers the write to the cache after it answers: the answer is
   // then rendered from a copy of the primed JSON rather than by serializing the object again.
-  PreparedCreate out{{}, std::move(name), std::move(k), {}, {}, 0};
-  out.value = backend_->writesWait() ? encodePrimed(out.key, obj, &out.served, &out.member)
-                                     : encodePrimed(out.key, obj);
-  out.object = std::move(obj);
-  return out;
+  // (The object is moved into place, never assigned: it lives in the request's arena, and
+  // assigning it to an object of other memory would copy it.)
+  std::string served;
+  std::size_t member = 0;
+  std::string value =
+      backend_->writesWait() ? encodePrimed(k, obj, &served, &member) : encodePrimed(k, obj);
+  return PreparedCreate{std::move(obj),   std::move(name),   std::move(k),
+                        std::move(value), std::move(served), member};
 }
 
 Result<WriteResult> Store::update(std::string_view ns, std::string_view name, json::object obj, bool status,
