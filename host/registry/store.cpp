@@ -735,7 +735,9 @@ Result<WriteResult> Store::guaranteedUpdate(std::string_view ns, std::string_vie
                                          ") does not match the name on the URL (" + std::string(name) + ")"));
     }
 
-    json::object next;
+    // In the candidate's memory (a PUT's body lives in the request's arena): moving it in below
+    // is then a move, not a copy.
+    json::object next(candidate->storage());
     if (kind == UpdateKind::Status) {
       next = *old;
       if (const auto* s = candidate->if_contains("status")) {
