@@ -12,7 +12,7 @@ namespace apiserver {
 
 /// kPluginApiVersion is the version of the plugin-api headers. The host refuses a plugin built
 /// against a different version. Bump it on every change to a class or struct in plugin-api/.
-inline constexpr std::uint32_t kPluginApiVersion = 6;
+inline constexpr std::uint32_t kPluginApiVersion = 7;
 
 #define APISERVER_STRINGIFY_DETAIL(x) #x
 #define APISERVER_STRINGIFY(x) APISERVER_STRINGIFY_DETAIL(x)
