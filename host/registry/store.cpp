@@ -603,10 +603,12 @@ Result<WriteResult> Store::finishCreate(PreparedCreate& p,
     return fail(translate(rev.error(), p.name));
   setResourceVersion(p.object, *rev);
   WriteResult out{std::move(p.object), true};
-  if (auto cached = cacher_->get(p.key); cached && (*cached)->revision == *rev) {
-    out.json = (*cached)->json;
-  } else if (!p.served.empty()) {
+  if (!p.served.empty()) {
+    // A backend whose writes wait: the cache most likely has not seen the write yet, and asking
+    // it would take its lock on the thread that answers the backend's writes.
     out.json = makeBytes(primed_->servedAt(std::move(p.served), p.member, *rev));
+  } else if (auto cached = cacher_->get(p.key); cached && (*cached)->revision == *rev) {
+    out.json = (*cached)->json;
   }
   return out;
 }
