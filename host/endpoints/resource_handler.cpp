@@ -36,6 +36,14 @@ const SharedBytes& listSuffix() {
 
 std::string_view param(const Request& req, std::string_view name) { return req.query.get(name).value_or(""); }
 
+/// encodedResponse answers with an object's JSON as it was encoded already (no copy).
+Response encodedResponse(int status, SharedBytes json) {
+  Response r;
+  r.status = status;
+  r.body.push_back(std::move(json));
+  return r;
+}
+
 Result<std::int64_t> intParam(const Request& req, std::string_view name) {
   auto v = req.query.get(name);
   if (!v || v->empty()) return std::int64_t{0};
@@ -155,12 +163,8 @@ Response ResourceHandler::serve(Request& req) const {
 }
 
 Response ResourceHandler::objectResponse(int status, const storage::CachedObjectPtr& obj, const Output& out) const {
-  if (out.format == Format::Json) {
-    Response r;
-    r.status = status;
-    r.body.push_back(obj->json);
-    return r;
-  }
+  if (out.format == Format::Json)
+    return encodedResponse(status, obj->json);
   auto parsed = registry::parseObject(*obj->json);
   if (!parsed) return Response::error(parsed.error());
   return objectResponse(status, *parsed, out);
@@ -418,13 +422,10 @@ Response ResourceHandler::create(Request& req, const Output& out) const {
         try {
           if (!created)
             return answer->give(Response::error(created.error()));
-          if (created->json && out.format == Format::Json) {
-            Response r;
-            r.status = 201;
-            r.body.push_back(std::move(created->json));
-            return answer->give(withWarnings(std::move(r), warnings));
-          }
-          answer->give(withWarnings(objectResponse(201, created->object, out), warnings));
+          const bool encoded = created->json && out.format == Format::Json;
+          answer->give(withWarnings(encoded ? encodedResponse(201, std::move(created->json))
+                                            : objectResponse(201, created->object, out),
+                                    warnings));
         } catch (const std::exception& e) {
           answer->give(Response::error(
               ApiError::internal(std::string("rendering the created object: ") + e.what())));

@@ -657,7 +657,7 @@ Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::ob
 
   if (opts.dryRun) {
     if (cacher_->get(key(ns, name))) return fail(ApiError::alreadyExists(groupResource(), name));
-    return PreparedCreate{std::move(obj), std::move(name), {}, {}, {}, 0};
+    return PreparedCreate{std::move(obj), std::move(name)};
   }
   std::string k = key(ns, name);
   // A backend whose writes wait delivers the write to the cache after it answers: the answer is

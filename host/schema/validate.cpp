@@ -206,8 +206,7 @@ struct DuplicateFinder {
   };
   std::vector<Frame> stack;
   std::string buffer;       // the keys' bytes
-  std::vector<Key> keys;    // the keys of the open objects
-  std::size_t pending = 0;  // where the key being read starts in `buffer`
+  std::vector<Key> keys;    // the keys of the open objects, back to back in `buffer`
   std::vector<std::string> found;
 
   std::string_view keyAt(std::size_t i) const {
@@ -247,7 +246,6 @@ struct DuplicateFinder {
     if (f.object && f.firstKey < keys.size()) {
       buffer.resize(keys[f.firstKey].at);
       keys.resize(f.firstKey);
-      pending = buffer.size();
     }
     stack.pop_back();
   }
@@ -294,9 +292,10 @@ struct DuplicateFinder {
     return true;
   }
   bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    // The key read starts where the last open key ends.
+    const std::size_t at = keys.empty() ? 0 : keys.back().at + keys.back().size;
     buffer.append(s.data(), s.size());
-    keys.push_back(Key{pending, buffer.size() - pending});
-    pending = buffer.size();
+    keys.push_back(Key{at, buffer.size() - at});
     if (!stack.empty() && repeated(stack.back()))
       found.push_back(pathWith(keyAt(keys.size() - 1)));
     return true;

@@ -136,8 +136,7 @@ class Cacher {
   struct Options {
     std::string prefix;               ///< "/registry/pods/"
     std::size_t historySize = 10000;  ///< events kept for watch resumption and paged lists
-                                      /// a watcher with more unread events than this (or whose
-                                      /// unread changes left the history)
+    /// a watcher with more unread events than this (or whose unread changes left the history)
     /// is ended with Expired
     std::size_t watcherCapacity = 4096;
     Decoder decode;
