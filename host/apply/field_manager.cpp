@@ -226,7 +226,9 @@ Result<void> checkObjectName(const json::object& obj, std::string_view name, std
 // --- FieldManager ---
 
 FieldManager::FieldManager(schema::SchemaNode root, Options options)
-    : root_(TypeRef::of(root)), zero_(std::move(zeroObject(root_).as_object())), opts_(std::move(options)) {
+    : root_(TypeRef::of(root)),
+      zero_(std::move(zeroObject(root_).as_object())),
+      opts_(std::move(options)) {
   groupVersion_ = opts_.group.empty() ? opts_.version : opts_.group + "/" + opts_.version;
   for (auto p : {pathOf({"apiVersion"}), pathOf({"kind"}), pathOf({"metadata"}),
                  pathOf({"metadata", "name"}), pathOf({"metadata", "namespace"}),
@@ -490,13 +492,27 @@ void FieldManager::update(const json::object* live, json::object& object, std::s
   // An existing object that nobody manages stays untracked (kube's skipNonApplied).
   if (managed.fields.empty() && live != nullptr)
     return;
-  if (live != nullptr) {
-    updateCore(*live, object, managed, manager, subresource, formatTime(now));
-  } else {
-    updateCore(zero_, object, managed, manager, subresource,
-               formatTime(now));
+  if (live == nullptr && managed.fields.empty()) {
+    recordCreate(object, manager, subresource, now);
+    return;
   }
+  updateCore(live != nullptr ? *live : zero_, object, managed, manager, subresource,
+             formatTime(now));
   setManagedFields(object, managed);
+}
+
+void FieldManager::recordCreate(json::object& object, std::string_view manager,
+                                std::string_view subresource, TimePoint now) const {
+  json::object fields =
+      changedFieldsV1(zero_, object, root_, ignoredFor(subresource), stripSet_, object.storage());
+  if (fields.empty())
+    return;  // nothing of the object is anyone's: no entry, as stripMeta leaves none
+  const ManagerIdentity id{manager.empty() ? std::string("unknown") : std::string(manager),
+                           std::string(kUpdateOperation), groupVersion_, std::string(subresource)};
+  json::object& meta = metadata(object);
+  json::array entries(meta.storage());
+  entries.push_back(encodeManagedEntry(id, formatTime(now), std::move(fields), meta.storage()));
+  meta.emplace("managedFields", std::move(entries));
 }
 
 Result<json::object> FieldManager::apply(const json::object* live, const json::object& applied,

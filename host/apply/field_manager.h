@@ -111,6 +111,10 @@ class FieldManager {
   Managed applyCore(const json::value& live, const json::object& applied, Managed managed,
                     const ApplyOptions& options, bool force, json::value* result,
                     std::vector<Conflict>* conflicts) const;
+  /// recordCreate is update() for a new object nobody manages yet: its entry is what it sets
+  /// (updateCore against the zero object), written straight from the object.
+  void recordCreate(json::object& object, std::string_view manager, std::string_view subresource,
+                    TimePoint now) const;
   void updateCore(const json::object& live, const json::object& next, Managed& managed,
                   std::string_view manager, std::string_view subresource,
                   const std::string& now) const;

@@ -130,6 +130,31 @@ const FieldSet* FieldSet::child(const PathElement& element) const {
   return nullptr;
 }
 
+namespace {
+
+/// fieldBefore orders an element before the field `name` (fields sort first, by name).
+bool fieldBefore(const PathElement& e, std::string_view name) {
+  return e.kind() == PathElement::Kind::Field && std::string_view(e.fieldName()) < name;
+}
+
+bool isField(const PathElement& e, std::string_view name) {
+  return e.kind() == PathElement::Kind::Field && e.fieldName() == name;
+}
+
+}  // namespace
+
+bool FieldSet::hasField(std::string_view name) const {
+  auto it = std::lower_bound(members_.begin(), members_.end(), name, fieldBefore);
+  return it != members_.end() && isField(*it, name);
+}
+
+const FieldSet* FieldSet::fieldChild(std::string_view name) const {
+  auto it = std::lower_bound(
+      children_.begin(), children_.end(), name,
+      [](const Child& c, std::string_view n) { return fieldBefore(c.element, n); });
+  return it != children_.end() && isField(it->element, name) ? &it->set : nullptr;
+}
+
 FieldSet FieldSet::withPrefix(const PathElement& element) const {
   const FieldSet* s = child(element);
   return s != nullptr ? *s : FieldSet();

@@ -59,6 +59,10 @@ class FieldSet {
   FieldSet withPrefix(const PathElement& element) const;
   /// child is the subset below `element`, or nullptr.
   const FieldSet* child(const PathElement& element) const;
+  /// hasField is hasMember(PathElement::field(name)) without building the element.
+  bool hasField(std::string_view name) const;
+  /// fieldChild is child(PathElement::field(name)) without building the element.
+  const FieldSet* fieldChild(std::string_view name) const;
 
   /// insertMember adds `element` as a member of this level (for walks that build a set level by
   /// level).

@@ -169,23 +169,28 @@ json::array encodeManagedFields(const Managed& managed, json::storage_ptr sp) {
   });
   json::array out(sp);
   out.reserve(entries.size());
-  for (const auto& e : entries) {
-    json::object o(sp);
-    if (!e.id.manager.empty())
-      o["manager"] = e.id.manager;
-    if (!e.id.operation.empty())
-      o["operation"] = e.id.operation;
-    if (!e.id.apiVersion.empty())
-      o["apiVersion"] = e.id.apiVersion;
-    if (!e.time.empty())
-      o["time"] = e.time;
-    o["fieldsType"] = "FieldsV1";
-    o["fieldsV1"] = e.set->set.toFieldsV1(sp);
-    if (!e.id.subresource.empty())
-      o["subresource"] = e.id.subresource;
-    out.push_back(std::move(o));
-  }
+  for (const auto& e : entries)
+    out.push_back(encodeManagedEntry(e.id, e.time, e.set->set.toFieldsV1(sp), sp));
   return out;
+}
+
+json::object encodeManagedEntry(const ManagerIdentity& id, std::string_view time,
+                                json::object fieldsV1, json::storage_ptr sp) {
+  json::object o(std::move(sp));
+  o.reserve(7);
+  if (!id.manager.empty())
+    o.emplace("manager", id.manager);
+  if (!id.operation.empty())
+    o.emplace("operation", id.operation);
+  if (!id.apiVersion.empty())
+    o.emplace("apiVersion", id.apiVersion);
+  if (!time.empty())
+    o.emplace("time", time);
+  o.emplace("fieldsType", "FieldsV1");
+  o.emplace("fieldsV1", std::move(fieldsV1));
+  if (!id.subresource.empty())
+    o.emplace("subresource", id.subresource);
+  return o;
 }
 
 bool isResetManagedFields(const json::value* managedFields) {

@@ -63,6 +63,11 @@ std::optional<Managed> decodeManagedFields(const json::value* managedFields, std
 /// assigning it there does not copy it).
 json::array encodeManagedFields(const Managed& managed, json::storage_ptr sp = {});
 
+/// encodeManagedEntry is one entry as encodeManagedFields renders it, `fieldsV1` already encoded
+/// (moved in: give it `sp`'s memory).
+json::object encodeManagedEntry(const ManagerIdentity& id, std::string_view time,
+                                json::object fieldsV1, json::storage_ptr sp = {});
+
 /// isResetManagedFields tells whether a client asks to clear managedFields: `[]` or `[{}]`.
 bool isResetManagedFields(const json::value* managedFields);
 

@@ -3,6 +3,7 @@
 #include "golang/go_json.h"
 #include "golang/go_text.h"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -357,6 +358,174 @@ struct Comparer {
       }
     }
   }
+};
+
+// --- changedFieldsV1 ---
+//
+// The FieldsV1 of a comparison's added and modified fields, written during the walk with
+// Comparer's rules instead of being built as sets and encoded afterwards. A node's shape is
+// known before its children are walked: nothing (equal leaves), a member without children
+// (`{}`), or a container whose children follow — itself a member when it was added (`"."`).
+
+class ChangedFieldsWriter {
+ public:
+  explicit ChangedFieldsWriter(json::storage_ptr sp) : sp_(std::move(sp)) {}
+
+  /// Filter is what `ignored` (members with everything below them) and `strip` (members only)
+  /// say below a node; nullptr: nothing.
+  struct Filter {
+    const FieldSet* ignored = nullptr;
+    const FieldSet* strip = nullptr;
+  };
+
+  /// mapChildren writes the changes of a map's entries (visitMap; `l` nullptr: all added).
+  void mapChildren(const json::object* l, const json::object* r, const TypeRef& t, Filter below,
+                   json::object& out, int depth) {
+    if (r == nullptr)
+      return;  // entries only the left side has are removed, not written
+    boost::container::small_vector<const json::key_value_pair*, 16> entries;
+    for (const auto& kv : *r)
+      entries.push_back(&kv);
+    std::sort(entries.begin(), entries.end(),
+              [](const json::key_value_pair* a, const json::key_value_pair* b) {
+                return a->key() < b->key();
+              });
+    out.reserve(out.size() + entries.size());
+    for (const json::key_value_pair* kv : entries) {
+      const std::string_view name = kv->key();
+      if (below.ignored != nullptr && below.ignored->hasField(name))
+        continue;
+      const Filter filter{below.ignored != nullptr ? below.ignored->fieldChild(name) : nullptr,
+                          below.strip != nullptr ? below.strip->fieldChild(name) : nullptr};
+      const bool stripped = below.strip != nullptr && below.strip->hasField(name);
+      node(
+          l != nullptr ? l->if_contains(name) : nullptr, kv->value(), memberType(t, name), stripped,
+          filter, out, [&] { key_.assign("f:").append(name); }, depth + 1);
+    }
+  }
+
+ private:
+  enum class Shape { Nothing, Member, Map, List };
+
+  /// shapeOf is how the change from `lhs` (nullptr: absent) to `rhs` is written; `member` tells
+  /// whether a container is itself a member (added).
+  static Shape shapeOf(const json::value* lhs, const json::value& rhs, const TypeRef& t, int depth,
+                       bool* member) {
+    *member = lhs == nullptr;
+    if (lhs == nullptr) {  // Comparer::added
+      const Atom atom = atomFor(t, &rhs);
+      if (depth > kMaxDepth || !fits(atom, &rhs) || atom == Atom::None || atom == Atom::Scalar)
+        return Shape::Member;
+      if (atom == Atom::List) {
+        const json::array* r = rhs.if_array();
+        return t.listKind() == ListKind::Atomic || r == nullptr || r->empty() ? Shape::Member
+                                                                              : Shape::List;
+      }
+      const json::object* r = rhs.if_object();
+      return t.mapIsAtomic() || r == nullptr || r->empty() ? Shape::Member : Shape::Map;
+    }
+    const Shape leaf = equalValues(*lhs, rhs) ? Shape::Nothing : Shape::Member;  // Comparer::leaf
+    if (depth > kMaxDepth)
+      return leaf;
+    const Atom al = atomFor(t, lhs);
+    const Atom ar = atomFor(t, &rhs);
+    if (al != ar || !fits(ar, lhs) || !fits(ar, &rhs) || ar == Atom::None || ar == Atom::Scalar)
+      return leaf;
+    if (ar == Atom::List) {
+      const json::array* l = listOf(lhs);
+      const json::array* r = rhs.if_array();
+      const bool emptyBoth = (l == nullptr || l->empty()) && (r == nullptr || r->empty());
+      return t.listKind() == ListKind::Atomic || emptyBoth ? leaf : Shape::List;
+    }
+    const json::object* l = mapOf(lhs);
+    const json::object* r = rhs.if_object();
+    const bool emptyBoth = (l == nullptr || l->empty()) && (r == nullptr || r->empty());
+    return t.mapIsAtomic() || emptyBoth ? leaf : Shape::Map;
+  }
+
+  /// node writes one element's change into `out` under the key `makeKey` leaves in key_
+  /// (called after the children, which use key_ too).
+  template <class MakeKey>
+  void node(const json::value* lhs, const json::value& rhs, const TypeRef& t, bool stripped,
+            Filter below, json::object& out, const MakeKey& makeKey, int depth) {
+    bool member = false;
+    const Shape shape = shapeOf(lhs, rhs, t, depth, &member);
+    if (shape == Shape::Nothing)
+      return;
+    if (shape == Shape::Member) {
+      if (stripped)
+        return;
+      makeKey();
+      out.emplace(key_, json::object(sp_));
+      return;
+    }
+    member = member && !stripped;
+    json::object sub(sp_);
+    if (member)
+      sub.emplace(".", json::object(sp_));
+    if (shape == Shape::Map) {
+      mapChildren(mapOf(lhs), rhs.if_object(), t, below, sub, depth);
+    } else {
+      listChildren(listOf(lhs), rhs.if_array(), t, below, sub, depth);
+    }
+    if (sub.size() == (member ? 1U : 0U)) {
+      if (!member)
+        return;  // nothing changed below a container that was already there
+      sub.clear();
+    }
+    makeKey();
+    out.emplace(key_, std::move(sub));
+  }
+
+  /// listChildren writes the changes of a list's items (visitList; `l` nullptr: all added), in
+  /// element order, the first of equal items kept.
+  void listChildren(const json::array* l, const json::array* r, const TypeRef& t, Filter below,
+                    json::object& out, int depth) {
+    if (r == nullptr)
+      return;
+    struct Item {
+      PathElement element;
+      const json::value* value;
+    };
+    auto itemsOf = [&](const json::array& list) {
+      std::vector<Item> items;
+      items.reserve(list.size());
+      std::string error;
+      for (std::size_t i = 0; i < list.size(); ++i)
+        if (auto pe = listItemElement(t, list[i], i, &error))
+          items.push_back(Item{std::move(*pe), &list[i]});
+      return items;
+    };
+    std::vector<Item> items = itemsOf(*r);
+    std::stable_sort(items.begin(), items.end(),
+                     [](const Item& a, const Item& b) { return a.element < b.element; });
+    const std::vector<Item> lhsItems = l != nullptr ? itemsOf(*l) : std::vector<Item>{};
+    const TypeRef elem = t.elementType();
+    out.reserve(out.size() + items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const PathElement& pe = items[i].element;
+      if (i > 0 && items[i - 1].element == pe)
+        continue;  // a repeated item: the first one counts
+      if (below.ignored != nullptr && below.ignored->hasMember(pe))
+        continue;
+      const Filter filter{below.ignored != nullptr ? below.ignored->child(pe) : nullptr,
+                          below.strip != nullptr ? below.strip->child(pe) : nullptr};
+      const bool stripped = below.strip != nullptr && below.strip->hasMember(pe);
+      auto match = std::find_if(lhsItems.begin(), lhsItems.end(),
+                                [&](const Item& li) { return li.element == pe; });
+      node(
+          match != lhsItems.end() ? match->value : nullptr, *items[i].value, elem, stripped, filter,
+          out,
+          [&] {
+            key_.clear();
+            pe.appendSerialized(key_);
+          },
+          depth + 1);
+    }
+  }
+
+  json::storage_ptr sp_;
+  std::string key_;  // scratch for element keys
 };
 
 // --- merge ---
@@ -892,6 +1061,16 @@ ValidationErrors validate(const json::value& value, const TypeRef& type) {
   Path path;
   v.walk(value, type, path, 0);
   return std::move(v.errors);
+}
+
+json::object changedFieldsV1(const json::object& lhs, const json::object& rhs, const TypeRef& type,
+                             const FieldSet& ignored, const FieldSet& strip, json::storage_ptr sp) {
+  json::object out(sp);
+  // The root as compareObjects sees it: as a leaf (empty on both sides, atomic) it is nobody's.
+  if ((lhs.empty() && rhs.empty()) || type.mapIsAtomic() || !type.allowsMap())
+    return out;
+  ChangedFieldsWriter(std::move(sp)).mapChildren(&lhs, &rhs, type, {&ignored, &strip}, out, 0);
+  return out;
 }
 
 FieldSet toFieldSet(const json::value& value, const TypeRef& type) {

@@ -114,6 +114,14 @@ Comparison compare(const json::value* lhs, const json::value* rhs, const TypeRef
 /// compareObjects is compare() of two objects at the root, without copying them.
 Comparison compareObjects(const json::object& lhs, const json::object& rhs, const TypeRef& type);
 
+/// changedFieldsV1 is, encoded as FieldSet::toFieldsV1 does, what compareObjects(lhs, rhs)
+/// finds added or modified, without the members of `ignored` and everything below them, then
+/// without the members of `strip` (what lies below them stays) — written in one walk, without
+/// building the sets: a create's managedFields entry. Memory from `sp`.
+json::object changedFieldsV1(const json::object& lhs, const json::object& rhs, const TypeRef& type,
+                             const FieldSet& ignored, const FieldSet& strip,
+                             json::storage_ptr sp = {});
+
 /// merge merges `rhs` (an applied configuration) into `lhs` (the live object): fields of rhs
 /// win, maps merge by key, non-atomic lists merge by item key in kube's order.
 json::value merge(const json::value& lhs, const json::value& rhs, const TypeRef& type);

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -227,6 +229,222 @@ TEST(TypedTest, RealPodSchema) {
             "&value.valueUnstructured{Value:1}");
   EXPECT_EQ(validationErrorsString(validate(J(R"({"spec":{"topologyKeys":["x"]}})"), pod)),
             ".spec.topologyKeys: field not declared in schema");
+}
+
+// --- changedFieldsV1: the one-walk encoding of what compare() adds and modifies ---
+
+/// RandomObjects makes objects out of the field names the test schemas know (and some they do
+/// not), of every shape, so that two of them differ in every way compare() distinguishes.
+class RandomObjects {
+ public:
+  explicit RandomObjects(unsigned seed) : rng_(seed) {}
+
+  json::object object(int depth) {
+    json::object out;
+    const int n = pick(5);
+    for (int i = 0; i < n; ++i)
+      out[kNames[pick(static_cast<int>(std::size(kNames)))]] = value(depth + 1);
+    return out;
+  }
+
+  json::value value(int depth) {
+    switch (depth > 5 ? pick(4) : pick(9)) {
+      case 0:
+        return json::value(kStrings[pick(static_cast<int>(std::size(kStrings)))]);
+      case 1:
+        return json::value(pick(3) == 0 ? 8080 : pick(3));
+      case 2:
+        return pick(2) == 0 ? json::value(true) : json::value(nullptr);
+      case 3:
+        return json::value(1.0 * pick(3));
+      case 4:
+      case 5:
+        return object(depth);
+      default: {
+        json::array list;
+        const int n = pick(4);
+        for (int i = 0; i < n; ++i) {
+          if (pick(3) == 0) {
+            list.push_back(value(depth + 1));
+            continue;
+          }
+          json::object item = object(depth + 1);  // mostly items with a key field
+          for (auto key : {"name", "id", "containerPort"})
+            if (pick(2) == 0)
+              item[key] = key == std::string_view("name") ? json::value(kStrings[pick(3)])
+                                                          : json::value(pick(3));
+          list.push_back(std::move(item));
+        }
+        return list;
+      }
+    }
+  }
+
+  /// mutate changes some of a copy of `v` (so that the two share equal parts).
+  json::value mutate(const json::value& v, int depth) {
+    if (pick(6) == 0)
+      return value(depth);
+    if (const json::object* o = v.if_object()) {
+      json::object out;
+      for (const auto& kv : *o)
+        if (pick(8) != 0)
+          out[kv.key()] = mutate(kv.value(), depth + 1);
+      if (pick(4) == 0)
+        out[kNames[pick(static_cast<int>(std::size(kNames)))]] = value(depth + 1);
+      return out;
+    }
+    if (const json::array* a = v.if_array()) {
+      json::array out;
+      for (const auto& item : *a)
+        if (pick(6) != 0)
+          out.push_back(mutate(item, depth + 1));
+      return out;
+    }
+    return v;
+  }
+
+ private:
+  int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+
+  static constexpr const char* kNames[] = {"name",
+                                           "value",
+                                           "id",
+                                           "v",
+                                           "a",
+                                           "b",
+                                           "on",
+                                           "items",
+                                           "mergeList",
+                                           "set",
+                                           "atomic",
+                                           "atomicMap",
+                                           "labels",
+                                           "struct",
+                                           "free",
+                                           "preserve",
+                                           "known",
+                                           "intOrString",
+                                           "metadata",
+                                           "spec",
+                                           "status",
+                                           "containers",
+                                           "image",
+                                           "ports",
+                                           "containerPort",
+                                           "protocol",
+                                           "env",
+                                           "securityContext",
+                                           "runAsUser",
+                                           "nodeSelector",
+                                           "tolerations",
+                                           "finalizers",
+                                           "phase",
+                                           "apiVersion",
+                                           "kind",
+                                           "x",
+                                           "y"};
+  static constexpr const char* kStrings[] = {"n", "x", "TCP", "", "a"};
+  std::mt19937 rng_;
+};
+
+/// changedBySets is what changedFieldsV1 must equal: the sets built and encoded.
+std::string changedBySets(const json::object& lhs, const json::object& rhs, const TypeRef& t,
+                          const FieldSet& ignored, const FieldSet& strip) {
+  Comparison cmp = compareObjects(lhs, rhs, t);
+  cmp.excludeFields(ignored);
+  FieldSet set = std::move(cmp.added)
+                     .unite(cmp.modified)
+                     .difference(cmp.removed)
+                     .recursiveDifference(ignored)
+                     .difference(strip);
+  return json::serialize(set.toFieldsV1());
+}
+
+Path fieldPath(std::initializer_list<const char*> names) {
+  Path p;
+  for (const char* n : names)
+    p.push_back(PathElement::field(n));
+  return p;
+}
+
+TEST(TypedTest, ChangedFieldsV1IsTheEncodedComparison) {
+  const TypeRef pod = TypeRef::of(testing::podSchema().root());
+  std::vector<std::pair<std::string, TypeRef>> types = {{"widget", widget()},
+                                                        {"deduced", TypeRef::deduced()}};
+  if (!pod.isDeduced())
+    types.emplace_back("pod", pod);
+  // The field manager's sets, and sets naming list items and fields below them.
+  const FieldSet none;
+  const FieldSet strip =
+      fieldSetOf({fieldPath({"apiVersion"}), fieldPath({"kind"}), fieldPath({"metadata"}),
+                  fieldPath({"metadata", "name"}), fieldPath({"items"})});
+  const FieldSet ignored = fieldSetOf(
+      {fieldPath({"status"}), fieldPath({"metadata", "labels"}), fieldPath({"struct", "a"})});
+  Path item = fieldPath({"items"});
+  item.push_back(PathElement::key({KeyField{"name", json::value("n")}}));
+  Path itemValue = item;
+  itemValue.push_back(PathElement::field("value"));
+  Path setItem = fieldPath({"set"});
+  setItem.push_back(PathElement::value(json::value("x")));
+  const FieldSet byItem = fieldSetOf({item, setItem});
+  const FieldSet belowItem = fieldSetOf({itemValue, fieldPath({"spec", "containers"})});
+  const std::vector<std::pair<const FieldSet*, const FieldSet*>> filters = {
+      {&none, &none}, {&ignored, &strip}, {&byItem, &belowItem}, {&belowItem, &byItem}};
+
+  int compared = 0;
+  int nonEmpty = 0;
+  for (unsigned seed = 0; seed < 3000; ++seed) {
+    RandomObjects random(seed);
+    const json::object rhs = random.object(0);
+    json::object lhs;
+    switch (seed % 3) {
+      case 0:
+        break;  // a create: nothing before
+      case 1:
+        if (json::value m = random.mutate(json::value(rhs), 0); m.is_object())
+          lhs = std::move(m.get_object());
+        break;
+      default:
+        lhs = random.object(0);
+    }
+    for (const auto& [name, type] : types) {
+      if (name == "pod" && seed % 3 == 0)
+        lhs = zeroObject(pod).as_object();  // the field manager's create
+      for (const auto& [ign, str] : filters) {
+        const std::string want = changedBySets(lhs, rhs, type, *ign, *str);
+        const std::string got = json::serialize(changedFieldsV1(lhs, rhs, type, *ign, *str));
+        ASSERT_EQ(got, want) << name << " seed " << seed << "\nlhs " << json::serialize(lhs)
+                             << "\nrhs " << json::serialize(rhs);
+        ++compared;
+        nonEmpty += want != "{}";
+      }
+    }
+  }
+  // The corpus is not trivial: most comparisons find something.
+  EXPECT_GT(nonEmpty, compared / 2);
+}
+
+TEST(TypedTest, ChangedFieldsV1OfAPodCreate) {
+  const TypeRef pod = TypeRef::of(testing::podSchema().root());
+  if (pod.isDeduced())
+    GTEST_SKIP() << "no core/v1 schema";
+  const json::object zero = zeroObject(pod).as_object();
+  const json::object obj = J(R"({"apiVersion":"v1","kind":"Pod",
+      "metadata":{"name":"p","labels":{"b":"2","a":"1"}},
+      "spec":{"containers":[{"name":"z","image":"i"},{"name":"c","ports":[{"containerPort":80}]},
+                            {"name":"c","image":"dup"}],
+              "securityContext":{"runAsUser":1}},
+      "status":{"phase":"Pending"}})")
+                               .as_object();
+  const FieldSet strip = fieldSetOf({fieldPath({"apiVersion"}), fieldPath({"kind"}),
+                                     fieldPath({"metadata"}), fieldPath({"metadata", "name"})});
+  const FieldSet ignored = fieldSetOf({fieldPath({"status"})});
+  EXPECT_EQ(json::serialize(changedFieldsV1(zero, obj, pod, ignored, strip)),
+            R"({"f:metadata":{"f:labels":{".":{},"f:a":{},"f:b":{}}},)"
+            R"("f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{},"f:name":{},)"
+            R"("f:ports":{".":{},"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},)"
+            R"("f:containerPort":{}}}},"k:{\"name\":\"z\"}":{".":{},"f:image":{},"f:name":{}}},)"
+            R"("f:securityContext":{".":{},"f:runAsUser":{}}}})");
 }
 
 TEST(TypedTest, DropNullFields) {
