@@ -123,8 +123,12 @@ void GarbageCollector::run(std::stop_token stop) {
 
 void GarbageCollector::observe(std::size_t store, const storage::WatchEvent& ev) {
   if (!ev.object) return;
-  // Every event of every resource comes here and only a few metadata fields are kept: they are
-  // read from the bytes, without parsing the object.
+  // A new object without ownerReferences, finalizers or a deletion mark is nothing to follow (an
+  // owner the collector has not seen is looked up in its store when a dependent needs it).
+  if (ev.type == storage::WatchEventType::Added && !ev.object->ownership)
+    return;
+  // Every other event of every resource comes here and only a few metadata fields are kept: they
+  // are read from the bytes, without parsing the object.
   auto scanned = scanOwnership(*ev.object->json);
   if (!scanned || scanned->uid.empty())
     return;
@@ -180,8 +184,8 @@ bool GarbageCollector::ownerExists(const Node& dependent, const OwnerReference& 
     auto got = s->get(s->namespaced() ? dependent.namespace_ : "", ref.name, {},
                       std::chrono::steady_clock::now() + std::chrono::seconds(5));
     if (!got) return got.error().code != 404;  // unsure: keep the dependent
-    auto owner = registry::parseObject(*(*got)->json);
-    return !owner || uidOf(*owner) == ref.uid;
+    auto owner = scanOwnership(*(*got)->json);
+    return !owner || owner->uid == ref.uid;
   }
   return true;  // a kind this server does not serve: leave the dependent alone
 }

@@ -37,6 +37,9 @@ struct CachedObject {
   SharedBytes json;           ///< the object as served, metadata.resourceVersion included
   selection::Labels labels;
   selection::Fields fields;   ///< selectable fields, metadata.name and metadata.namespace included
+  /// ownership: metadata has ownerReferences, finalizers or a deletionTimestamp — what the garbage
+  /// collector follows besides an object's identity. True when the decoder did not say.
+  bool ownership = true;
   /// parsed is `json` parsed, kept by the first reader that needed the object rather than its
   /// bytes (registry::parsedObject) for every later one; null until then.
   mutable std::atomic<std::shared_ptr<const boost::json::object>> parsed;

@@ -168,6 +168,7 @@ TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
   EXPECT_EQ(*(*primed)->json, *(*parsed)->json);
   EXPECT_EQ((*primed)->revision, (*parsed)->revision);
   EXPECT_EQ((*primed)->labels, (*parsed)->labels);
+  EXPECT_EQ((*primed)->ownership, (*parsed)->ownership);
   EXPECT_EQ((*primed)->name(), "primed");
   EXPECT_EQ((*primed)->namespace_(), "ns1");
   EXPECT_EQ(rvOf(objectOf(*primed)), (*primed)->revision);
@@ -366,6 +367,28 @@ TEST_F(StoreTest, ACreateWhoseStoredBytesDifferIsCachedAsStored) {
     EXPECT_NE(stored->value->find(to), std::string::npos) << *stored->value;
     EXPECT_NE((*cached)->json->find(to), std::string::npos) << name << ": " << *(*cached)->json;
     s.stop();
+  }
+}
+
+TEST_F(StoreTest, TheCacheTellsWhichObjectsCarryOwnershipMetadata) {
+  // The garbage collector skips new objects without ownerReferences, finalizers or a deletion
+  // mark: the cache says which ones have any.
+  const std::vector<std::pair<std::string, json::object>> cases = {
+      {"plain", {}},
+      {"owned",
+       {{"ownerReferences",
+         json::array{json::object{
+             {"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "o"}, {"uid", "u1"}}}}}},
+      {"finalized", {{"finalizers", json::array{"example.com/keep"}}}},
+  };
+  for (const auto& [name, extra] : cases) {
+    json::object w = widget(name, "blue");
+    for (const auto& kv : extra)
+      w["metadata"].as_object()[kv.key()] = kv.value();
+    ASSERT_TRUE(store_->create("ns1", std::move(w), WriteOptions{}));
+    auto got = store_->get("ns1", name, ReadOptions{}, soon());
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ((*got)->ownership, name != "plain") << name;
   }
 }
 
