@@ -2,9 +2,9 @@
 
 #include "codec/protobuf_decoder.h"
 #include "codec/yaml_json.h"
+#include "schema/validate.h"
 
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -111,7 +111,7 @@ Result<Output> negotiateOutput(const Request& req) {
       "application/json;as=Table;v=v1;g=meta.k8s.io"));
 }
 
-Result<boost::json::object> decodeBody(const Request& req) {
+Result<boost::json::object> decodeBody(const Request& req, std::vector<std::string>* duplicates) {
   std::string_view type = mediaTypeOf(req.header("Content-Type").value_or("application/json"));
   if (type.empty()) type = "application/json";
   if (req.body.empty()) return fail(ApiError::badRequest("the request body is empty; an object was expected"));
@@ -126,7 +126,8 @@ Result<boost::json::object> decodeBody(const Request& req) {
       // moved from here on, never assigned to a value of other memory (that would copy it).
       auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(
           kArenaBytesPerBodyByte * req.body.size());
-      boost::json::value v = boost::json::parse(req.body, ec, std::move(arena), po);
+      boost::json::value v =
+          schema::parseFindingDuplicates(req.body, ec, std::move(arena), po, duplicates);
       if (ec)
         return fail(
             ApiError::badRequest("couldn't get version/kind; json parse error: " + ec.message()));

@@ -6,6 +6,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <string>
+#include <vector>
+
 /// @file negotiation.h
 /// Content negotiation for resource requests: which form the answer takes (Accept) and how the
 /// request body is decoded (Content-Type), as kube's negotiation package decides.
@@ -29,8 +32,11 @@ struct Output {
 Result<Output> negotiateOutput(const Request& req);
 
 /// decodeBody decodes the request body by its Content-Type (JSON, YAML or kube protobuf; JSON
-/// when absent) into an object. 415 for other types, 400 for bodies that do not decode.
-Result<boost::json::object> decodeBody(const Request& req);
+/// when absent) into an object. 415 for other types, 400 for bodies that do not decode. For a
+/// JSON body, `duplicates` (when not nullptr) gets the paths of repeated keys
+/// (schema::duplicateFields), found in the same pass.
+Result<boost::json::object> decodeBody(const Request& req,
+                                       std::vector<std::string>* duplicates = nullptr);
 
 /// encode renders a value in the negotiated form (JSON or YAML; Table is the caller's job).
 Response encode(int status, const boost::json::value& v, const Output& out);

@@ -310,8 +310,9 @@ Result<schema::FieldValidation> fieldValidationOf(const Request& req) {
 
 }  // namespace
 
-Result<std::vector<std::string>> ResourceHandler::checkFields(json::object& obj, std::string_view jsonText,
-                                                              const Request& req, bool patched) const {
+Result<std::vector<std::string>> ResourceHandler::checkFields(
+    json::object& obj, const std::vector<std::string>& duplicates, const Request& req,
+    bool patched) const {
   auto mode = fieldValidationOf(req);
   if (!mode) return fail(std::move(mode).error());
   const schema::FieldValidation fv = *mode;
@@ -323,8 +324,8 @@ Result<std::vector<std::string>> ResourceHandler::checkFields(json::object& obj,
   schema::pruneUnknownFields(obj, root, unknown);
   std::vector<std::string> problems;
   if (fv != schema::FieldValidation::Ignore) {
-    if (!jsonText.empty())
-      for (auto& d : schema::duplicateFields(jsonText)) problems.push_back("duplicate field \"" + d + "\"");
+    for (const auto& d : duplicates)
+      problems.push_back("duplicate field \"" + d + "\"");
     for (auto& u : unknown) problems.push_back("unknown field \"" + u + "\"");
   }
   if (fv == schema::FieldValidation::Strict && !problems.empty()) {
@@ -339,7 +340,8 @@ Result<std::vector<std::string>> ResourceHandler::checkFields(json::object& obj,
 }
 
 Result<ResourceHandler::Decoded> ResourceHandler::decodeObject(const Request& req) const {
-  auto body = decodeBody(req);
+  std::vector<std::string> duplicates;
+  auto body = decodeBody(req, &duplicates);
   if (!body) return fail(std::move(body).error());
   const auto& spec = store_->spec();
   std::string_view kind = stringField(*body, "", "kind");
@@ -350,9 +352,7 @@ Result<ResourceHandler::Decoded> ResourceHandler::decodeObject(const Request& re
   if (!kind.empty() && kind != spec.kind)
     return fail(ApiError::badRequest("the kind in the data (" + std::string(kind) + ") does not match the expected kind (" +
                                      spec.kind + ")"));
-  const bool json = mediaTypeOf(req.header("Content-Type").value_or("application/json")) == "application/json" ||
-                    !req.header("Content-Type");
-  auto warnings = checkFields(*body, json ? std::string_view(req.body) : std::string_view(), req);
+  auto warnings = checkFields(*body, duplicates, req);
   if (!warnings) return fail(std::move(warnings).error());
   return Decoded{std::move(*body), std::move(*warnings)};
 }
@@ -505,7 +505,7 @@ Response ResourceHandler::patch(Request& req, const Output& out) const {
     if (!patched->is_object())
       return fail(ApiError::badRequest("the patched object is not a JSON object"));
     // The patched object is decoded as a body would be: unknown fields per fieldValidation.
-    auto checked = checkFields(patched->get_object(), {}, req, /*patched=*/true);
+    auto checked = checkFields(patched->get_object(), /*duplicates=*/{}, req, /*patched=*/true);
     if (!checked) return fail(std::move(checked).error());
     warnings = std::move(*checked);
     return std::move(patched->get_object());

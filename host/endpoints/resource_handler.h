@@ -57,10 +57,11 @@ class ResourceHandler {
   Result<Decoded> decodeObject(const Request& req) const;
   /// checkFields drops unknown fields and refuses wrongly typed ones, as kube's decoder does;
   /// unknown and duplicate fields are errors (Strict), warnings (Warn) or nothing (Ignore).
-  /// `jsonText` is the JSON the object came from, for duplicate detection (empty: none).
+  /// `duplicates` are the repeated keys of the JSON the object came from (decodeBody).
   /// `patched`: the object is a patch's result (a Strict refusal is then kube's 422 on "patch").
-  Result<std::vector<std::string>> checkFields(json::object& obj, std::string_view jsonText, const Request& req,
-                                               bool patched = false) const;
+  Result<std::vector<std::string>> checkFields(json::object& obj,
+                                               const std::vector<std::string>& duplicates,
+                                               const Request& req, bool patched = false) const;
 
   std::shared_ptr<registry::Store> store_;
   Options opts_;

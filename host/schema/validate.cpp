@@ -2,10 +2,12 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_stack.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <unordered_set>
 
@@ -330,7 +332,98 @@ struct DuplicateFinder {
   bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
 };
 
+/// ValueBuilder is boost::json's own parse handler (a value_stack fed by every event), which
+/// also feeds a DuplicateFinder when asked: one pass over the text both parses it and finds its
+/// repeated keys.
+struct ValueBuilder {
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  json::value_stack st;
+  DuplicateFinder* finder = nullptr;
+
+  ValueBuilder(json::storage_ptr sp, unsigned char* buffer, std::size_t size)
+      : st(std::move(sp), buffer, size) {}
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code& ec) {
+    return finder == nullptr || finder->on_object_begin(ec);
+  }
+  bool on_object_end(std::size_t n, boost::system::error_code& ec) {
+    st.push_object(n);
+    return finder == nullptr || finder->on_object_end(n, ec);
+  }
+  bool on_array_begin(boost::system::error_code& ec) {
+    return finder == nullptr || finder->on_array_begin(ec);
+  }
+  bool on_array_end(std::size_t n, boost::system::error_code& ec) {
+    st.push_array(n);
+    return finder == nullptr || finder->on_array_end(n, ec);
+  }
+  bool on_key_part(boost::json::string_view s, std::size_t n, boost::system::error_code& ec) {
+    st.push_chars(s);
+    return finder == nullptr || finder->on_key_part(s, n, ec);
+  }
+  bool on_key(boost::json::string_view s, std::size_t n, boost::system::error_code& ec) {
+    st.push_key(s);
+    return finder == nullptr || finder->on_key(s, n, ec);
+  }
+  bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_string(boost::json::string_view s, std::size_t n, boost::system::error_code& ec) {
+    st.push_string(s);
+    return finder == nullptr || finder->on_string(s, n, ec);
+  }
+  bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t i, boost::json::string_view s, boost::system::error_code& ec) {
+    st.push_int64(i);
+    return finder == nullptr || finder->on_int64(i, s, ec);
+  }
+  bool on_uint64(std::uint64_t u, boost::json::string_view s, boost::system::error_code& ec) {
+    st.push_uint64(u);
+    return finder == nullptr || finder->on_uint64(u, s, ec);
+  }
+  bool on_double(double d, boost::json::string_view s, boost::system::error_code& ec) {
+    st.push_double(d);
+    return finder == nullptr || finder->on_double(d, s, ec);
+  }
+  bool on_bool(bool b, boost::system::error_code& ec) {
+    st.push_bool(b);
+    return finder == nullptr || finder->on_bool(b, ec);
+  }
+  bool on_null(boost::system::error_code& ec) {
+    st.push_null();
+    return finder == nullptr || finder->on_null(ec);
+  }
+  bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
+};
+
 }  // namespace
+
+json::value parseFindingDuplicates(std::string_view text, boost::system::error_code& ec,
+                                   json::storage_ptr sp, const json::parse_options& options,
+                                   std::vector<std::string>* duplicates) {
+  unsigned char buffer[BOOST_JSON_STACK_BUFFER_SIZE];
+  boost::json::basic_parser<ValueBuilder> p(options, json::storage_ptr(), buffer, sizeof buffer);
+  p.handler().st.reset(std::move(sp));
+  DuplicateFinder finder;
+  if (duplicates != nullptr)
+    p.handler().finder = &finder;
+  const std::size_t n = p.write_some(false, text.data(), text.size(), ec);
+  if (!ec && n < text.size())
+    ec = boost::json::error::extra_data;
+  if (ec)
+    return nullptr;
+  if (duplicates != nullptr)
+    std::move(finder.found.begin(), finder.found.end(), std::back_inserter(*duplicates));
+  return p.handler().st.release();
+}
 
 void pruneUnknownFields(json::object& obj, const SchemaNode& root, std::vector<std::string>& unknown) {
   json::value v(std::move(obj));

@@ -3,6 +3,8 @@
 #include "schema/schema.h"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse_options.hpp>
+#include <boost/json/value.hpp>
 
 #include <optional>
 #include <string>
@@ -37,5 +39,12 @@ std::optional<std::string> typeError(const json::object& obj, const SchemaNode& 
 /// duplicateFields returns the paths of keys that appear more than once in one object of the
 /// JSON text ("metadata.name"), in document order. Malformed JSON yields what was found so far.
 std::vector<std::string> duplicateFields(std::string_view jsonText);
+
+/// parseFindingDuplicates is boost::json::parse (the value takes its memory from `sp`) that, when
+/// `duplicates` is not nullptr, also appends what duplicateFields would find — in the same pass
+/// over the text. Nothing is appended when the text does not parse.
+json::value parseFindingDuplicates(std::string_view text, boost::system::error_code& ec,
+                                   json::storage_ptr sp, const json::parse_options& options,
+                                   std::vector<std::string>* duplicates);
 
 }  // namespace apiserver::schema

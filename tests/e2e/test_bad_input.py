@@ -287,3 +287,25 @@ def test_invalid_dry_run(server, target, method, options, body, ctype):
     assert st["details"]["kind"] == options
     assert_unchanged(server, target)
     assert server.http("GET", CM_PATH + "/dry-bad")[0] == 404
+
+
+# ---- duplicate fields in a body -------------------------------------------------------------
+
+DUPLICATED = (b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup"},'
+              b'"data":{"a":"1","a":"2"}}')
+
+
+def test_duplicate_fields_strict_is_refused(server):
+    expect(server, "POST", CM_PATH + "?fieldValidation=Strict", 400, "BadRequest",
+           'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: '
+           'duplicate field "metadata.name", duplicate field "data.a"', DUPLICATED)
+    assert server.http("GET", CM_PATH + "/dup")[0] == 404
+
+
+def test_duplicate_fields_warn_keep_the_last(server):
+    status, hdrs, raw = server.http("POST", CM_PATH + "?fieldValidation=Warn",
+                                    DUPLICATED.replace(b'"name":"dup","name":"dup"', b'"name":"dupw"'))
+    assert status == 201, raw
+    assert hdrs["Warning"] == '299 - "duplicate field \\"data.a\\""', hdrs
+    assert json.loads(raw)["data"] == {"a": "2"}
+    assert server.http("DELETE", CM_PATH + "/dupw")[0] == 200

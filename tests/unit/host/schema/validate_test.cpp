@@ -3,8 +3,9 @@
 
 #include "schema/validate.h"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -121,6 +122,59 @@ TEST(DuplicateFields, FindsRepeatsInObjectsWithManyKeys) {
           std::string(5000, 'x') + R"(":2})";
   EXPECT_EQ(duplicateFields(text),
             (std::vector<std::string>{"k5", "k299", "k299.k1", "k7" + std::string(5000, 'x')}));
+}
+
+TEST(ParseFindingDuplicates, ParsesAsBoostDoesAndFindsWhatDuplicateFieldsFinds) {
+  std::string many = "{";
+  for (int i = 0; i < 100; ++i)
+    many += "\"k" + std::to_string(i) + std::string(i == 7 ? 3000 : 0, 'x') + "\":[" +
+            std::to_string(i) + ",\"" + std::string(i == 9 ? 3000 : 1, 's') + "\"],";
+  many += R"("k5":{"a":1.5,"a":null,"b":true},"k)" + std::string(3000, 'x') + R"(":-1})";
+  // Escapes make the parser hand long strings and keys over in pieces.
+  std::string longKey = R"(k\u00e9)";
+  for (int i = 0; i < 3000; ++i)
+    longKey += R"(\t)";
+  std::string escaped = R"({"e":")";
+  for (int i = 0; i < 3000; ++i)
+    escaped += R"(a\n)";
+  escaped += R"(",")" + longKey + R"(":1,")" + longKey + R"(":2})";
+  const std::vector<std::string> texts = {
+      R"({"a":1,"b":{"a":2}})",
+      R"({"metadata":{"name":"x","name":"y"},"spec":{"c":[{"n":1,"n":2}]},"spec":18446744073709551615})",
+      R"(  [1, "two", {"x": [], "x": {}}, null, false, 2.5e3]  )",
+      many,
+      escaped,
+      "{not json",
+      R"({"a":1} {"b":2})",
+      R"({"a":1)",
+      "\"\xff\"",
+      "",
+  };
+  json::parse_options strict;
+  strict.allow_invalid_utf8 = false;
+  for (const auto& text : texts) {
+    boost::system::error_code wantEc;
+    const json::value want = json::parse(text, wantEc, {}, strict);
+    boost::system::error_code gotEc;
+    std::vector<std::string> duplicates{"kept"};
+    const json::value got = parseFindingDuplicates(text, gotEc, {}, strict, &duplicates);
+    EXPECT_EQ(gotEc, wantEc) << text.substr(0, 80);
+    EXPECT_EQ(got, want) << text.substr(0, 80);
+    std::vector<std::string> wantDuplicates{"kept"};
+    if (!wantEc)
+      for (auto& d : duplicateFields(text))
+        wantDuplicates.push_back(std::move(d));
+    EXPECT_EQ(duplicates, wantDuplicates) << text.substr(0, 80);
+    // Without a list to fill it only parses.
+    boost::system::error_code plainEc;
+    EXPECT_EQ(parseFindingDuplicates(text, plainEc, {}, strict, nullptr), want);
+    EXPECT_EQ(plainEc, wantEc);
+  }
+  // The value takes its memory from the resource it is given.
+  auto arena = json::make_shared_resource<json::monotonic_resource>();
+  boost::system::error_code ec;
+  const json::value v = parseFindingDuplicates(R"({"a":"b"})", ec, arena, strict, nullptr);
+  EXPECT_EQ(v.storage(), json::storage_ptr(arena));
 }
 
 }  // namespace
