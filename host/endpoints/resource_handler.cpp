@@ -317,9 +317,13 @@ Result<std::vector<std::string>> ResourceHandler::checkFields(
   if (!mode) return fail(std::move(mode).error());
   const schema::FieldValidation fv = *mode;
   const auto& spec = store_->spec();
-  const std::string prefix = spec.kind + " in version \"" + spec.version + "\" cannot be handled as a " + spec.kind + ": ";
+  auto prefix = [&] {
+    return spec.kind + " in version \"" + spec.version + "\" cannot be handled as a " + spec.kind +
+           ": ";
+  };
   const schema::SchemaNode root = store_->schema().root();
-  if (auto err = schema::typeError(obj, root)) return fail(ApiError::badRequest(prefix + *err));
+  if (auto err = schema::typeError(obj, root))
+    return fail(ApiError::badRequest(prefix() + *err));
   std::vector<std::string> unknown;
   schema::pruneUnknownFields(obj, root, unknown);
   std::vector<std::string> problems;
@@ -334,7 +338,7 @@ Result<std::vector<std::string>> ResourceHandler::checkFields(
     // A patch's result is refused as kube's patcher does: 422 on the field "patch".
     if (patched)
       return fail(ApiError::invalid({}, "", {invalidField("patch", json::value(json::serialize(obj)), std::move(msg))}));
-    return fail(ApiError::badRequest(prefix + msg));
+    return fail(ApiError::badRequest(prefix() + msg));
   }
   return problems;
 }

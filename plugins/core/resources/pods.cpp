@@ -62,6 +62,7 @@ void defaultProbe(json::object& container, std::string_view key) {
 }
 
 void defaultContainer(json::object& c, bool hostNetwork) {
+  c.reserve(c.size() + 4);  // the defaults below, added without regrowing the object
   setDefault(c, "terminationMessagePath", "/dev/termination-log");
   setDefault(c, "terminationMessagePolicy", "File");
   if (!isSet(c, "imagePullPolicy"))
@@ -168,7 +169,7 @@ class PodStrategy final : public Strategy {
  public:
   void prepareForCreate(json::object& obj) const override {
     defaultPod(obj);
-    json::object status;
+    json::object status(obj.storage());  // the object's memory: moved in below, not copied
     status["phase"] = "Pending";
     status["qosClass"] = podQosClass(obj);
     if (const json::array* gates = arrayField(obj, "spec", "schedulingGates");
@@ -251,6 +252,7 @@ void defaultPod(json::object& pod) {
   json::object* spec = ensureObject(pod, "spec");
   if (spec == nullptr)
     return;
+  spec->reserve(spec->size() + 7);  // the defaults below, added without regrowing the object
   // v1 conversion keeps the deprecated serviceAccount in step with serviceAccountName.
   if (!isSet(*spec, "serviceAccountName") && !stringOf(spec->if_contains("serviceAccount")).empty())
     (*spec)["serviceAccountName"] = json::value((*spec)["serviceAccount"]);
