@@ -90,12 +90,14 @@ std::optional<PathElement> listItemElement(const TypeRef& list, const json::valu
         *error = "associative list with keys may not have non-map elements";
         return std::nullopt;
       }
+      const auto keys = list.listKeys();
       std::vector<KeyField> fields;
-      for (const auto& name : list.listKeys()) {
+      fields.reserve(keys.size());
+      for (const std::string_view name : keys) {
         if (const json::value* v = m->if_contains(name)) {
-          fields.push_back(KeyField{name, *v});
+          fields.push_back(KeyField{std::string(name), *v});
         } else if (const json::value* def = list.keyDefault(name)) {
-          fields.push_back(KeyField{name, *def});
+          fields.push_back(KeyField{std::string(name), *def});
         } else {
           *error = "associative list with keys has an element that omits key field " +
                    golang::goQuote(name) + " (and doesn't have default value)";
@@ -1004,15 +1006,15 @@ ListKind TypeRef::listKind() const {
   return ListKind::Atomic;
 }
 
-std::vector<std::string> TypeRef::listKeys() const {
-  std::vector<std::string> out;
+boost::container::small_vector<std::string_view, 2> TypeRef::listKeys() const {
+  boost::container::small_vector<std::string_view, 2> out;
   if (mode_ != Mode::Schema)
     return out;
   if (node_.listType() == schema::ListType::Map) {
-    for (auto k : node_.listMapKeys())
-      out.emplace_back(k);
+    const auto& keys = node_.listMapKeys();
+    out.assign(keys.begin(), keys.end());
   } else if (!node_.patchMergeKey().empty()) {
-    out.emplace_back(node_.patchMergeKey());
+    out.push_back(node_.patchMergeKey());
   }
   return out;
 }

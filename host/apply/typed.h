@@ -4,6 +4,7 @@
 #include "apply/field_set.h"
 #include "schema/schema.h"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/value.hpp>
 
 #include <optional>
@@ -59,8 +60,8 @@ class TypeRef {
   std::optional<TypeRef> fieldType(std::string_view name) const;
   /// listKind is the list's kind (from x-kubernetes-list-type, else the patch strategy).
   ListKind listKind() const;
-  /// listKeys are the key fields of a map list.
-  std::vector<std::string> listKeys() const;
+  /// listKeys are the key fields of a map list (views into the schema).
+  boost::container::small_vector<std::string_view, 2> listKeys() const;
   /// elementType is the type of a list's items.
   TypeRef elementType() const;
   /// keyDefault is the schema default of a key field of a map list's items, or nullptr.

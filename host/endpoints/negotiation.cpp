@@ -18,8 +18,10 @@ namespace apiserver::endpoints {
 namespace {
 
 /// kArenaBytesPerBodyByte sizes a request body's arena: the parsed object, and what a write
-/// adds to it, take a few times the text's size.
+/// adds to it, take a few times the text's size; kArenaMinBytes is the least it starts with (a
+/// small object's write adds defaults, status and managedFields worth a few KiB: one block).
 constexpr std::size_t kArenaBytesPerBodyByte = 4;
+constexpr std::size_t kArenaMinBytes = 8192;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -125,7 +127,7 @@ Result<boost::json::object> decodeBody(const Request& req, std::vector<std::stri
       // (metadata, managed fields), takes memory from one arena freed at once at the end. It is
       // moved from here on, never assigned to a value of other memory (that would copy it).
       auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(
-          kArenaBytesPerBodyByte * req.body.size());
+          std::max(kArenaMinBytes, kArenaBytesPerBodyByte * req.body.size()));
       boost::json::value v =
           schema::parseFindingDuplicates(req.body, ec, std::move(arena), po, duplicates);
       if (ec)
