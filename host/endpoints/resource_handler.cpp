@@ -322,10 +322,9 @@ Result<std::vector<std::string>> ResourceHandler::checkFields(
            ": ";
   };
   const schema::SchemaNode root = store_->schema().root();
-  if (auto err = schema::typeError(obj, root))
-    return fail(ApiError::badRequest(prefix() + *err));
   std::vector<std::string> unknown;
-  schema::pruneUnknownFields(obj, root, unknown);
+  if (auto err = schema::decodeFields(obj, root, unknown))
+    return fail(ApiError::badRequest(prefix() + *err));
   std::vector<std::string> problems;
   if (fv != schema::FieldValidation::Ignore) {
     for (const auto& d : duplicates)

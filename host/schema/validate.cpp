@@ -28,51 +28,6 @@ bool allowsAnyKeys(const SchemaNode& node) {
   return true;
 }
 
-void prune(json::value& v, const SchemaNode& node, std::string& path, std::vector<std::string>& unknown) {
-  if (node.isUnknown() || node.preservesUnknownFields() || node.isIntOrString()) return;
-  if (auto* o = v.if_object()) {
-    const bool declared = node.hasProperties();
-    const bool map = allowsAnyKeys(node);
-    if (!declared && !map) return;  // a free-form object (FieldsV1, RawExtension)
-    const auto& required = node.required();
-    for (auto it = o->begin(); it != o->end();) {
-      const std::size_t mark = path.size();
-      appendKey(path, it->key());
-      std::optional<SchemaNode> child = declared ? node.property(it->key()) : std::nullopt;
-      if (child) {
-        prune(it->value(), *child, path, unknown);
-        // Go's encoder omits empty slices and maps of optional (omitempty) fields, so a typed
-        // kube object never shows `labels: {}` or `finalizers: []`.
-        const bool emptyList = it->value().is_array() && it->value().get_array().empty();
-        const bool emptyMap = it->value().is_object() && it->value().get_object().empty() &&
-                              !child->hasProperties() && allowsAnyKeys(*child);
-        if ((emptyList || emptyMap) && std::find(required.begin(), required.end(), it->key()) == required.end()) {
-          path.resize(mark);
-          it = o->stable_erase(it);
-          continue;
-        }
-      } else if (map) {
-        prune(it->value(), node.additionalProperties(), path, unknown);
-      } else {
-        unknown.push_back(path);
-        path.resize(mark);
-        it = o->stable_erase(it);  // keeps the remaining keys in their order
-        continue;
-      }
-      path.resize(mark);
-      ++it;
-    }
-  } else if (auto* a = v.if_array()) {
-    const SchemaNode items = node.items();
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      const std::size_t mark = path.size();
-      path += "[" + std::to_string(i) + "]";
-      prune((*a)[i], items, path, unknown);
-      path.resize(mark);
-    }
-  }
-}
-
 std::string_view shortName(std::string_view definition) {
   auto dot = definition.rfind('.');
   return dot == std::string_view::npos ? definition : definition.substr(dot + 1);
@@ -129,45 +84,94 @@ bool allowed(const json::value& v, const SchemaNode& node) {
   return true;
 }
 
-std::optional<std::string> check(const json::value& v, const SchemaNode& node, std::string_view owner,
-                                 std::string& fieldPath);
+/// FieldDecoder is decodeFields' walk: the type check and the pruning of one body together,
+/// over the values and their schema.
+class FieldDecoder {
+ public:
+  explicit FieldDecoder(std::vector<std::string>& unknown) : unknown_(unknown) {}
 
-// checkObject checks the members of an object that `node` allows; `inner` is the struct name.
-std::optional<std::string> checkObject(const json::object& o, const SchemaNode& node, std::string_view inner,
-                                       std::string& fieldPath) {
-  const bool declared = node.hasProperties();
-  for (const auto& kv : o) {
-    std::optional<SchemaNode> declaredChild = declared ? node.property(kv.key()) : std::nullopt;
-    const SchemaNode child = declaredChild ? *declaredChild : node.additionalProperties();
-    if (child.isUnknown()) continue;
-    const std::size_t mark = fieldPath.size();
-    appendKey(fieldPath, kv.key());
-    auto e = check(kv.value(), child, inner, fieldPath);
-    fieldPath.resize(mark);
-    if (e) return e;
+  /// value checks and prunes `v`; `owner` is the innermost struct's name (Go's error names it).
+  std::optional<std::string> value(json::value& v, const SchemaNode& node, std::string_view owner) {
+    if (node.isUnknown() || node.preservesUnknownFields() || v.is_null())
+      return std::nullopt;
+    if (!allowed(v, node))
+      return refusal(jsonKind(v), node, owner);
+    if (node.isIntOrString())
+      return std::nullopt;
+    if (auto* o = v.if_object())
+      return object(*o, node, innerName(node, owner));
+    if (auto* a = v.if_array()) {
+      const SchemaNode items = node.items();
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const std::size_t mark = path_.size();
+        path_ += '[';
+        path_ += std::to_string(i);
+        path_ += ']';
+        auto e = value((*a)[i], items, owner);  // Go names a list item's errors by the list's owner
+        path_.resize(mark);
+        if (e)
+          return e;
+      }
+    }
+    return std::nullopt;
   }
-  return std::nullopt;
-}
 
-// check walks values and schema together; `owner` is the innermost struct definition name and
-// `fieldPath` the dotted field path without indexes, as Go's errors print them.
-std::optional<std::string> check(const json::value& v, const SchemaNode& node, std::string_view owner,
-                                 std::string& fieldPath) {
-  if (node.isUnknown() || node.preservesUnknownFields() || v.is_null()) return std::nullopt;
-  if (!allowed(v, node)) {
-    return "json: cannot unmarshal " + jsonKind(v) + " into Go struct field " + std::string(owner) + "." + fieldPath +
-           " of type " + goType(node);
+  /// object checks and prunes the members of an object that `node` allows; `inner` is its name.
+  std::optional<std::string> object(json::object& o, const SchemaNode& node,
+                                    std::string_view inner) {
+    const bool declared = node.hasProperties();
+    const bool map = allowsAnyKeys(node);
+    if (!declared && !map)
+      return std::nullopt;  // a free-form object (FieldsV1, RawExtension)
+    const auto& required = node.required();
+    for (auto it = o.begin(); it != o.end();) {
+      const std::size_t mark = path_.size();
+      const std::size_t fieldMark = fieldPath_.size();
+      appendKey(path_, it->key());
+      appendKey(fieldPath_, it->key());
+      std::optional<SchemaNode> child = declared ? node.property(it->key()) : std::nullopt;
+      std::optional<std::string> error;
+      bool drop = false;
+      if (child) {
+        error = value(it->value(), *child, inner);
+        // Go's encoder omits empty slices and maps of optional (omitempty) fields, so a typed
+        // kube object never shows `labels: {}` or `finalizers: []`.
+        const bool emptyList = it->value().is_array() && it->value().get_array().empty();
+        const bool emptyMap = it->value().is_object() && it->value().get_object().empty() &&
+                              !child->hasProperties() && allowsAnyKeys(*child);
+        drop = (emptyList || emptyMap) &&
+               std::find(required.begin(), required.end(), it->key()) == required.end();
+      } else if (map) {
+        error = value(it->value(), node.additionalProperties(), inner);
+      } else {
+        unknown_.push_back(path_);
+        drop = true;
+      }
+      path_.resize(mark);
+      fieldPath_.resize(fieldMark);
+      if (error)
+        return error;
+      it =
+          drop ? o.stable_erase(it) : std::next(it);  // stable: the remaining keys keep their order
+    }
+    return std::nullopt;
   }
-  std::string_view inner = node.definitionName().empty() ? owner : shortName(node.definitionName());
-  if (const auto* o = v.if_object()) {
-    if (auto e = checkObject(*o, node, inner, fieldPath)) return e;
-  } else if (const auto* a = v.if_array()) {
-    const SchemaNode items = node.items();
-    for (const auto& e : *a)
-      if (auto err = check(e, items, owner, fieldPath)) return err;
+
+  /// refusal is Go's json error for a value of JSON kind `kind` where `node` wants another.
+  std::string refusal(std::string_view kind, const SchemaNode& node, std::string_view owner) const {
+    return "json: cannot unmarshal " + std::string(kind) + " into Go struct field " +
+           std::string(owner) + "." + fieldPath_ + " of type " + goType(node);
   }
-  return std::nullopt;
-}
+
+  static std::string_view innerName(const SchemaNode& node, std::string_view owner) {
+    return node.definitionName().empty() ? owner : shortName(node.definitionName());
+  }
+
+ private:
+  std::vector<std::string>& unknown_;
+  std::string path_;       ///< the pruned fields' paths: "spec.containers[0].foo"
+  std::string fieldPath_;  ///< Go's error path: dotted, without list indexes
+};
 
 /// DuplicateFinder is a basic_parser handler that only tracks the keys of each open object. The
 /// keys of the open objects are kept in one buffer (an object's keys follow its parent's, and go
@@ -425,24 +429,17 @@ json::value parseFindingDuplicates(std::string_view text, boost::system::error_c
   return p.handler().st.release();
 }
 
-void pruneUnknownFields(json::object& obj, const SchemaNode& root, std::vector<std::string>& unknown) {
-  json::value v(std::move(obj));
-  std::string path;
-  prune(v, root, path, unknown);
-  obj = std::move(v.get_object());
-}
-
-std::optional<std::string> typeError(const json::object& obj, const SchemaNode& root) {
-  std::string fieldPath;
-  std::string_view owner = shortName(root.definitionName());
+std::optional<std::string> decodeFields(json::object& obj, const SchemaNode& root,
+                                        std::vector<std::string>& unknown) {
   if (root.isUnknown() || root.preservesUnknownFields()) return std::nullopt;
+  FieldDecoder d(unknown);
+  const std::string_view owner = shortName(root.definitionName());
+  if (root.isIntOrString())
+    return std::nullopt;
   const Type t = root.type();
-  if (t != Type::Object && t != Type::Unknown) {
-    const json::value v(obj);  // refused below: a root schema that is not an object's
-    return check(v, root, owner, fieldPath);
-  }
-  // An object against an object schema: check its members without copying it into a value.
-  return checkObject(obj, root, owner, fieldPath);
+  if (t != Type::Object && t != Type::Unknown)
+    return d.refusal("object", root, owner);  // a root schema that is not an object's
+  return d.object(obj, root, owner);
 }
 
 std::vector<std::string> duplicateFields(std::string_view jsonText) {

@@ -26,15 +26,16 @@ enum class FieldValidation {
   Strict,  ///< refuse the request with 400
 };
 
-/// pruneUnknownFields removes from `obj` every field the schema does not define, as decoding
-/// into kube's Go types drops it, and appends each one's path ("spec.containers[0].foo") to
-/// `unknown`. Where the schema says nothing, or preserves unknown fields, nothing is dropped.
-void pruneUnknownFields(json::object& obj, const SchemaNode& root, std::vector<std::string>& unknown);
-
-/// typeError returns Go's json error for the first value whose JSON type the schema does not
-/// allow ("json: cannot unmarshal string into Go struct field PodSpec.spec.activeDeadlineSeconds
-/// of type int64"), or nullopt. null is allowed anywhere (it leaves the zero value).
-std::optional<std::string> typeError(const json::object& obj, const SchemaNode& root);
+/// decodeFields does to a decoded body, in one walk over it, what decoding it into kube's Go
+/// types does. A value whose JSON type the schema does not allow refuses the body: the result is
+/// Go's json error for the first one ("json: cannot unmarshal string into Go struct field
+/// PodSpec.spec.activeDeadlineSeconds of type int64"; null is allowed anywhere, it leaves the
+/// zero value), and `obj` is then left partly pruned. Otherwise (nullopt) every field the schema
+/// does not define has been removed from `obj` and its path ("spec.containers[0].foo") appended
+/// to `unknown`, and empty lists and maps of optional fields removed (Go's omitempty). Where the
+/// schema says nothing, or preserves unknown fields, nothing is checked or dropped.
+std::optional<std::string> decodeFields(json::object& obj, const SchemaNode& root,
+                                        std::vector<std::string>& unknown);
 
 /// duplicateFields returns the paths of keys that appear more than once in one object of the
 /// JSON text ("metadata.name"), in document order. Malformed JSON yields what was found so far.

@@ -24,14 +24,14 @@ SchemaSet load(std::string_view kind) {
 
 json::object obj(std::string_view s) { return json::parse(s).as_object(); }
 
-TEST(PruneUnknownFields, DropsAndReportsWhatTheSchemaDoesNotDefine) {
+TEST(DecodeFields, DropsAndReportsWhatTheSchemaDoesNotDefine) {
   SchemaSet pod = load("Pod");
   json::object o = obj(R"({"apiVersion":"v1","kind":"Pod","junk":1,
     "metadata":{"name":"p","labels":{"any-key":"kept"},"annotations":{"a":"b"},"nope":true},
     "spec":{"bogus":{"x":1},"containers":[{"name":"c","image":"i","foo":"bar",
       "resources":{"limits":{"cpu":"1"}},"env":[{"name":"E","value":"v","extra":1}]}]}})");
   std::vector<std::string> unknown;
-  pruneUnknownFields(o, pod.root(), unknown);
+  EXPECT_FALSE(decodeFields(o, pod.root(), unknown));
   EXPECT_EQ(unknown, (std::vector<std::string>{"junk", "metadata.nope", "spec.bogus", "spec.containers[0].foo",
                                                "spec.containers[0].env[0].extra"}));
   EXPECT_EQ(o, obj(R"({"apiVersion":"v1","kind":"Pod",
@@ -40,27 +40,27 @@ TEST(PruneUnknownFields, DropsAndReportsWhatTheSchemaDoesNotDefine) {
       "env":[{"name":"E","value":"v"}]}]}})"));
 }
 
-TEST(PruneUnknownFields, DropsEmptyOptionalListsAndMapsAsGosEncoderOmitsThem) {
+TEST(DecodeFields, DropsEmptyOptionalListsAndMapsAsGosEncoderOmitsThem) {
   SchemaSet pod = load("Pod");
   json::object o = obj(R"({"metadata":{"name":"p","labels":{},"annotations":{},"finalizers":[]},
     "spec":{"containers":[{"name":"c","env":[],"resources":{}}],"volumes":[],"nodeSelector":{}}})");
   std::vector<std::string> unknown;
-  pruneUnknownFields(o, pod.root(), unknown);
+  EXPECT_FALSE(decodeFields(o, pod.root(), unknown));
   EXPECT_TRUE(unknown.empty());
   // Structs stay ({} for resources); empty maps and lists of optional fields go.
   EXPECT_EQ(o, obj(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","resources":{}}]}})"));
 }
 
-TEST(PruneUnknownFields, KeepsEverythingWhereTheSchemaSaysNothing) {
+TEST(DecodeFields, KeepsEverythingWhereTheSchemaSaysNothing) {
   SchemaSet none;
   json::object o = obj(R"({"anything":{"goes":[1,2]}})");
   std::vector<std::string> unknown;
-  pruneUnknownFields(o, none.root(), unknown);
+  EXPECT_FALSE(decodeFields(o, none.root(), unknown));
   EXPECT_TRUE(unknown.empty());
   EXPECT_EQ(o, obj(R"({"anything":{"goes":[1,2]}})"));
 }
 
-TEST(TypeError, WordedAsGosJsonPackage) {
+TEST(DecodeFields, RefusesWrongTypesWordedAsGosJsonPackage) {
   SchemaSet pod = load("Pod");
   struct Case {
     std::string name;
@@ -83,7 +83,9 @@ TEST(TypeError, WordedAsGosJsonPackage) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    auto err = typeError(obj(c.body), pod.root());
+    json::object o = obj(c.body);
+    std::vector<std::string> unknown;
+    auto err = decodeFields(o, pod.root(), unknown);
     if (c.want.empty()) {
       EXPECT_FALSE(err) << *err;
     } else {
@@ -91,6 +93,31 @@ TEST(TypeError, WordedAsGosJsonPackage) {
       EXPECT_EQ(*err, c.want);
     }
   }
+}
+
+TEST(DecodeFields, ChecksTypesAndPrunesInOneWalk) {
+  SchemaSet pod = load("Pod");
+  // An unknown field is dropped, not type-checked; a wrong type after it still refuses the body.
+  json::object o = obj(R"({"spec":{"bogus":{"x":"y"},"containers":[{"name":"c","foo":1}]}})");
+  std::vector<std::string> unknown;
+  EXPECT_FALSE(decodeFields(o, pod.root(), unknown));
+  EXPECT_EQ(unknown, (std::vector<std::string>{"spec.bogus", "spec.containers[0].foo"}));
+  o = obj(
+      R"({"junk":1,"spec":{"containers":[{"name":"c","foo":1,"ports":[{"containerPort":"80"}]}]}})");
+  unknown.clear();
+  EXPECT_EQ(decodeFields(o, pod.root(), unknown),
+            "json: cannot unmarshal string into Go struct field "
+            "ContainerPort.spec.containers.ports.containerPort "
+            "of type int32");
+  // A schema whose root is not an object's refuses any object.
+  auto text = json::parse(R"({"definitions":{"S":{"type":"string"}}})");
+  auto str = SchemaSet::fromDocument(text, "S");
+  ASSERT_TRUE(str);
+  o = obj(R"({"a":1})");
+  auto err = decodeFields(o, str->root(), unknown);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->rfind("json: cannot unmarshal object into Go struct field ", 0), 0U) << *err;
+  EXPECT_TRUE(err->ends_with(" of type string")) << *err;
 }
 
 TEST(DuplicateFields, FindsRepeatedKeysWithTheirPaths) {
