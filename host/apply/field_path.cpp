@@ -2,6 +2,7 @@
 
 #include "golang/go_json.h"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
@@ -178,6 +179,40 @@ PathElement PathElement::index(std::int64_t i) {
   return e;
 }
 
+int compareKeyFields(std::span<const KeyFieldView> a, std::span<const KeyFieldView> b) {
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (int c = sign(a[i].name.compare(b[i].name)); c != 0)
+      return c;
+    if (int c = compareValues(*a[i].value, *b[i].value); c != 0)
+      return c;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+void appendKeyFields(std::string& out, std::span<const KeyFieldView> fields) {
+  out.append("k:{");
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i)
+      out.push_back(',');
+    golang::appendGoString(out, fields[i].name);
+    out.push_back(':');
+    out += golang::goMarshal(*fields[i].value);
+  }
+  out.push_back('}');
+}
+
+namespace {
+
+/// keyViews are a Key element's fields as views.
+boost::container::small_vector<KeyFieldView, 2> keyViews(const std::vector<KeyField>& key) {
+  boost::container::small_vector<KeyFieldView, 2> out;
+  for (const auto& f : key)
+    out.push_back(KeyFieldView{f.name, &f.value});
+  return out;
+}
+
+}  // namespace
+
 int PathElement::compare(const PathElement& other) const {
   if (kind_ != other.kind_)
     return static_cast<int>(kind_) < static_cast<int>(other.kind_) ? -1 : 1;
@@ -185,13 +220,7 @@ int PathElement::compare(const PathElement& other) const {
     case Kind::Field:
       return sign(name_.compare(other.name_));
     case Kind::Key:
-      for (std::size_t i = 0; i < key_.size() && i < other.key_.size(); ++i) {
-        if (int c = sign(key_[i].name.compare(other.key_[i].name)); c != 0)
-          return c;
-        if (int c = compareValues(key_[i].value, other.key_[i].value); c != 0)
-          return c;
-      }
-      return key_.size() == other.key_.size() ? 0 : (key_.size() < other.key_.size() ? -1 : 1);
+      return compareKeyFields(keyViews(key_), keyViews(other.key_));
     case Kind::Value:
       return compareValues(value_, other.value_);
     case Kind::Index:
@@ -236,15 +265,7 @@ void PathElement::appendSerialized(std::string& out) const {
       out.append("f:").append(name_);
       return;
     case Kind::Key:
-      out.append("k:{");
-      for (std::size_t i = 0; i < key_.size(); ++i) {
-        if (i)
-          out.push_back(',');
-        golang::appendGoString(out, key_[i].name);
-        out.push_back(':');
-        out += golang::goMarshal(key_[i].value);
-      }
-      out.push_back('}');
+      appendKeyFields(out, keyViews(key_));
       return;
     case Kind::Value:
       out.append("v:").append(golang::goMarshal(value_));

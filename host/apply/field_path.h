@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,19 @@ int compareValues(const json::value& a, const json::value& b);
 /// equalValues is structured-merge-diff's value.Equals: ints and floats equal when numerically
 /// equal, maps equal regardless of key order.
 bool equalValues(const json::value& a, const json::value& b);
+
+/// KeyFieldView is a KeyField that refers to its name and value (which must outlive it).
+struct KeyFieldView {
+  std::string_view name;
+  const json::value* value;
+};
+
+/// compareKeyFields orders two list-item keys (fields sorted by name) as PathElement::compare
+/// orders Key elements.
+int compareKeyFields(std::span<const KeyFieldView> a, std::span<const KeyFieldView> b);
+/// appendKeyFields appends a key's FieldsV1 form, `k:{"name":"c1"}`, as
+/// PathElement::appendSerialized does for a Key element.
+void appendKeyFields(std::string& out, std::span<const KeyFieldView> fields);
 
 /// PathElement is one step of a field path. Copyable value type; thread-compatible.
 class PathElement {

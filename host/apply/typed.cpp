@@ -76,9 +76,60 @@ TypeRef memberType(const TypeRef& t, std::string_view key) {
   return ft ? *ft : TypeRef::deduced();
 }
 
-/// listItemElement is the path element of a list item (kube's listItemToPathElement).
-std::optional<PathElement> listItemElement(const TypeRef& list, const json::value& item,
-                                           std::size_t index, std::string* error) {
+/// ItemRef is a list item's path element by reference into the item (a map list's key fields,
+/// a set's value) or by position: what listItemElement builds, without copying anything.
+struct ItemRef {
+  PathElement::Kind kind = PathElement::Kind::Index;
+  boost::container::small_vector<KeyFieldView, 2> key;  ///< Key: the fields, sorted by name
+  const json::value* value = nullptr;                   ///< Value: the item
+  std::size_t index = 0;                                ///< Index: the position
+
+  int compare(const ItemRef& other) const {
+    if (kind != other.kind)
+      return static_cast<int>(kind) < static_cast<int>(other.kind) ? -1 : 1;
+    switch (kind) {
+      case PathElement::Kind::Key:
+        return compareKeyFields(key, other.key);
+      case PathElement::Kind::Value:
+        return compareValues(*value, *other.value);
+      default:
+        return index < other.index ? -1 : (index > other.index ? 1 : 0);
+    }
+  }
+  void appendSerialized(std::string& out) const {
+    switch (kind) {
+      case PathElement::Kind::Key:
+        appendKeyFields(out, key);
+        return;
+      case PathElement::Kind::Value:
+        out.append("v:").append(golang::goMarshal(*value));
+        return;
+      default:
+        out.append("i:").append(std::to_string(index));
+    }
+  }
+  /// element is the PathElement this refers to (a copy).
+  PathElement element() const {
+    switch (kind) {
+      case PathElement::Kind::Key: {
+        std::vector<KeyField> fields;
+        fields.reserve(key.size());
+        for (const auto& f : key)
+          fields.push_back(KeyField{std::string(f.name), *f.value});
+        return PathElement::key(std::move(fields));
+      }
+      case PathElement::Kind::Value:
+        return PathElement::value(*value);
+      default:
+        return PathElement::index(static_cast<std::int64_t>(index));
+    }
+  }
+};
+
+/// listItemRef is the path element of a list item (kube's listItemToPathElement), by reference.
+std::optional<ItemRef> listItemRef(const TypeRef& list, const json::value& item, std::size_t index,
+                                   std::string* error) {
+  ItemRef out;
   switch (list.listKind()) {
     case ListKind::Map: {
       if (item.is_null()) {
@@ -90,21 +141,22 @@ std::optional<PathElement> listItemElement(const TypeRef& list, const json::valu
         *error = "associative list with keys may not have non-map elements";
         return std::nullopt;
       }
-      const auto keys = list.listKeys();
-      std::vector<KeyField> fields;
-      fields.reserve(keys.size());
-      for (const std::string_view name : keys) {
+      out.kind = PathElement::Kind::Key;
+      for (const std::string_view name : list.listKeys()) {
         if (const json::value* v = m->if_contains(name)) {
-          fields.push_back(KeyField{std::string(name), *v});
+          out.key.push_back(KeyFieldView{name, v});
         } else if (const json::value* def = list.keyDefault(name)) {
-          fields.push_back(KeyField{std::string(name), *def});
+          out.key.push_back(KeyFieldView{name, def});
         } else {
           *error = "associative list with keys has an element that omits key field " +
                    golang::goQuote(name) + " (and doesn't have default value)";
           return std::nullopt;
         }
       }
-      return PathElement::key(std::move(fields));
+      std::stable_sort(
+          out.key.begin(), out.key.end(),
+          [](const KeyFieldView& a, const KeyFieldView& b) { return a.name < b.name; });
+      return out;
     }
     case ListKind::Set:
       if (item.is_object()) {
@@ -119,11 +171,23 @@ std::optional<PathElement> listItemElement(const TypeRef& list, const json::valu
         *error = "associative list without keys has an element that's an explicit null";
         return std::nullopt;
       }
-      return PathElement::value(item);
+      out.kind = PathElement::Kind::Value;
+      out.value = &item;
+      return out;
     case ListKind::Atomic:
       break;
   }
-  return PathElement::index(static_cast<std::int64_t>(index));
+  out.index = index;
+  return out;
+}
+
+/// listItemElement is listItemRef's element, copied out of the item.
+std::optional<PathElement> listItemElement(const TypeRef& list, const json::value& item,
+                                           std::size_t index, std::string* error) {
+  auto ref = listItemRef(list, item, index, error);
+  if (!ref)
+    return std::nullopt;
+  return ref->element();
 }
 
 /// IndexedList is a list's items by path element, in order, first occurrence kept.
@@ -486,7 +550,7 @@ class ChangedFieldsWriter {
     if (r == nullptr)
       return;
     struct Item {
-      PathElement element;
+      ItemRef ref;
       const json::value* value;
     };
     auto itemsOf = [&](const json::array& list) {
@@ -494,33 +558,38 @@ class ChangedFieldsWriter {
       items.reserve(list.size());
       std::string error;
       for (std::size_t i = 0; i < list.size(); ++i)
-        if (auto pe = listItemElement(t, list[i], i, &error))
-          items.push_back(Item{std::move(*pe), &list[i]});
+        if (auto ref = listItemRef(t, list[i], i, &error))
+          items.push_back(Item{std::move(*ref), &list[i]});
       return items;
     };
     std::vector<Item> items = itemsOf(*r);
     std::stable_sort(items.begin(), items.end(),
-                     [](const Item& a, const Item& b) { return a.element < b.element; });
+                     [](const Item& a, const Item& b) { return a.ref.compare(b.ref) < 0; });
     const std::vector<Item> lhsItems = l != nullptr ? itemsOf(*l) : std::vector<Item>{};
     const TypeRef elem = t.elementType();
     out.reserve(out.size() + items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
-      const PathElement& pe = items[i].element;
-      if (i > 0 && items[i - 1].element == pe)
+      const ItemRef& ref = items[i].ref;
+      if (i > 0 && items[i - 1].ref.compare(ref) == 0)
         continue;  // a repeated item: the first one counts
-      if (below.ignored != nullptr && below.ignored->hasMember(pe))
-        continue;
-      const Filter filter{below.ignored != nullptr ? below.ignored->child(pe) : nullptr,
-                          below.strip != nullptr ? below.strip->child(pe) : nullptr};
-      const bool stripped = below.strip != nullptr && below.strip->hasMember(pe);
+      Filter filter;
+      bool stripped = false;
+      if (below.ignored != nullptr || below.strip != nullptr) {  // filters name items rarely
+        const PathElement pe = ref.element();
+        if (below.ignored != nullptr && below.ignored->hasMember(pe))
+          continue;
+        filter = Filter{below.ignored != nullptr ? below.ignored->child(pe) : nullptr,
+                        below.strip != nullptr ? below.strip->child(pe) : nullptr};
+        stripped = below.strip != nullptr && below.strip->hasMember(pe);
+      }
       auto match = std::find_if(lhsItems.begin(), lhsItems.end(),
-                                [&](const Item& li) { return li.element == pe; });
+                                [&](const Item& li) { return li.ref.compare(ref) == 0; });
       node(
           match != lhsItems.end() ? match->value : nullptr, *items[i].value, elem, stripped, filter,
           out,
           [&] {
             key_.clear();
-            pe.appendSerialized(key_);
+            ref.appendSerialized(key_);
           },
           depth + 1);
     }
