@@ -527,12 +527,16 @@ class ChangedFieldsWriter {
     }
     member = member && !stripped;
     json::object sub(sp_);
+    // Room for "." and every child, so that the children's writes do not regrow it.
+    const json::object* rmap = rhs.if_object();
+    const json::array* rlist = rhs.if_array();  // either may be null: a null replacing a value
+    sub.reserve((rmap != nullptr ? rmap->size() : rlist != nullptr ? rlist->size() : 0) + 1);
     if (member)
       sub.emplace(".", json::object(sp_));
     if (shape == Shape::Map) {
-      mapChildren(mapOf(lhs), rhs.if_object(), t, below, sub, depth);
+      mapChildren(mapOf(lhs), rmap, t, below, sub, depth);
     } else {
-      listChildren(listOf(lhs), rhs.if_array(), t, below, sub, depth);
+      listChildren(listOf(lhs), rlist, t, below, sub, depth);
     }
     if (sub.size() == (member ? 1U : 0U)) {
       if (!member)
