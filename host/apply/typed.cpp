@@ -490,23 +490,25 @@ class ChangedFieldsWriter {
       const json::object* r = rhs.if_object();
       return t.mapIsAtomic() || r == nullptr || r->empty() ? Shape::Member : Shape::Map;
     }
-    const Shape leaf = equalValues(*lhs, rhs) ? Shape::Nothing : Shape::Member;  // Comparer::leaf
+    auto leaf = [&] {  // Comparer::leaf
+      return equalValues(*lhs, rhs) ? Shape::Nothing : Shape::Member;
+    };
     if (depth > kMaxDepth)
-      return leaf;
+      return leaf();
     const Atom al = atomFor(t, lhs);
     const Atom ar = atomFor(t, &rhs);
     if (al != ar || !fits(ar, lhs) || !fits(ar, &rhs) || ar == Atom::None || ar == Atom::Scalar)
-      return leaf;
+      return leaf();
     if (ar == Atom::List) {
       const json::array* l = listOf(lhs);
       const json::array* r = rhs.if_array();
       const bool emptyBoth = (l == nullptr || l->empty()) && (r == nullptr || r->empty());
-      return t.listKind() == ListKind::Atomic || emptyBoth ? leaf : Shape::List;
+      return t.listKind() == ListKind::Atomic || emptyBoth ? leaf() : Shape::List;
     }
     const json::object* l = mapOf(lhs);
     const json::object* r = rhs.if_object();
     const bool emptyBoth = (l == nullptr || l->empty()) && (r == nullptr || r->empty());
-    return t.mapIsAtomic() || emptyBoth ? leaf : Shape::Map;
+    return t.mapIsAtomic() || emptyBoth ? leaf() : Shape::Map;
   }
 
   /// node writes one element's change into `out` under the key `makeKey` leaves in key_
