@@ -24,6 +24,8 @@ const std::vector<std::string> kRestartPolicies = {"Always", "OnFailure", "Never
 const std::vector<std::string> kDnsPolicies = {"ClusterFirstWithHostNet", "ClusterFirst", "Default",
                                                "None"};
 const std::vector<std::string> kPullPolicies = {"Always", "IfNotPresent", "Never"};
+/// kInitRestartPolicies: an init container may only be a sidecar ("Always").
+const std::vector<std::string> kInitRestartPolicies = {"Always"};
 const std::vector<std::string> kTerminationMessagePolicies = {"File", "FallbackToLogsOnError"};
 const std::vector<std::string> kTaintEffects = {"NoSchedule", "PreferNoSchedule", "NoExecute"};
 const std::vector<std::string> kTolerationOperators = {"Exists", "Equal"};
@@ -33,20 +35,21 @@ bool contains(const std::vector<std::string>& list, std::string_view v) {
 }
 
 /// checkEnum reports Required for an empty value and NotSupported for one outside `allowed`.
-void checkEnum(const json::object& o, std::string_view key, const std::string& path,
+/// The field's path (`parent`.`key`) is built only for an error.
+void checkEnum(const json::object& o, std::string_view key, std::string_view parent,
                const std::vector<std::string>& allowed, bool required, FieldErrors& out) {
   const json::value* v = o.if_contains(key);
   std::string_view s = stringOf(v);
   if (s.empty()) {
     if (v != nullptr && !v->is_null() && !v->is_string()) {
-      out.push_back(notSupportedField(path, *v, allowed));
+      out.push_back(notSupportedField(childPath(parent, key), *v, allowed));
     } else if (required) {
-      out.push_back(requiredField(path));
+      out.push_back(requiredField(childPath(parent, key)));
     }
     return;
   }
   if (!contains(allowed, s))
-    out.push_back(notSupportedField(path, json::value(s), allowed));
+    out.push_back(notSupportedField(childPath(parent, key), json::value(s), allowed));
 }
 
 bool isStandardContainerResource(std::string_view name) {
@@ -84,10 +87,12 @@ void validateResources(const json::object& container, const std::string& path, F
   const json::object* resources = objectField(container, "resources");
   if (resources == nullptr)
     return;
-  const std::string limPath = childPath(path, "resources.limits");
-  const std::string reqPath = childPath(path, "resources.requests");
   const json::object* limits = objectField(*resources, "limits");
   const json::object* requests = objectField(*resources, "requests");
+  if (limits == nullptr && requests == nullptr)
+    return;  // nothing to check (and no paths to build)
+  const std::string limPath = childPath(path, "resources.limits");
+  const std::string reqPath = childPath(path, "resources.requests");
   auto checkList = [&out](const json::object* list, const std::string& listPath) {
     if (list == nullptr)
       return;
@@ -137,8 +142,9 @@ void validateContainerPorts(const json::object& container, const std::string& pa
   if (ports == nullptr)
     return;
   std::set<std::string, std::less<>> names;
+  const std::string portsPath = childPath(path, "ports");
   for (std::size_t i = 0; i < ports->size(); ++i) {
-    const std::string p = indexPath(childPath(path, "ports"), i);
+    const std::string p = indexPath(portsPath, i);
     const json::object* port = objectOf(&(*ports)[i]);
     if (port == nullptr) {
       out.push_back(invalidField(p, (*ports)[i], "must be an object"));
@@ -270,11 +276,10 @@ void validateContainers(const json::object& spec, std::string_view list, bool in
       out.push_back(invalidField(childPath(p, "image"), json::value(image),
                                  "must not have leading or trailing whitespace"));
     }
-    checkEnum(*c, "imagePullPolicy", childPath(p, "imagePullPolicy"), kPullPolicies, true, out);
-    checkEnum(*c, "terminationMessagePolicy", childPath(p, "terminationMessagePolicy"),
-              kTerminationMessagePolicies, true, out);
+    checkEnum(*c, "imagePullPolicy", p, kPullPolicies, true, out);
+    checkEnum(*c, "terminationMessagePolicy", p, kTerminationMessagePolicies, true, out);
     if (init) {
-      checkEnum(*c, "restartPolicy", childPath(p, "restartPolicy"), {"Always"}, false, out);
+      checkEnum(*c, "restartPolicy", p, kInitRestartPolicies, false, out);
     } else if (isSet(*c, "restartPolicy")) {
       out.push_back(
           forbiddenField(childPath(p, "restartPolicy"), "may not be set for non-init containers"));
@@ -342,7 +347,7 @@ void validateTolerations(const json::array* tolerations, FieldErrors& out) {
       out.push_back(
           notSupportedField(childPath(p, "operator"), json::value(op), kTolerationOperators));
     }
-    checkEnum(*t, "effect", childPath(p, "effect"), kTaintEffects, false, out);
+    checkEnum(*t, "effect", p, kTaintEffects, false, out);
   }
 }
 
@@ -396,8 +401,8 @@ FieldErrors validatePod(const json::object& pod) {
   validateContainers(spec, "containers", false, volumes, names, errs);
   validateContainers(spec, "initContainers", true, volumes, names, errs);
 
-  checkEnum(spec, "restartPolicy", "spec.restartPolicy", kRestartPolicies, true, errs);
-  checkEnum(spec, "dnsPolicy", "spec.dnsPolicy", kDnsPolicies, true, errs);
+  checkEnum(spec, "restartPolicy", "spec", kRestartPolicies, true, errs);
+  checkEnum(spec, "dnsPolicy", "spec", kDnsPolicies, true, errs);
   if (const json::value* ads = spec.if_contains("activeDeadlineSeconds");
       ads != nullptr && !ads->is_null()) {
     auto v = int64Of(ads);
