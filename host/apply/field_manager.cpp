@@ -361,12 +361,16 @@ void FieldManager::capUpdateManagers(Managed& managed) const {
   }
 }
 
+ManagerIdentity FieldManager::updateIdentity(std::string_view manager,
+                                             std::string_view subresource) const {
+  return {manager.empty() ? std::string("unknown") : std::string(manager),
+          std::string(kUpdateOperation), groupVersion_, std::string(subresource)};
+}
+
 void FieldManager::updateCore(const json::object& live, const json::object& next, Managed& managed,
                               std::string_view manager, std::string_view subresource,
                               const std::string& now) const {
-  const std::string id = buildManagerIdentifier(
-      {manager.empty() ? std::string("unknown") : std::string(manager),
-       std::string(kUpdateOperation), groupVersion_, std::string(subresource)});
+  const std::string id = buildManagerIdentifier(updateIdentity(manager, subresource));
   const FieldSet& ignored = ignoredFor(subresource);
   Comparison cmp = updateManagers(live, next, managed, kCurrentOperation, true, ignored, nullptr);
   FieldSet set =
@@ -507,11 +511,10 @@ void FieldManager::recordCreate(json::object& object, std::string_view manager,
       changedFieldsV1(zero_, object, root_, ignoredFor(subresource), stripSet_, object.storage());
   if (fields.empty())
     return;  // nothing of the object is anyone's: no entry, as stripMeta leaves none
-  const ManagerIdentity id{manager.empty() ? std::string("unknown") : std::string(manager),
-                           std::string(kUpdateOperation), groupVersion_, std::string(subresource)};
   json::object& meta = metadata(object);
   json::array entries(meta.storage());
-  entries.push_back(encodeManagedEntry(id, formatTime(now), std::move(fields), meta.storage()));
+  entries.push_back(encodeManagedEntry(updateIdentity(manager, subresource), formatTime(now),
+                                       std::move(fields), meta.storage()));
   meta.emplace("managedFields", std::move(entries));
 }
 

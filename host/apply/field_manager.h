@@ -111,6 +111,8 @@ class FieldManager {
   Managed applyCore(const json::value& live, const json::object& applied, Managed managed,
                     const ApplyOptions& options, bool force, json::value* result,
                     std::vector<Conflict>* conflicts) const;
+  /// updateIdentity is the identity of `manager`'s Update entry ("unknown" when it has none).
+  ManagerIdentity updateIdentity(std::string_view manager, std::string_view subresource) const;
   /// recordCreate is update() for a new object nobody manages yet: its entry is what it sets
   /// (updateCore against the zero object), written straight from the object.
   void recordCreate(json::object& object, std::string_view manager, std::string_view subresource,
