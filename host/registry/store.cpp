@@ -273,8 +273,7 @@ void Store::describe(const json::object& obj, storage::CachedObject& out) const 
   selectable.reserve(16);  // a kind's few fields, without regrowing
   strategy_->selectableFields(obj, selectable);
   out.fields = selection::objectFields(fieldNames_, nameOf(obj), namespaceOf(obj), std::move(selectable));
-  const json::value* meta = obj.if_contains("metadata");
-  const json::object* m = meta != nullptr ? meta->if_object() : nullptr;
+  const json::object* m = objectField(obj, "metadata");
   out.ownership = m != nullptr && (m->contains("ownerReferences") || m->contains("finalizers") ||
                                    m->contains("deletionTimestamp"));
 }
