@@ -114,6 +114,12 @@ std::string tlsKey(const UpstreamTarget& t) {
          t.clientKeyPem;
 }
 
+/// contextTag names the io_context a pooled connection runs on, in its pool's key: an exchange
+/// takes connections of its own context only.
+std::string contextTag(const net::io_context& ioc) {
+  return "\x1d" + std::to_string(reinterpret_cast<std::uintptr_t>(&ioc));
+}
+
 std::string poolKey(const UpstreamTarget& t) {
   std::string k = t.scheme + "://" + hostPort(t);
   if (t.scheme == "https") k += "\x1e" + (t.serverName.empty() ? t.host : t.serverName) + "\x1e" + tlsKey(t);
@@ -288,7 +294,8 @@ struct OutgoingRequest {
 }  // namespace
 
 struct HostUpstreamClient::Impl : std::enable_shared_from_this<HostUpstreamClient::Impl> {
-  Impl(net::io_context& i, Logger& l, UpstreamPoolOptions o) : ioc(i), log(l), opts(o) {}
+  Impl(std::function<net::io_context&()> c, Logger& l, UpstreamPoolOptions o)
+      : contextOfCaller(std::move(c)), log(l), opts(o) {}
 
   /// takeIdle returns a pooled connection that still looks usable (not idle too long; with
   /// `peek`, not closed by the backend), or null.
@@ -330,7 +337,7 @@ struct HostUpstreamClient::Impl : std::enable_shared_from_this<HostUpstreamClien
     return it->second;
   }
 
-  net::io_context& ioc;
+  const std::function<net::io_context&()> contextOfCaller;
   Logger& log;
   const UpstreamPoolOptions opts;
   mutable std::mutex mu;
@@ -349,14 +356,15 @@ namespace {
 /// are started from the calling thread (an idle connection is the exchange's alone).
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(std::shared_ptr<HostUpstreamClient::Impl> client, UpstreamTarget target, const ForwardOptions& options,
-           OutgoingRequest request, UpstreamClient::Callback done)
+  Exchange(std::shared_ptr<HostUpstreamClient::Impl> client, UpstreamTarget target,
+           const ForwardOptions& options, OutgoingRequest request, UpstreamClient::Callback done)
       : client_(std::move(client)),
         target_(std::move(target)),
         limits_(options),
         request_(std::move(request)),
         done_(std::move(done)),
-        key_(poolKey(target_)) {
+        ioc_(client_->contextOfCaller()),
+        key_(poolKey(target_) + contextTag(ioc_)) {
     const auto m = request_.method;
     idempotent_ = m == http::verb::get || m == http::verb::head || m == http::verb::options ||
                   m == http::verb::put || m == http::verb::delete_;
@@ -368,7 +376,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       std::lock_guard lock(client_->mu);
       if (client_->shuttingDown) {
         auto self = shared_from_this();
-        net::post(client_->ioc, [self] { self->fail(unavailable("the upstream client is shutting down")); });
+        net::post(ioc_,
+                  [self] { self->fail(unavailable("the upstream client is shutting down")); });
         return;
       }
       client_->active[this] = weak_from_this();
@@ -407,7 +416,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     reused_ = pooled != nullptr;
     if (pooled) ++client_->reused;
     if (!pooled) {
-      pooled = std::make_shared<UpstreamConnection>(client_->ioc);
+      pooled = std::make_shared<UpstreamConnection>(ioc_);
       pooled->key = key_;
     }
     {
@@ -745,7 +754,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   Limits limits_;
   OutgoingRequest request_;
   UpstreamClient::Callback done_;
-  std::string key_;
+  net::io_context& ioc_;  ///< where the exchange's connection runs
+  std::string key_;       ///< its pool: the target and the context
   bool idempotent_ = false;
   bool reused_ = false;
   std::atomic<bool> aborted_{false};
@@ -828,22 +838,29 @@ Result<OutgoingRequest> outgoingRequest(const Request& req, const UpstreamTarget
 
 }  // namespace
 
-HostUpstreamClient::HostUpstreamClient(net::io_context& ioc, Logger& log, UpstreamPoolOptions options)
-    : impl_(std::make_shared<Impl>(ioc, log, options)) {}
+HostUpstreamClient::HostUpstreamClient(net::io_context& ioc, Logger& log,
+                                       UpstreamPoolOptions options)
+    : HostUpstreamClient([&ioc]() -> net::io_context& { return ioc; }, log, options) {}
+
+HostUpstreamClient::HostUpstreamClient(std::function<net::io_context&()> contextOfCaller,
+                                       Logger& log, UpstreamPoolOptions options)
+    : impl_(std::make_shared<Impl>(std::move(contextOfCaller), log, options)) {}
 
 HostUpstreamClient::~HostUpstreamClient() { shutdown(); }
 
 void HostUpstreamClient::forward(const Request& req, const UpstreamTarget& target, const ForwardOptions& options,
                                  Callback done) {
   if (target.scheme != "http" && target.scheme != "https") {
-    net::post(impl_->ioc, [done = std::move(done), scheme = target.scheme] {
+    net::post(impl_->contextOfCaller(), [done = std::move(done), scheme = target.scheme] {
       done(ApiError::serviceUnavailable("unsupported protocol scheme \"" + scheme + "\""));
     });
     return;
   }
   auto request = outgoingRequest(req, target, options);
   if (!request) {
-    net::post(impl_->ioc, [done = std::move(done), e = std::move(request).error()]() mutable { done(std::move(e)); });
+    net::post(
+        impl_->contextOfCaller(),
+        [done = std::move(done), e = std::move(request).error()]() mutable { done(std::move(e)); });
     return;
   }
   auto exchange = std::make_shared<Exchange>(impl_, target, options, std::move(*request), std::move(done));

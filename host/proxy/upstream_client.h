@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 namespace boost::asio {
@@ -13,7 +14,7 @@ class io_context;
 
 /// @file upstream_client.h
 /// HostUpstreamClient: the host's UpstreamClient, on Boost.Beast and OpenSSL (both stay inside
-/// upstream_client.cpp). Every exchange runs on a strand of the host's io_context; nothing
+/// upstream_client.cpp). Every exchange runs on a strand of an io_context of the host; nothing
 /// blocks a thread: a request waiting for its backend, and a watch relayed from a backend, are
 /// a few buffers and a socket.
 
@@ -43,7 +44,14 @@ struct UpstreamStats {
 /// and keep running until shutdown() has been called and the exchanges it ends have finished.
 class HostUpstreamClient final : public UpstreamClient {
  public:
+  /// HostUpstreamClient runs every exchange on `ioc`.
   HostUpstreamClient(boost::asio::io_context& ioc, Logger& log, UpstreamPoolOptions options = {});
+  /// HostUpstreamClient runs an exchange on the io_context `contextOfCaller` names for the
+  /// thread that forwards it, on a connection pooled for that context: a request a server's I/O
+  /// thread forwards is sent, answered and relayed on that thread (IoContexts::current). Every
+  /// context it names must outlive the client, as above.
+  HostUpstreamClient(std::function<boost::asio::io_context&()> contextOfCaller, Logger& log,
+                     UpstreamPoolOptions options = {});
   ~HostUpstreamClient() override;
   HostUpstreamClient(const HostUpstreamClient&) = delete;
   HostUpstreamClient& operator=(const HostUpstreamClient&) = delete;

@@ -11,11 +11,12 @@
 #include "server/discovery.h"
 #include "server/filters/filters.h"
 #include "server/http_server.h"
-#include "server/secure_serving.h"
+#include "server/io_contexts.h"
 #include "server/local_client.h"
 #include "server/openapi.h"
 #include "server/openapi_v2/openapi_v2.h"
 #include "server/request_info.h"
+#include "server/secure_serving.h"
 #include "storage/encryption/encrypted_storage.h"
 #include "storage/etcd3/etcd3_storage.h"
 #include "storage/memory/memory_storage.h"
@@ -267,9 +268,11 @@ struct GenericApiServer::Impl {
   std::vector<std::unique_ptr<Handler>> serverChain;  // delegates, outermost last
   std::vector<std::unique_ptr<Handler>> handlerChain;  // links, outermost last
   Handler* root = nullptr;
-  net::io_context ioc;
+  /// io runs the I/O threads (serving.workerThreads), a context each; made by build().
+  std::unique_ptr<IoContexts> io;
   std::unique_ptr<net::thread_pool> blocking;  // runs writes (serving.blockingThreads); null if 0
-  /// upstream forwards requests to other servers for plugins (the aggregator); it runs on ioc.
+  /// upstream forwards requests to other servers for plugins (the aggregator), each on the I/O
+  /// thread that forwards it.
   std::shared_ptr<proxy::HostUpstreamClient> upstream;
   std::unique_ptr<HttpServer> http;   // the insecure port (plain HTTP, loopback), if on
   std::unique_ptr<SecureServing> security;
@@ -285,6 +288,7 @@ struct GenericApiServer::Impl {
 };
 
 Result<void> GenericApiServer::Impl::build() {
+  io = std::make_unique<IoContexts>(static_cast<std::size_t>(cfg.serving.workerThreads));
   // Built-in links first, so that a plugin cannot take their names.
   auto hostLink = [&](const char* name, std::shared_ptr<LinkFactory> f) {
     ext.links.emplace(name, plugins::Owned<LinkFactory>{std::move(f), ""});
@@ -305,7 +309,8 @@ Result<void> GenericApiServer::Impl::build() {
   std::vector<plugins::PluginRequest> requests;
   for (const auto& p : cfg.plugins) requests.push_back({p.name, p.file, p.config, p.where});
   plugins::PluginLoader loader(cfg.pluginDirectory);
-  upstream = std::make_shared<proxy::HostUpstreamClient>(ioc, *log);
+  upstream = std::make_shared<proxy::HostUpstreamClient>(
+      [&io = *io]() -> net::io_context& { return io.current(); }, *log);
   auto loadedPlugins = loader.loadAll(requests, ext, *log, clock, client, upstream);
   if (!loadedPlugins) return fail(std::move(loadedPlugins).error());
   loaded = std::move(*loadedPlugins);
@@ -477,13 +482,14 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
     ho.writeWaits = [this](Request& req) { return api.writeWaits(req); };
   }
   if (cfg.serving.insecurePort >= 0) {
-    HttpServerOptions io = ho;
-    io.bindAddress = cfg.serving.insecureBindAddress;
-    io.port = static_cast<std::uint16_t>(cfg.serving.insecurePort);
-    io.insecure = true;
+    HttpServerOptions insecure = ho;
+    insecure.bindAddress = cfg.serving.insecureBindAddress;
+    insecure.port = static_cast<std::uint16_t>(cfg.serving.insecurePort);
+    insecure.insecure = true;
     // kube's insecure serving: no authentication, the superuser system:unsecured.
-    io.trustedUser = UserInfo{"system:unsecured", "", {std::string(kSystemPrivilegedGroup), "system:authenticated"}, {}};
-    http = std::make_unique<HttpServer>(ioc, *root, io, *log);
+    insecure.trustedUser = UserInfo{
+        "system:unsecured", "", {std::string(kSystemPrivilegedGroup), "system:authenticated"}, {}};
+    http = std::make_unique<HttpServer>(*io, *root, insecure, *log);
     auto bound = http->listen();
     if (!bound) return fail(std::move(bound).error());
     port = *bound;
@@ -493,7 +499,7 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
     so.bindAddress = cfg.serving.bindAddress;
     so.port = static_cast<std::uint16_t>(cfg.serving.securePort);
     so.tls = security->tlsOptions();
-    https = std::make_unique<HttpServer>(ioc, *root, so, *log);
+    https = std::make_unique<HttpServer>(*io, *root, so, *log);
     auto bound = https->listen();
     if (!bound) return fail(std::move(bound).error());
     securePort = *bound;
@@ -548,7 +554,8 @@ GenericApiServer::GenericApiServer(std::unique_ptr<Impl> impl) : impl_(std::move
 GenericApiServer::~GenericApiServer() {
   if (impl_) {
     impl_->shutdown();
-    impl_->ioc.stop();
+    if (impl_->io)
+      impl_->io->stop();
   }
 }
 
@@ -568,22 +575,18 @@ int GenericApiServer::run() {
     s.shutdown();
     return kExitRuntime;
   }
-  auto guard = net::make_work_guard(s.ioc);
-  net::signal_set signals(s.ioc, SIGINT, SIGTERM);
+  net::signal_set signals(s.io->main(), SIGINT, SIGTERM);
   std::promise<int> stopped;
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (!ec) stopped.set_value(sig);
   });
-  std::vector<std::thread> threads;
-  for (std::int64_t i = 0; i < s.cfg.serving.workerThreads; ++i) threads.emplace_back([&] { s.ioc.run(); });
+  s.io->start();
   if (s.http) s.log->info("Serving insecurely on " + hostPort(s.cfg.serving.insecureBindAddress, port));
   if (s.https) s.log->info("Serving securely on " + hostPort(s.cfg.serving.bindAddress, s.securePort));
   const int sig = stopped.get_future().get();
   s.log->info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
   s.shutdown();
-  guard.reset();
-  s.ioc.stop();
-  for (auto& t : threads) t.join();
+  s.io->stop();
   s.log->info("stopped");
   return kExitOk;
 }

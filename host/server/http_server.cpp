@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include "server/io_contexts.h"
 #include "tls/cert_pool.h"
 #include "tls/openssl_util.h"
 #include "tls/random.h"
@@ -150,8 +151,8 @@ Result<std::unique_ptr<ssl::context>> makeSslContext(const TlsServingOptions& o)
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(net::io_context& ioc, Handler& root, HttpServerOptions options, Logger& logger)
-      : ioc(ioc), root(root), opts(std::move(options)), log(logger), acceptor(net::make_strand(ioc)) {
+  Impl(IoContexts& io, Handler& root, HttpServerOptions options, Logger& logger)
+      : io(io), root(root), opts(std::move(options)), log(logger), acceptor(io.main()) {
     auto plain = std::make_shared<Connection>();
     plain->insecure = opts.insecure;
     plainConnection = std::move(plain);
@@ -177,7 +178,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     streams.erase(s);
   }
 
-  net::io_context& ioc;
+  IoContexts& io;
   Handler& root;
   HttpServerOptions opts;
   Logger& log;
@@ -567,23 +568,26 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-    if (!ec) {
-      if (self->sslCtx) {
-        std::make_shared<Session<true>>(std::move(socket), self)->run();
-      } else {
-        std::make_shared<Session<false>>(std::move(socket), self)->run();
-      }
-    } else {
-      self->log.warn("accept: " + ec.message());
-    }
-    self->accept();
-  });
+  // The connection's context is run by one thread: its executor is a strand as it is.
+  acceptor.async_accept(io.next(),
+                        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                          if (ec == net::error::operation_aborted || !self->acceptor.is_open())
+                            return;
+                          if (!ec) {
+                            if (self->sslCtx) {
+                              std::make_shared<Session<true>>(std::move(socket), self)->run();
+                            } else {
+                              std::make_shared<Session<false>>(std::move(socket), self)->run();
+                            }
+                          } else {
+                            self->log.warn("accept: " + ec.message());
+                          }
+                          self->accept();
+                        });
 }
 
-HttpServer::HttpServer(net::io_context& ioc, Handler& root, HttpServerOptions options, Logger& logger)
-    : impl_(std::make_shared<Impl>(ioc, root, std::move(options), logger)) {}
+HttpServer::HttpServer(IoContexts& io, Handler& root, HttpServerOptions options, Logger& logger)
+    : impl_(std::make_shared<Impl>(io, root, std::move(options), logger)) {}
 
 HttpServer::~HttpServer() { stopAccepting(); }
 

@@ -13,7 +13,6 @@
 #include <string>
 
 namespace boost::asio {
-class io_context;
 class thread_pool;
 }
 
@@ -23,7 +22,8 @@ class CertPool;
 
 /// @file http_server.h
 /// The HTTP/1.1 listener and sessions (Boost.Beast, in the shape of Beast's advanced_server):
-/// keep-alive, bounded bodies, reads answered by the handler on the I/O thread that read them,
+/// keep-alive, bounded bodies, each connection on one I/O thread (IoContexts), reads answered by
+/// the handler on that thread,
 /// writes on a pool of blocking threads (HttpServerOptions::blocking), long-running responses
 /// streamed with chunked encoding while holding no thread.
 /// With TLS options the listener serves HTTPS (Beast's ssl_stream over OpenSSL): the handshake
@@ -32,6 +32,8 @@ class CertPool;
 /// HTTPS server.").
 
 namespace apiserver::server {
+
+class IoContexts;
 
 /// TlsServingOptions make a listener serve HTTPS (TLS 1.2 or later, ECDHE with AES-GCM or
 /// ChaCha20-Poly1305; HTTP/1.1, no ALPN).
@@ -75,7 +77,9 @@ struct HttpServerOptions {
 /// HttpServer accepts connections and hands each request to the root handler.
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& ioc, Handler& root, HttpServerOptions options, Logger& logger);
+  /// HttpServer listens on `io`'s main context and serves each connection on the next of its
+  /// contexts.
+  HttpServer(IoContexts& io, Handler& root, HttpServerOptions options, Logger& logger);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -231,6 +231,58 @@ TEST_F(UpstreamClientTest, KeepAliveConnectionsAreReused) {
   EXPECT_EQ(s.idleConnections, 1u);
 }
 
+TEST(UpstreamClientContexts, AnExchangeRunsOnTheCallersContextOnAConnectionPooledForIt) {
+  // Two single-threaded contexts, as the server's I/O threads; the client is told which one the
+  // caller runs on.
+  boost::asio::io_context a(1), b(1);
+  auto ga = boost::asio::make_work_guard(a);
+  auto gb = boost::asio::make_work_guard(b);
+  std::thread ta([&] { a.run(); }), tb([&] { b.run(); });
+  boost::asio::io_context* caller = &a;
+  NullLogger log;
+  HostUpstreamClient client([&]() -> boost::asio::io_context& { return *caller; }, log);
+  TestBackend backend([](const auto&, const auto& write) {
+    write(okResponse("{}"));
+    return true;
+  });
+  UpstreamTarget t;
+  t.scheme = "http";
+  t.host = "127.0.0.1";
+  t.port = backend.port();
+  FakeHeaders none({});
+  Request req;
+  req.method = "GET";
+  req.target = req.path = "/x";
+  req.headers = &none;
+  // ranOn forwards one request and tells which context answered it.
+  auto ranOn = [&](boost::asio::io_context* ctx) {
+    caller = ctx;
+    std::promise<std::string> p;
+    client.forward(req, t, {}, [&](Result<Response> r) {
+      p.set_value(!r                                          ? r.error().message
+                  : a.get_executor().running_in_this_thread() ? "a"
+                  : b.get_executor().running_in_this_thread() ? "b"
+                                                              : "elsewhere");
+    });
+    return p.get_future().get();
+  };
+  EXPECT_EQ(ranOn(&a), "a");
+  EXPECT_EQ(ranOn(&b), "b");  // a's idle connection is not b's: a second one
+  EXPECT_EQ(ranOn(&a), "a");
+  EXPECT_EQ(ranOn(&b), "b");
+  auto s = client.stats();
+  EXPECT_EQ(s.connectionsOpened, 2u);
+  EXPECT_EQ(s.connectionsReused, 2u);
+  EXPECT_EQ(backend.connections(), 2);
+  client.shutdown();
+  ga.reset();
+  gb.reset();
+  a.stop();
+  b.stop();
+  ta.join();
+  tb.join();
+}
+
 TEST_F(UpstreamClientTest, ABodyLargerThanTheSocketBufferIsSentWholeOnAPooledConnection) {
   // The request is written at once as far as the socket takes it, and the rest asynchronously.
   TestBackend backend([](const auto& req, const auto& write) {
