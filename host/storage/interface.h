@@ -119,8 +119,9 @@ struct WatchNotification {
 };
 
 /// WatchCallback receives deliveries in order, never two at once for one watch. It must be quick
-/// and must not call back into the same backend's write methods. Backends send a progress
-/// notification after every write (in-process backends) or when asked through requestProgress.
+/// and must not call back into the same backend's write methods. Backends send progress with
+/// a watcher's events and when asked through requestProgress; a watcher of a quiet prefix may
+/// hear nothing of other prefixes' writes until then.
 using WatchCallback = std::function<void(WatchNotification&&)>;
 
 /// Watch is a running watch. Destroying it (or stop()) ends it; once stop() returns the callback
@@ -179,10 +180,10 @@ class Interface {
                                                WatchCallback callback) = 0;
   /// currentRevision is the revision of the latest write (what a consistent read must reflect).
   virtual Result<std::int64_t> currentRevision() = 0;
-  /// requestProgress asks for a progress notification on every watch (so that a watcher of a
-  /// quiet prefix can confirm it is current). In-process backends send one after every write
-  /// anyway and may do nothing here.
-  virtual void requestProgress() {}
+  /// requestProgress asks for a progress notification on every watch, up to (at least) the
+  /// current revision, so that a watcher of a quiet prefix can confirm it is current. It
+  /// returns at once; the notifications follow.
+  virtual void requestProgress() = 0;
   /// compact discards history up to and including revision.
   virtual Result<void> compact(std::int64_t revision) = 0;
   /// writesWait tells whether a write may wait on something outside this process (an fsync, a

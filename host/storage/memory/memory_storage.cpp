@@ -1,5 +1,7 @@
 #include "storage/memory/memory_storage.h"
 
+#include "storage/batch_delivery.h"
+
 #include <algorithm>
 #include <atomic>
 #include <unordered_map>
@@ -21,13 +23,6 @@ thread_local bool tDispatching = false;
 constexpr int kHandOffRounds = 8;
 
 }  // namespace
-
-struct MemoryStorage::Watcher {
-  std::string prefix;
-  WatchCallback callback;
-  std::int64_t delivered = 0;  // highest revision handed to callback; guarded by dispatchMu_
-  std::atomic<bool> active{true};
-};
 
 MemoryStorage::MemoryStorage(std::size_t historyLimit) : historyLimit_(std::max<std::size_t>(historyLimit, 1)) {}
 
@@ -170,37 +165,34 @@ void MemoryStorage::dispatch() {
     tDispatching = true;
     while (dispatchWaiters_.load() == 0) {
       std::vector<Event> batch;
-      std::vector<std::shared_ptr<Watcher>> watchers;
+      std::vector<std::shared_ptr<BatchWatcher>> watchers;
+      std::int64_t last = 0;
+      bool progress = false;
       {
         std::lock_guard lock(mu_);
-        if (pending_.empty()) break;
+        if (pending_.empty() && !progressWanted_)
+          break;
         batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
         pending_.clear();
+        progress = std::exchange(progressWanted_, false);
+        last = revision_;  // every event up to it is in the batch or was delivered
         watchers = watchers_;
       }
-      const std::int64_t last = batch.back().revision;
-      for (const auto& w : watchers) {
-        if (last <= w->delivered || !w->active.load()) continue;
-        WatchNotification n;
-        for (const auto& ev : batch)
-          if (ev.revision > w->delivered && hasPrefix(ev.key, w->prefix)) n.events.push_back(ev);
-        n.progress = last;  // the watcher is current up to the batch's end, events or not
-        w->delivered = last;
-        w->callback(std::move(n));
-      }
+      deliverBatch(batch, last, progress, watchers);
       deliveryRounds_.fetch_add(1);
     }
     tDispatching = false;
     dlock.unlock();
     // An event queued after the last look but before the unlock found the lock taken: deliver it.
     std::lock_guard lock(mu_);
-    if (pending_.empty()) return;
+    if (pending_.empty() && !progressWanted_)
+      return;
   }
 }
 
 Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std::int64_t afterRevision,
                                                     WatchCallback callback) {
-  auto w = std::make_shared<Watcher>();
+  auto w = std::make_shared<BatchWatcher>();
   w->prefix = std::string(prefix);
   w->callback = std::move(callback);
   std::optional<Error> refused;
@@ -239,7 +231,7 @@ std::unique_lock<std::mutex> MemoryStorage::lockDispatch() {
   return lock;
 }
 
-void MemoryStorage::removeWatcher(const std::shared_ptr<Watcher>& w) {
+void MemoryStorage::removeWatcher(const std::shared_ptr<BatchWatcher>& w) {
   // Waiting for dispatchMu_ guarantees the callback is not running once stop() returns, unless
   // stop() is called from inside a callback (then the dispatcher skips inactive watchers).
   std::unique_lock<std::mutex> dlock;
@@ -252,6 +244,14 @@ void MemoryStorage::removeWatcher(const std::shared_ptr<Watcher>& w) {
   if (!dlock.owns_lock()) return;  // inside a callback: the dispatching thread delivers what is queued
   dlock.unlock();
   dispatch();  // writes made meanwhile left their events to the holder of dispatchMu_: this thread
+}
+
+void MemoryStorage::requestProgress() {
+  {
+    std::lock_guard lock(mu_);
+    progressWanted_ = true;
+  }
+  dispatch();  // or the thread delivering now tells the watchers, once it looks again
 }
 
 Result<std::int64_t> MemoryStorage::currentRevision() {

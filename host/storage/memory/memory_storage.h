@@ -13,6 +13,8 @@
 
 namespace apiserver::storage {
 
+struct BatchWatcher;
+
 /// MemoryStorage keeps everything in memory with etcd's revision semantics: one revision counter
 /// for all keys, a bounded history of events (for watches and lists at past revisions) and
 /// compaction. For tests and throw-away servers. Its watches must not outlive it.
@@ -30,6 +32,9 @@ class MemoryStorage final : public Interface {
   Result<std::unique_ptr<Watch>> watch(std::string_view prefix, std::int64_t afterRevision,
                                        WatchCallback callback) override;
   Result<std::int64_t> currentRevision() override;
+  /// requestProgress tells every watcher not told yet that it is current up to the latest
+  /// revision; a write tells only the watchers of its key.
+  void requestProgress() override;
   Result<void> compact(std::int64_t revision) override;
   bool writesWait() const override { return false; }
 
@@ -39,7 +44,6 @@ class MemoryStorage final : public Interface {
     std::int64_t createRevision = 0;
     std::int64_t modRevision = 0;
   };
-  struct Watcher;
 
   // Both called with mu_ held.
   void appendLocked(Event event);
@@ -51,7 +55,7 @@ class MemoryStorage final : public Interface {
   // thread while it waits, so that a steady stream of writes cannot starve a watch that starts or
   // stops. The caller calls dispatch() once it has let go.
   std::unique_lock<std::mutex> lockDispatch();
-  void removeWatcher(const std::shared_ptr<Watcher>& w);
+  void removeWatcher(const std::shared_ptr<BatchWatcher>& w);
 
   const std::size_t historyLimit_;
   std::mutex dispatchMu_;  // ordered before mu_; held while callbacks run
@@ -63,7 +67,8 @@ class MemoryStorage final : public Interface {
   std::int64_t compacted_ = 1; // history holds every event with revision > compacted_
   std::deque<Event> history_;
   std::deque<Event> pending_;  // appended, not yet delivered
-  std::vector<std::shared_ptr<Watcher>> watchers_;
+  std::vector<std::shared_ptr<BatchWatcher>> watchers_;
+  bool progressWanted_ = false;  // requestProgress asked; the next delivery tells every watcher
 };
 
 }  // namespace apiserver::storage

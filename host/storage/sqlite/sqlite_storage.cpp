@@ -1,5 +1,7 @@
 #include "storage/sqlite/sqlite_storage.h"
 
+#include "storage/batch_delivery.h"
+
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -91,10 +93,6 @@ constexpr const char* kSqlCommit = "COMMIT";
 constexpr const char* kSqlRollback = "ROLLBACK";
 
 #undef CREATE_REV
-
-bool hasPrefix(std::string_view key, std::string_view prefix) {
-  return key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0;
-}
 
 // prefixEnd is the first key after every key starting with prefix; nullopt when there is none
 // (an empty prefix, or one of 0xff bytes only).
@@ -280,12 +278,7 @@ struct SqliteStorage::Core {
     std::int64_t expected = 0;  // Update/Delete: expected mod revision; Compact: the revision
     std::function<void(OpResult)> done;  // called once, on the committer thread
   };
-  struct Watcher {
-    std::string prefix;
-    WatchCallback callback;
-    std::int64_t delivered = 0;  // highest revision handed to callback; guarded by dispatchMu
-    std::atomic<bool> active{true};
-  };
+  using Watcher = BatchWatcher;
 
   SqliteOptions opts;
   std::string dbPath;
@@ -313,7 +306,10 @@ struct SqliteStorage::Core {
   std::condition_variable pendingCv;
   std::deque<Event> pending;                       // committed, not yet dispatched; guarded by mu
   bool dispatchStopping = false;                   // guarded by mu
-  std::int64_t dispatched = 0;                     // events <= this were dispatched; dispatchMu
+  std::int64_t dispatched = 0;  // events <= this were dispatched; written by the dispatcher
+  // requestProgress asked for progress up to this revision (0: nobody asked); guarded by mu. The
+  // events up to it may not be pending yet (the committer publishes the revision first).
+  std::int64_t progressWanted = 0;
   std::vector<std::shared_ptr<Watcher>> watchers;  // guarded by mu
 
   // Scheduled compaction.
@@ -679,36 +675,35 @@ void SqliteStorage::Core::dispatcherLoop() {
   for (;;) {
     {
       std::unique_lock lock(mu);
-      pendingCv.wait(lock, [&] { return dispatchStopping || !pending.empty(); });
+      pendingCv.wait(lock, [&] {
+        return dispatchStopping || !pending.empty() ||
+               (progressWanted != 0 && progressWanted <= dispatched);
+      });
       if (dispatchStopping)
         return;
     }
     std::lock_guard dlock(dispatchMu);
     std::vector<Event> batch;
     std::vector<std::shared_ptr<Watcher>> ws;
+    bool progress = false;
     {
       std::lock_guard lock(mu);
       batch.assign(std::make_move_iterator(pending.begin()),
                    std::make_move_iterator(pending.end()));
       pending.clear();
+      const std::int64_t last = batch.empty() ? dispatched : batch.back().revision;
+      if (progressWanted != 0 && progressWanted <= last) {
+        progress = true;
+        progressWanted = 0;
+      }
       ws = watchers;
     }
-    if (batch.empty())
+    if (batch.empty() && !progress)
       continue;
-    dispatched = batch.back().revision;
+    if (!batch.empty())
+      dispatched = batch.back().revision;
     dispatchingThread = std::this_thread::get_id();
-    const std::int64_t last = batch.back().revision;
-    for (const auto& w : ws) {
-      if (last <= w->delivered || !w->active.load())
-        continue;
-      WatchNotification n;
-      for (const auto& ev : batch)
-        if (ev.revision > w->delivered && hasPrefix(ev.key, w->prefix))
-          n.events.push_back(ev);
-      n.progress = last;  // the watcher is current up to the batch's end, events or not
-      w->delivered = last;
-      w->callback(std::move(n));
-    }
+    deliverBatch(batch, dispatched, progress, ws);
     dispatchingThread = std::thread::id();
   }
 }
@@ -979,6 +974,7 @@ Result<std::unique_ptr<Watch>> SqliteStorage::watch(std::string_view prefix,
     c.watchers.push_back(w);
   }
   if (!events->empty() || w->delivered > afterRevision) {
+    w->told = w->delivered;
     c.dispatchingThread = std::this_thread::get_id();
     w->callback(WatchNotification{std::move(*events), std::nullopt, w->delivered});
     c.dispatchingThread = std::thread::id();
@@ -989,6 +985,15 @@ Result<std::unique_ptr<Watch>> SqliteStorage::watch(std::string_view prefix,
     if (auto core = weak.lock())
       core->removeWatcher(w);  // idempotent; waits for a callback running elsewhere
   }));
+}
+
+void SqliteStorage::requestProgress() {
+  Core& c = *core_;
+  {
+    std::lock_guard lock(c.mu);
+    c.progressWanted = std::max(c.progressWanted, c.revision.load());
+  }
+  c.pendingCv.notify_one();
 }
 
 Result<std::int64_t> SqliteStorage::currentRevision() {

@@ -36,8 +36,8 @@ struct SqliteOptions {
 /// SqliteStorage implements Interface over a SQLite revision log. Writes go through one
 /// committer thread that batches concurrent writers into one transaction and one fsync (group
 /// commit); a write returns only after its transaction is durable. Watches are fed in-process by
-/// a dispatcher thread, in revision order, with a progress notification after every commit (so
-/// requestProgress has nothing to do). Thread-safe.
+/// a dispatcher thread, in revision order; progress notifications as etcd's: with the events of
+/// a watcher's keys, or when asked (requestProgress). Thread-safe.
 class SqliteStorage final : public Interface {
  public:
   /// open opens (or creates) the database in options.dataDir. Fails if the directory cannot be
@@ -59,6 +59,9 @@ class SqliteStorage final : public Interface {
   Result<std::unique_ptr<Watch>> watch(std::string_view prefix, std::int64_t afterRevision,
                                        WatchCallback callback) override;
   Result<std::int64_t> currentRevision() override;
+  /// requestProgress has the dispatcher tell every watcher not told yet that it is current up to
+  /// the latest commit; a commit tells only the watchers of its keys.
+  void requestProgress() override;
   Result<void> compact(std::int64_t revision) override;
 
   /// compactedRevision is the revision history was last compacted to (1 for a fresh database).

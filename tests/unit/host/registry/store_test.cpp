@@ -204,6 +204,7 @@ class ForwardingBackend : public storage::Interface {
     return inner_->watch(prefix, after, std::move(cb));
   }
   storage::Result<std::int64_t> currentRevision() override { return inner_->currentRevision(); }
+  void requestProgress() override { inner_->requestProgress(); }
   storage::Result<void> compact(std::int64_t revision) override { return inner_->compact(revision); }
 
  protected:
