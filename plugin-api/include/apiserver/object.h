@@ -93,15 +93,35 @@ inline std::string_view creationTimestampOf(const json::object& obj) {
   return stringField(obj, "", "metadata", "creationTimestamp");
 }
 
-/// formatTime renders kube's metav1.Time form: RFC 3339 in UTC with second precision.
+/// formatTime renders kube's metav1.Time form: RFC 3339 in UTC with second precision. The
+/// calendar arithmetic is chrono's (no gmtime, no printf: a create formats two of these).
 inline std::string formatTime(TimePoint t) {
-  std::time_t tt = Clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  using namespace std::chrono;
+  const auto secs = floor<seconds>(t);
+  const auto day = floor<days>(secs);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{secs - day};
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {  // outside RFC 3339's four digits: as printf would write it
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", year,
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buf;
+  }
+  std::string out = "0000-00-00T00:00:00Z";
+  auto put = [&out](std::size_t at, unsigned v, std::size_t width) {
+    for (std::size_t i = width; i-- > 0; v /= 10)
+      out[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, static_cast<unsigned>(year), 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, static_cast<unsigned>(hms.hours().count()), 2);
+  put(14, static_cast<unsigned>(hms.minutes().count()), 2);
+  put(17, static_cast<unsigned>(hms.seconds().count()), 2);
+  return out;
 }
 
 /// parseTime reads an RFC 3339 timestamp ("2006-01-02T15:04:05Z", fractions and offsets

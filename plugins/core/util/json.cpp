@@ -7,17 +7,10 @@ bool isSet(const json::object& obj, std::string_view key) {
   return v != nullptr && !v->is_null();
 }
 
-bool setDefault(json::object& obj, std::string_view key, json::value value) {
-  if (isSet(obj, key))
-    return false;
-  obj[key] = std::move(value);
-  return true;
-}
-
 json::object* ensureObject(json::object& obj, std::string_view key) {
   json::value& v = obj[key];
   if (v.is_null())
-    v = json::object();
+    v.emplace_object();  // in obj's memory
   return v.is_object() ? &v.get_object() : nullptr;
 }
 

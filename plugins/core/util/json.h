@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 /// @file json.h
 /// Small helpers for reading and mutating objects in their unstructured (JSON) form, on top of
@@ -21,8 +22,15 @@ namespace apiserver::plugins::core {
 bool isSet(const json::object& obj, std::string_view key);
 
 /// setDefault stores `value` at obj[key] when the key is missing or null (kube's "default if
-/// unset"); it returns true when it did.
-bool setDefault(json::object& obj, std::string_view key, json::value value);
+/// unset"); it returns true when it did. The value is made in obj's memory (a value made
+/// elsewhere would be copied into it).
+template <class T>
+bool setDefault(json::object& obj, std::string_view key, T&& value) {
+  if (isSet(obj, key))
+    return false;
+  obj[key] = json::value(std::forward<T>(value), obj.storage());
+  return true;
+}
 
 /// ensureObject returns obj[key] as an object, creating an empty one when the key is missing or
 /// null. It returns nullptr when the key holds something other than an object (left untouched).
