@@ -12,7 +12,7 @@ namespace apiserver::server {
 /// IoContexts are the server's I/O threads, each running an io_context of its own, as nginx's
 /// workers each run their own event loop: a connection is accepted onto one of them (in turn) and
 /// stays there, so that its reads, handlers and writes never wake another thread or share a
-/// scheduler's lock with one (docs/performance.md, *one event loop per thread*). One more
+/// scheduler's lock with one (docs/performance.md, *One event loop per I/O thread*). One more
 /// context, on a thread of its own, runs what is not a connection: the listeners (so that a
 /// connection is accepted while every worker is busy), the signals. Thread-safe.
 class IoContexts {

@@ -213,24 +213,31 @@ void Cacher::onNotification(WatchNotification&& n) {
     return;
   }
   std::lock_guard order(deliverMu_);
+  // The new objects are decoded before the cache is locked: reads (get, list, the writer that
+  // looks its write up) do not wait for the decoding. deliverMu_ keeps deliveries in order.
+  std::vector<apiserver::Result<CachedObjectPtr>> decoded;
+  decoded.reserve(n.events.size());
+  for (const auto& ev : n.events)
+    decoded.push_back(ev.type == EventType::Put
+                          ? opts_.decode(ev.key, *ev.value, ev.revision)
+                          : apiserver::Result<CachedObjectPtr>(CachedObjectPtr()));
   {
     std::unique_lock lock(mu_);
-    for (const auto& ev : n.events)
-      apply(ev);
+    for (std::size_t i = 0; i < n.events.size(); ++i)
+      apply(n.events[i], std::move(decoded[i]));
     revision_ = std::max(revision_, n.progress);
   }
   advanced_.notify_all();
   wakeSignalled();
 }
 
-void Cacher::apply(const Event& ev) {
+void Cacher::apply(const Event& ev, apiserver::Result<CachedObjectPtr> obj) {
   Change c;
   c.revision = ev.revision;
   c.key = ev.key;
   auto cur = objects_.find(ev.key);
   if (cur != objects_.end()) c.previous = cur->second;
   if (ev.type == EventType::Put) {
-    auto obj = opts_.decode(ev.key, *ev.value, ev.revision);
     if (!obj) {
       if (opts_.logError) opts_.logError("skipping undecodable object " + ev.key + ": " + obj.error().message);
       revision_ = std::max(revision_, ev.revision);

@@ -218,7 +218,8 @@ class Cacher {
 
   friend class CacheWatcher;
   void onNotification(WatchNotification&& n);
-  void apply(const Event& ev);
+  // apply applies an event with mu_ held; `obj` is a Put's decoded object (made before locking).
+  void apply(const Event& ev, apiserver::Result<CachedObjectPtr> obj);
   // signal tells each watcher about change c (just appended to the history): wakes those it
   // concerns (into wakes_), moves the cursor of those it does not, ends those too far behind.
   // Caller holds mu_ exclusively.
