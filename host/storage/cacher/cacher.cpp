@@ -95,8 +95,12 @@ Result<void> Cacher::fill() {
     std::unique_lock lock(mu_);
     objects_.clear();
     history_.clear();
-    for (const auto& kv : listed->items) {
+    for (auto& kv : listed->items) {
       auto obj = opts_.decode(kv.key, *kv.value, kv.modRevision);
+      // The value read is dropped as soon as it is decoded, so that the decoded objects reuse
+      // its memory: filling does not end holding every stored value twice, a peak the
+      // allocator would keep.
+      kv.value.reset();
       if (!obj) {
         if (opts_.logError) opts_.logError("skipping undecodable object " + kv.key + ": " + obj.error().message);
         continue;
