@@ -38,44 +38,6 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-/// SegmentsBody is a Beast body made of shared immutable segments: the bytes of cached objects
-/// go to the socket without being copied.
-struct SegmentsBody {
-  using value_type = std::vector<SharedBytes>;
-
-  static std::uint64_t size(const value_type& v) {
-    std::uint64_t n = 0;
-    for (const auto& s : v) n += s->size();
-    return n;
-  }
-
-  class writer {
-   public:
-    using const_buffers_type = std::vector<net::const_buffer>;
-
-    template <bool isRequest, class Fields>
-    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
-
-    void init(beast::error_code& ec) { ec = {}; }
-
-    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
-      ec = {};
-      if (next_ >= body_.size()) return boost::none;
-      static constexpr std::size_t kBatch = 256;  // well below IOV_MAX
-      const std::size_t end = std::min(body_.size(), next_ + kBatch);
-      const_buffers_type bufs;
-      bufs.reserve(end - next_);
-      for (; next_ < end; ++next_)
-        if (!body_[next_]->empty()) bufs.emplace_back(body_[next_]->data(), body_[next_]->size());
-      return std::make_pair(std::move(bufs), next_ < body_.size());
-    }
-
-   private:
-    const value_type& body_;
-    std::size_t next_ = 0;
-  };
-};
-
 /// BeastHeaders exposes a Beast request's fields as apiserver::Headers.
 class BeastHeaders final : public Headers {
  public:
@@ -96,6 +58,63 @@ class BeastHeaders final : public Headers {
 };
 
 Response statusResponse(const ApiError& e) { return Response::error(e); }
+
+/// appendField appends `name: value` and its line end, leaving out CR and LF (a handler's value
+/// never splits the head).
+void appendField(std::string& out, std::string_view name, std::string_view value) {
+  auto clean = [&out](std::string_view text) {
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t end = std::min(text.find_first_of("\r\n", at), text.size());
+      out.append(text.substr(at, end - at));
+      at = end + 1;
+    }
+  };
+  clean(name);
+  out.append(": ");
+  clean(value);
+  out.append("\r\n");
+}
+
+/// appendHead writes a complete response's status line and fields, as Beast's serializer did for
+/// the same message: the handler's fields after Content-Type and Cache-Control (a handler's
+/// Cache-Control replacing ours), the request's Audit-Id unless the handler set one, the
+/// Connection field keep-alive needs, and Content-Length (not for 204 and 304).
+void appendHead(std::string& out, unsigned version, const Response& res, std::string_view auditId,
+                bool keepAlive) {
+  const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(res.status));
+  char line[32];
+  const int n =
+      std::snprintf(line, sizeof line, "HTTP/%u.%u %d ", version / 10, version % 10, res.status);
+  out.append(line, static_cast<std::size_t>(n));
+  out.append(reason.data(), reason.size());
+  out.append("\r\n");
+  appendField(out, "Content-Type", res.contentType);
+  std::string_view cacheControl = "no-cache, private";
+  bool hasAuditId = false;
+  for (const auto& [k, v] : res.headers) {
+    if (beast::iequals(k, "Cache-Control")) {
+      cacheControl = v;
+    } else {
+      hasAuditId = hasAuditId || beast::iequals(k, "Audit-Id");
+    }
+  }
+  appendField(out, "Cache-Control", cacheControl);
+  for (const auto& [k, v] : res.headers)
+    if (!beast::iequals(k, "Cache-Control"))
+      appendField(out, k, v);
+  if (!hasAuditId && !auditId.empty())
+    appendField(out, "Audit-Id", auditId);
+  if (version >= 11 && !keepAlive)
+    out.append("Connection: close\r\n");
+  if (version < 11 && keepAlive)
+    out.append("Connection: keep-alive\r\n");
+  if (res.status != 304 && res.status != 204) {
+    out.append("Content-Length: ");
+    out.append(std::to_string(res.bodySize()));
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+}
 
 /// kModernTls12Ciphers: ECDHE key exchange with AEAD ciphers only (TLS 1.3 suites are all AEAD).
 constexpr const char* kModernTls12Ciphers =
@@ -388,16 +407,30 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     if (!hasAuditId && !auditId_.empty()) out.set("Audit-Id", auditId_);
   }
 
+  // send writes a complete response: its head, written into a member string, then the body's
+  // segments, in one gather write — no header container and no serializer per response. The
+  // head and the buffer list are reused from response to response, like a stream's (pump).
   void send(Response res) {
-    auto out = std::make_shared<http::response<SegmentsBody>>(static_cast<http::status>(res.status), version_);
-    setHeaders(*out, res);
-    out->body() = std::move(res.body);
-    out->keep_alive(keepAlive_);
-    // 304 and 204 carry no body and no Content-Length (a 304's length would be the 200's).
-    if (res.status != 304 && res.status != 204) out->prepare_payload();
-    http::async_write(stream_, *out, [self = self(), out](beast::error_code ec, std::size_t) {
-      if (ec) return self->close();
-      if (!self->keepAlive_) return self->lingerClose();
+    head_.clear();
+    appendHead(head_, version_, res, auditId_, keepAlive_);
+    out_ = std::move(res.body);
+    outBufs_.clear();
+    outBufs_.emplace_back(head_.data(), head_.size());
+    if (res.status != 304 && res.status != 204)
+      for (const auto& b : out_)
+        if (!b->empty())
+          outBufs_.emplace_back(b->data(), b->size());
+    net::async_write(stream_, outBufs_, [self = self()](beast::error_code ec, std::size_t) {
+      self->out_.clear();
+      if (self->out_.capacity() > kStreamBatchKept) {
+        self->out_.shrink_to_fit();
+        self->outBufs_.clear();
+        self->outBufs_.shrink_to_fit();
+      }
+      if (ec)
+        return self->close();
+      if (!self->keepAlive_)
+        return self->lingerClose();
       self->doRead();
     });
   }
@@ -551,6 +584,10 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   static constexpr std::size_t kStreamBatchKept = 64;
   std::vector<SharedBytes> streamOut_;
   std::vector<net::const_buffer> streamBufs_;
+  // What send is writing: the head, the body's segments and their buffer list.
+  std::string head_;
+  std::vector<SharedBytes> out_;
+  std::vector<net::const_buffer> outBufs_;
   bool writing_ = false;
   bool peerGone_ = false;
   // scratch_ receives bytes nobody needs: a refused request's rest (drain) and whatever arrives

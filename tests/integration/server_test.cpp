@@ -200,6 +200,40 @@ TEST_F(ServerTest, MalformedHttpGets400AndServerLivesOn) {
   EXPECT_EQ(client().get("/healthz").status, 200);
 }
 
+TEST_F(ServerTest, ResponseHeadsCarryKeepAliveAsHttpSays) {
+  // Two pipelined requests per connection: the first kept open, the second closing it.
+  std::string out = client().raw(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nAudit-ID: a-1\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nAudit-ID: a-2\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Cache-Control: no-cache, private\r\nAudit-Id: a-1\r\nContent-Length: 2\r\n\r\nok"
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Cache-Control: no-cache, private\r\nAudit-Id: a-2\r\nConnection: close\r\n"
+            "Content-Length: 2\r\n\r\nok");
+  // HTTP/1.0 keeps a connection only when asked to, and says so.
+  out = client().raw(
+      "GET /healthz HTTP/1.0\r\nAudit-ID: b-1\r\nConnection: keep-alive\r\n\r\n"
+      "GET /healthz HTTP/1.0\r\nAudit-ID: b-2\r\n\r\n");
+  EXPECT_EQ(out,
+            "HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Cache-Control: no-cache, private\r\nAudit-Id: b-1\r\nConnection: keep-alive\r\n"
+            "Content-Length: 2\r\n\r\nok"
+            "HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Cache-Control: no-cache, private\r\nAudit-Id: b-2\r\nContent-Length: 2\r\n\r\nok");
+  // A Status answer: its own length, the reason phrase of its code.
+  out = client().raw("GET " + kWidgets + "/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto headEnd = out.find("\r\n\r\n");
+  ASSERT_NE(headEnd, std::string::npos) << out;
+  EXPECT_EQ(out.rfind("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n", 0), 0U)
+      << out;
+  const std::string body = out.substr(headEnd + 4);
+  EXPECT_NE(out.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(parse(body)["code"], 404);
+}
+
 TEST_F(ServerTest, PanicRecoveryAnswers500) {
   auto c = client();
   auto r = c.get("/healthz", {{"X-Test-Throw", "1"}});
