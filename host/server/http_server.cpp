@@ -75,12 +75,18 @@ void appendField(std::string& out, std::string_view name, std::string_view value
   out.append("\r\n");
 }
 
-/// appendHead writes a complete response's status line and fields, as Beast's serializer did for
-/// the same message: the handler's fields after Content-Type and Cache-Control (a handler's
-/// Cache-Control replacing ours), the request's Audit-Id unless the handler set one, the
-/// Connection field keep-alive needs, and Content-Length (not for 204 and 304).
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+/// Framing is how a response's body is delimited: by its length, or in chunks (a stream).
+enum class Framing { Length, Chunked };
+
+/// appendHead writes a response's status line and fields, as Beast's serializer did for the same
+/// message: the handler's fields after Content-Type and Cache-Control (a handler's Cache-Control
+/// replacing ours), the request's Audit-Id unless the handler set one, the Connection field
+/// keep-alive needs, then Content-Length (not for 204 and 304) or Transfer-Encoding.
 void appendHead(std::string& out, unsigned version, const Response& res, std::string_view auditId,
-                bool keepAlive) {
+                bool keepAlive, Framing framing) {
   const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(res.status));
   char line[32];
   const int n =
@@ -108,7 +114,9 @@ void appendHead(std::string& out, unsigned version, const Response& res, std::st
     out.append("Connection: close\r\n");
   if (version < 11 && keepAlive)
     out.append("Connection: keep-alive\r\n");
-  if (res.status != 304 && res.status != 204) {
+  if (framing == Framing::Chunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (res.status != 304 && res.status != 204) {
     out.append("Content-Length: ");
     out.append(std::to_string(res.bodySize()));
     out.append("\r\n");
@@ -391,28 +399,12 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     });
   }
 
-  template <class Body>
-  void setHeaders(http::response<Body>& out, const Response& res) {
-    out.set(http::field::content_type, res.contentType);
-    out.set(http::field::cache_control, "no-cache, private");
-    bool hasAuditId = false;
-    for (const auto& [k, v] : res.headers) {
-      if (beast::iequals(k, "Cache-Control")) {
-        out.set(http::field::cache_control, v);
-      } else {
-        hasAuditId = hasAuditId || beast::iequals(k, "Audit-Id");
-        out.insert(k, v);
-      }
-    }
-    if (!hasAuditId && !auditId_.empty()) out.set("Audit-Id", auditId_);
-  }
-
   // send writes a complete response: its head, written into a member string, then the body's
   // segments, in one gather write — no header container and no serializer per response. The
   // head and the buffer list are reused from response to response, like a stream's (pump).
   void send(Response res) {
     head_.clear();
-    appendHead(head_, version_, res, auditId_, keepAlive_);
+    appendHead(head_, version_, res, auditId_, keepAlive_, Framing::Length);
     out_ = std::move(res.body);
     outBufs_.clear();
     outBufs_.emplace_back(head_.data(), head_.size());
@@ -468,21 +460,26 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   void startStream(Response res) {
     body_ = std::move(res.stream);
     server_->registerStream(body_);
-    auto hdr = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(res.status), version_);
-    setHeaders(*hdr, res);
-    hdr->keep_alive(false);  // the connection ends with the stream
-    hdr->chunked(true);
-    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*hdr);
+    head_.clear();  // the connection ends with the stream
+    appendHead(head_, version_, res, auditId_, false, Framing::Chunked);
     lowest().expires_never();
-    http::async_write_header(stream_, *sr, [self = self(), hdr, sr](beast::error_code ec, std::size_t) {
-      if (ec) return self->endStream();
-      self->watchPeer();
-      if (self->deadline_ != std::chrono::steady_clock::time_point::max()) self->armDeadline();
-      std::weak_ptr<Session> weak = self;
-      self->body_->start([weak] {
-        if (auto s = weak.lock()) s->wake();
-      });
-    });
+    net::async_write(stream_, net::buffer(head_),
+                     [self = self()](beast::error_code ec, std::size_t) {
+                       // Back to the string's inline storage: a chunk's size line fits in it, and a
+                       // thousand watchers should not each keep a head they have sent.
+                       self->head_.clear();
+                       self->head_.shrink_to_fit();
+                       if (ec)
+                         return self->endStream();
+                       self->watchPeer();
+                       if (self->deadline_ != std::chrono::steady_clock::time_point::max())
+                         self->armDeadline();
+                       std::weak_ptr<Session> weak = self;
+                       self->body_->start([weak] {
+                         if (auto s = weak.lock())
+                           s->wake();
+                       });
+                     });
     deadline_ = res.streamDeadline;
   }
 
@@ -514,18 +511,29 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     });
   }
 
-  // pump writes what the stream has queued as one chunk. The bytes and their buffer list live in
+  // pump writes what the stream has queued as one chunk (its size line, the bytes, the line end:
+  // one gather write). The bytes and their buffer list live in
   // members reused from write to write (a delivery to each of 1,000 watchers must not cost a
   // handful of allocations), released when the write completes.
   void pump() {
     if (!body_ || writing_) return;
     const bool more = body_->poll(streamOut_) && !peerGone_;
     if (peerGone_) return endStream();
-    if (!streamOut_.empty()) {
+    std::size_t size = 0;
+    for (const auto& b : streamOut_)
+      size += b->size();
+    if (size > 0) {  // (a chunk of no bytes would end the stream)
       writing_ = true;
+      char line[24];
+      const int n = std::snprintf(line, sizeof line, "%zx\r\n", size);
+      head_.assign(line, static_cast<std::size_t>(n));
       streamBufs_.clear();
-      for (const auto& b : streamOut_) streamBufs_.emplace_back(b->data(), b->size());
-      net::async_write(stream_, http::make_chunk(std::span<const net::const_buffer>(streamBufs_)),
+      streamBufs_.emplace_back(head_.data(), head_.size());
+      for (const auto& b : streamOut_)
+        if (!b->empty())
+          streamBufs_.emplace_back(b->data(), b->size());
+      streamBufs_.emplace_back(kCrlf.data(), kCrlf.size());
+      net::async_write(stream_, streamBufs_,
                        [self = self(), more](beast::error_code ec, std::size_t) {
                          self->writing_ = false;
                          self->streamOut_.clear();
@@ -534,20 +542,22 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
                            self->streamBufs_.clear();
                            self->streamBufs_.shrink_to_fit();
                          }
-                         if (ec) return self->endStream();
-                         if (!more) return self->finishStream();
+                         if (ec)
+                           return self->endStream();
+                         if (!more)
+                           return self->finishStream();
                          self->pump();
                        });
       return;
     }
+    streamOut_.clear();
     if (!more) finishStream();
   }
 
   void finishStream() {
     writing_ = true;
-    net::async_write(stream_, http::make_chunk_last(), [self = self()](beast::error_code, std::size_t) {
-      self->endStream();
-    });
+    net::async_write(stream_, net::buffer(kLastChunk),
+                     [self = self()](beast::error_code, std::size_t) { self->endStream(); });
   }
 
   void endStream() {
