@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include "server/io_contexts.h"
+#include "server/response_head.h"
 #include "tls/cert_pool.h"
 #include "tls/openssl_util.h"
 #include "tls/random.h"
@@ -58,71 +59,6 @@ class BeastHeaders final : public Headers {
 };
 
 Response statusResponse(const ApiError& e) { return Response::error(e); }
-
-/// appendField appends `name: value` and its line end, leaving out CR and LF (a handler's value
-/// never splits the head).
-void appendField(std::string& out, std::string_view name, std::string_view value) {
-  auto clean = [&out](std::string_view text) {
-    for (std::size_t at = 0; at < text.size();) {
-      const std::size_t end = std::min(text.find_first_of("\r\n", at), text.size());
-      out.append(text.substr(at, end - at));
-      at = end + 1;
-    }
-  };
-  clean(name);
-  out.append(": ");
-  clean(value);
-  out.append("\r\n");
-}
-
-constexpr std::string_view kCrlf = "\r\n";
-constexpr std::string_view kLastChunk = "0\r\n\r\n";
-
-/// Framing is how a response's body is delimited: by its length, or in chunks (a stream).
-enum class Framing { Length, Chunked };
-
-/// appendHead writes a response's status line and fields, as Beast's serializer did for the same
-/// message: the handler's fields after Content-Type and Cache-Control (a handler's Cache-Control
-/// replacing ours), the request's Audit-Id unless the handler set one, the Connection field
-/// keep-alive needs, then Content-Length (not for 204 and 304) or Transfer-Encoding.
-void appendHead(std::string& out, unsigned version, const Response& res, std::string_view auditId,
-                bool keepAlive, Framing framing) {
-  const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(res.status));
-  char line[32];
-  const int n =
-      std::snprintf(line, sizeof line, "HTTP/%u.%u %d ", version / 10, version % 10, res.status);
-  out.append(line, static_cast<std::size_t>(n));
-  out.append(reason.data(), reason.size());
-  out.append("\r\n");
-  appendField(out, "Content-Type", res.contentType);
-  std::string_view cacheControl = "no-cache, private";
-  bool hasAuditId = false;
-  for (const auto& [k, v] : res.headers) {
-    if (beast::iequals(k, "Cache-Control")) {
-      cacheControl = v;
-    } else {
-      hasAuditId = hasAuditId || beast::iequals(k, "Audit-Id");
-    }
-  }
-  appendField(out, "Cache-Control", cacheControl);
-  for (const auto& [k, v] : res.headers)
-    if (!beast::iequals(k, "Cache-Control"))
-      appendField(out, k, v);
-  if (!hasAuditId && !auditId.empty())
-    appendField(out, "Audit-Id", auditId);
-  if (version >= 11 && !keepAlive)
-    out.append("Connection: close\r\n");
-  if (version < 11 && keepAlive)
-    out.append("Connection: keep-alive\r\n");
-  if (framing == Framing::Chunked) {
-    out.append("Transfer-Encoding: chunked\r\n");
-  } else if (res.status != 304 && res.status != 204) {
-    out.append("Content-Length: ");
-    out.append(std::to_string(res.bodySize()));
-    out.append("\r\n");
-  }
-  out.append("\r\n");
-}
 
 /// kModernTls12Ciphers: ECDHE key exchange with AEAD ciphers only (TLS 1.3 suites are all AEAD).
 constexpr const char* kModernTls12Ciphers =
@@ -524,9 +460,8 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
       size += b->size();
     if (size > 0) {  // (a chunk of no bytes would end the stream)
       writing_ = true;
-      char line[24];
-      const int n = std::snprintf(line, sizeof line, "%zx\r\n", size);
-      head_.assign(line, static_cast<std::size_t>(n));
+      head_.clear();
+      appendChunkSize(head_, size);
       streamBufs_.clear();
       streamBufs_.emplace_back(head_.data(), head_.size());
       for (const auto& b : streamOut_)
