@@ -342,25 +342,40 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     head_.clear();
     appendHead(head_, version_, res, auditId_, keepAlive_, Framing::Length);
     out_ = std::move(res.body);
-    outBufs_.clear();
-    outBufs_.emplace_back(head_.data(), head_.size());
-    if (res.status != 304 && res.status != 204)
-      for (const auto& b : out_)
-        if (!b->empty())
-          outBufs_.emplace_back(b->data(), b->size());
+    const bool hasBody = res.status != 304 && res.status != 204;
+    gather(outBufs_, head_,
+           hasBody ? std::span<const SharedBytes>(out_) : std::span<const SharedBytes>(), {});
     writeGathered(outBufs_, 0, [self = self()](beast::error_code ec) {
-      self->out_.clear();
-      if (self->out_.capacity() > kStreamBatchKept) {
-        self->out_.shrink_to_fit();
-        self->outBufs_.clear();
-        self->outBufs_.shrink_to_fit();
-      }
+      release(self->out_, self->outBufs_);
       if (ec)
         return self->close();
       if (!self->keepAlive_)
         return self->lingerClose();
       self->doRead();
     });
+  }
+
+  // gather lists in `bufs` the head, the non-empty segments and the tail.
+  static void gather(std::vector<net::const_buffer>& bufs, std::string_view head,
+                     std::span<const SharedBytes> segments, std::string_view tail) {
+    bufs.clear();
+    bufs.emplace_back(head.data(), head.size());
+    for (const auto& b : segments)
+      if (!b->empty())
+        bufs.emplace_back(b->data(), b->size());
+    if (!tail.empty())
+      bufs.emplace_back(tail.data(), tail.size());
+  }
+
+  // release empties a written batch and its buffer list, and gives their memory back when the
+  // batch was long (a LIST's), so that an idle connection or a watch keeps little.
+  static void release(std::vector<SharedBytes>& segments, std::vector<net::const_buffer>& bufs) {
+    segments.clear();
+    if (segments.capacity() > kBatchKept) {
+      segments.shrink_to_fit();
+      bufs.clear();
+      bufs.shrink_to_fit();
+    }
   }
 
   // writeGathered writes bufs[at..] completely, 64 buffers per write (net::async_write would
@@ -473,9 +488,8 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   }
 
   // pump writes what the stream has queued as one chunk (its size line, the bytes, the line end:
-  // one gather write). The bytes and their buffer list live in
-  // members reused from write to write (a delivery to each of 1,000 watchers must not cost a
-  // handful of allocations), released when the write completes.
+  // one gather write). The bytes and their buffer list live in members reused from write to
+  // write (a delivery to each of 1,000 watchers must not cost a handful of allocations).
   void pump() {
     if (!body_ || writing_) return;
     const bool more = body_->poll(streamOut_) && !peerGone_;
@@ -487,20 +501,10 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
       writing_ = true;
       head_.clear();
       appendChunkSize(head_, size);
-      streamBufs_.clear();
-      streamBufs_.emplace_back(head_.data(), head_.size());
-      for (const auto& b : streamOut_)
-        if (!b->empty())
-          streamBufs_.emplace_back(b->data(), b->size());
-      streamBufs_.emplace_back(kCrlf.data(), kCrlf.size());
+      gather(streamBufs_, head_, streamOut_, kCrlf);
       writeGathered(streamBufs_, 0, [self = self(), more](beast::error_code ec) {
         self->writing_ = false;
-        self->streamOut_.clear();
-        if (self->streamOut_.capacity() > kStreamBatchKept) {
-          self->streamOut_.shrink_to_fit();
-          self->streamBufs_.clear();
-          self->streamBufs_.shrink_to_fit();
-        }
+        release(self->streamOut_, self->streamBufs_);
         if (ec)
           return self->endStream();
         if (!more)
@@ -549,8 +553,8 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   net::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> wakePending_{false};
-  // What a stream is writing (see pump); a batch longer than kStreamBatchKept is not kept.
-  static constexpr std::size_t kStreamBatchKept = 64;
+  // What a stream is writing (see pump); a batch longer than kBatchKept is not kept (release).
+  static constexpr std::size_t kBatchKept = 64;
   std::vector<SharedBytes> streamOut_;
   std::vector<net::const_buffer> streamBufs_;
   // What send is writing: the head, the body's segments and their buffer list.
