@@ -6,14 +6,13 @@
 namespace apiserver::storage {
 
 namespace {
-bool hasPrefix(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.compare(0, p.size(), p) == 0; }
-
 Error notReady() { return Error{ErrorCode::Unreachable, {}, 0, "the watch cache is re-initializing"}; }
 }  // namespace
 
 bool Filter::matches(const CachedObject& o) const {
   if (key && o.key != *key) return false;
-  if (!hasPrefix(o.key, prefix)) return false;
+  if (!o.key.starts_with(prefix))
+    return false;
   return labels.matches(o.labels) && fields.matches(o.fields);
 }
 
@@ -400,12 +399,13 @@ void Cacher::visitAt(std::int64_t revision, std::string_view prefix, std::string
   std::map<std::string_view, CachedObjectPtr> undone;
   if (revision < revision_) {
     for (auto it = history_.rbegin(); it != history_.rend() && it->revision > revision; ++it)
-      if (hasPrefix(it->key, prefix) && it->key >= from) undone[it->key] = it->previous;
+      if (it->key.starts_with(prefix) && it->key >= from)
+        undone[it->key] = it->previous;
   }
   auto cur = objects_.lower_bound(from);
   auto und = undone.begin();
   for (;;) {
-    const bool curOk = cur != objects_.end() && hasPrefix(cur->first, prefix);
+    const bool curOk = cur != objects_.end() && cur->first.starts_with(prefix);
     const bool undOk = und != undone.end();
     if (!curOk && !undOk) return;
     if (undOk && (!curOk || und->first <= std::string_view(cur->first))) {

@@ -42,10 +42,6 @@ std::string prefixEnd(std::string_view prefix) {
   return std::string(1, '\0');
 }
 
-bool hasPrefix(std::string_view key, std::string_view prefix) {
-  return key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0;
-}
-
 bool contains(const std::string& s, std::string_view what) {
   return s.find(what) != std::string::npos;
 }
@@ -310,7 +306,7 @@ struct Etcd3Storage::Core {
     if (opts.eventTTL.count() <= 0)
       return false;
     return std::any_of(opts.leasedPrefixes.begin(), opts.leasedPrefixes.end(),
-                       [&](const std::string& p) { return hasPrefix(key, p); });
+                       [&](const std::string& p) { return key.starts_with(p); });
   }
   Result<std::int64_t> lease();
   void dropLease(std::int64_t id) {

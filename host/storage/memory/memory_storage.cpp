@@ -10,10 +10,6 @@ namespace apiserver::storage {
 
 namespace {
 
-bool hasPrefix(std::string_view key, std::string_view prefix) {
-  return key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0;
-}
-
 // Set while this thread runs watch callbacks, so that stop() from inside a callback does not
 // wait for itself.
 thread_local bool tDispatching = false;
@@ -45,7 +41,8 @@ Result<ListResult> MemoryStorage::list(std::string_view prefix, const ListOption
   // after `at`, the first such event's previous value is what the key held at `at`.
   std::map<std::string_view, std::optional<KeyValue>> undone;
   for (auto it = history_.rbegin(); it != history_.rend() && it->revision > at; ++it) {
-    if (!hasPrefix(it->key, prefix)) continue;
+    if (!it->key.starts_with(prefix))
+      continue;
     // An update or delete event carries the create revision of the object it changed, which
     // is the previous state's create revision; a create event had no previous state.
     std::optional<KeyValue> prev;
@@ -68,7 +65,7 @@ Result<ListResult> MemoryStorage::list(std::string_view prefix, const ListOption
     return true;
   };
   while (true) {
-    bool curOk = cur != data_.end() && hasPrefix(cur->first, prefix);
+    bool curOk = cur != data_.end() && cur->first.starts_with(prefix);
     bool undOk = und != undone.end();
     if (!curOk && !undOk) break;
     if (undOk && (!curOk || und->first <= std::string_view(cur->first))) {
@@ -205,7 +202,8 @@ Result<std::unique_ptr<Watch>> MemoryStorage::watch(std::string_view prefix, std
         refused = Error::compacted(afterRevision, compacted_ + 1);
       } else {
         for (const auto& ev : history_)
-          if (ev.revision > afterRevision && hasPrefix(ev.key, w->prefix)) replay.events.push_back(ev);
+          if (ev.revision > afterRevision && ev.key.starts_with(w->prefix))
+            replay.events.push_back(ev);
         w->delivered = std::max(revision_, afterRevision);  // nothing up to afterRevision, even later
         watchers_.push_back(w);
       }
