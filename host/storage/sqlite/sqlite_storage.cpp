@@ -278,7 +278,6 @@ struct SqliteStorage::Core {
     std::int64_t expected = 0;  // Update/Delete: expected mod revision; Compact: the revision
     std::function<void(OpResult)> done;  // called once, on the committer thread
   };
-  using Watcher = BatchWatcher;
 
   SqliteOptions opts;
   std::string dbPath;
@@ -310,7 +309,7 @@ struct SqliteStorage::Core {
   // requestProgress asked for progress up to this revision (0: nobody asked); guarded by mu. The
   // events up to it may not be pending yet (the committer publishes the revision first).
   std::int64_t progressWanted = 0;
-  std::vector<std::shared_ptr<Watcher>> watchers;  // guarded by mu
+  std::vector<std::shared_ptr<BatchWatcher>> watchers;  // guarded by mu
 
   // Scheduled compaction.
   std::mutex compactorMu;
@@ -364,7 +363,7 @@ struct SqliteStorage::Core {
 
   // Watches.
   void dispatcherLoop();
-  void removeWatcher(const std::shared_ptr<Watcher>& w);
+  void removeWatcher(const std::shared_ptr<BatchWatcher>& w);
   Result<std::vector<Event>> replay(std::string_view prefix, std::int64_t after, std::int64_t upTo);
 
   void compactorLoop();
@@ -684,7 +683,7 @@ void SqliteStorage::Core::dispatcherLoop() {
     }
     std::lock_guard dlock(dispatchMu);
     std::vector<Event> batch;
-    std::vector<std::shared_ptr<Watcher>> ws;
+    std::vector<std::shared_ptr<BatchWatcher>> ws;
     bool progress = false;
     {
       std::lock_guard lock(mu);
@@ -755,7 +754,7 @@ Result<std::vector<Event>> SqliteStorage::Core::replay(std::string_view prefix, 
   return out;
 }
 
-void SqliteStorage::Core::removeWatcher(const std::shared_ptr<Watcher>& w) {
+void SqliteStorage::Core::removeWatcher(const std::shared_ptr<BatchWatcher>& w) {
   // Waiting for dispatchMu guarantees the callback is not running once stop() returns, unless
   // stop() is called from inside a callback (then the dispatcher skips inactive watchers).
   std::unique_lock<std::mutex> dlock;
@@ -955,7 +954,7 @@ Result<DeleteResult> SqliteStorage::remove(std::string_view key, std::int64_t ex
 Result<std::unique_ptr<Watch>> SqliteStorage::watch(std::string_view prefix,
                                                     std::int64_t afterRevision,
                                                     WatchCallback callback) {
-  auto w = std::make_shared<Core::Watcher>();
+  auto w = std::make_shared<BatchWatcher>();
   w->prefix = std::string(prefix);
   w->callback = std::move(callback);
   Core& c = *core_;
