@@ -6,12 +6,15 @@
 #include "tls/openssl_util.h"
 #include "tls/random.h"
 
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -19,9 +22,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-#include <openssl/ssl.h>
 
+#include <array>
 #include <atomic>
+#include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <mutex>
 #include <set>
@@ -378,29 +383,80 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     }
   }
 
-  // writeGathered writes bufs[at..] completely, 64 buffers per write (net::async_write would
-  // hand the socket 16 at a time: a LIST of 10,000 items then takes four times the system
-  // calls), then calls done(ec). `bufs` is a member: the buffers are advanced in place.
+  // writeGathered writes bufs[at..] completely, then calls done(ec). `bufs` is a member: the
+  // buffers are advanced in place. Asio hands the socket at most 64 buffers per write
+  // (net::async_write only 16: a LIST of 10,000 items then takes four times the system calls),
+  // so a long list on a plain connection is first written directly, IOV_MAX buffers per call,
+  // for as long as the socket takes it; what is left waits for the socket through the stream,
+  // under its timeout.
   template <class Done>
   void writeGathered(std::vector<net::const_buffer>& bufs, std::size_t at, Done&& done) {
     static constexpr std::size_t kMaxIov = 64;
+    if constexpr (!Tls) {
+      if (bufs.size() - at > kMaxIov) {
+        beast::error_code ec;
+        at = sendDirect(bufs, at, ec);
+        if (ec || at == bufs.size())
+          return net::post(stream_.get_executor(),
+                           [done = std::forward<Done>(done), ec]() mutable { done(ec); });
+      }
+    }
     auto written = [self = self(), &bufs, at, done = std::forward<Done>(done)](
                        beast::error_code ec, std::size_t n) mutable {
       if (!ec && n == 0)
         ec = net::error::connection_aborted;  // no progress: never loop
       if (ec)
         return done(ec);
-      std::size_t i = at;
-      while (i < bufs.size() && n >= bufs[i].size())
-        n -= bufs[i++].size();
+      const std::size_t i = advance(bufs, at, n);
       if (i == bufs.size())
         return done(ec);
-      bufs[i] += n;  // the part of a buffer already written
       self->writeGathered(bufs, i, std::move(done));
     };
     const std::size_t end = std::min(bufs.size(), at + kMaxIov);
     stream_.async_write_some(std::span<const net::const_buffer>(bufs.data() + at, end - at),
                              std::move(written));
+  }
+
+  // sendDirect writes bufs[at..] with non-blocking sendmsg calls of up to IOV_MAX buffers until
+  // all is written or the socket is full; it returns the first buffer not completely written
+  // (see advance).
+  std::size_t sendDirect(std::vector<net::const_buffer>& bufs, std::size_t at,
+                         beast::error_code& ec) {
+    static constexpr std::size_t kIovMax = IOV_MAX;
+    std::array<iovec, kIovMax> iov;
+    const int fd = lowest().socket().native_handle();
+    while (at < bufs.size()) {
+      const std::size_t count = std::min(bufs.size() - at, kIovMax);
+      for (std::size_t k = 0; k < count; ++k)
+        iov[k] = iovec{const_cast<void*>(bufs[at + k].data()), bufs[at + k].size()};
+      msghdr msg{};
+      msg.msg_iov = iov.data();
+      msg.msg_iovlen = count;
+      const ssize_t sent = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (sent < 0) {
+        if (errno == EINTR)
+          continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+          ec = beast::error_code(errno, net::error::get_system_category());
+        return at;
+      }
+      if (sent == 0) {
+        ec = net::error::connection_aborted;  // no progress: never loop
+        return at;
+      }
+      at = advance(bufs, at, static_cast<std::size_t>(sent));
+    }
+    return at;
+  }
+
+  // advance marks n more bytes of bufs[at..] written and returns the first buffer not completely
+  // written, advanced past the part that was.
+  static std::size_t advance(std::vector<net::const_buffer>& bufs, std::size_t at, std::size_t n) {
+    while (at < bufs.size() && n >= bufs[at].size())
+      n -= bufs[at++].size();
+    if (at < bufs.size())
+      bufs[at] += n;
+    return at;
   }
 
   // lingerClose ends a connection whose request was refused before its body was read (413, 400):

@@ -6,6 +6,11 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
 #include <thread>
 
@@ -232,6 +237,70 @@ TEST_F(ServerTest, ResponseHeadsCarryKeepAliveAsHttpSays) {
             std::string::npos)
       << out;
   EXPECT_EQ(parse(body)["code"], 404);
+}
+
+// A LIST of many items is written many buffers per system call, as far as the socket takes
+// them; a client reading slowly through a small receive buffer makes the socket fill up again
+// and again. It must get every byte, in order, and the connection must serve the next request.
+TEST_F(ServerTest, ALongListReadSlowlyArrivesWholeAndTheConnectionGoesOn) {
+  const std::string widgets = "/apis/testing.example.com/v1/namespaces/longlist/widgets";
+  auto c = client();
+  const std::string filler(12000, 'x');  // 6 MB in all: more than a socket buffer takes
+  constexpr int kItems = 500;            // a thousand buffers: far more than one write's 64
+  for (int i = 0; i < kItems; ++i) {
+    const auto name = "w" + std::to_string(1000 + i);
+    ASSERT_EQ(c.request("POST", widgets,
+                        R"({"metadata":{"name":")" + name + R"("},"spec":{"filler":")" + filler +
+                            R"("}})")
+                  .status,
+              201)
+        << name;
+  }
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  const int rcvbuf = 4096;
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(host_->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  const std::string requests = "GET " + widgets + " HTTP/1.1\r\nHost: x\r\n\r\n" +
+                               "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::send(fd, requests.data(), requests.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(requests.size()));
+  std::string out;
+  char buf[2048];
+  for (int reads = 0;; ++reads) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0)
+      break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (reads % 16 == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a slow reader
+  }
+  ::close(fd);
+
+  const auto headEnd = out.find("\r\n\r\n");
+  ASSERT_NE(headEnd, std::string::npos) << out.substr(0, 300);
+  ASSERT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0U) << out.substr(0, 300);
+  const auto lengthAt = out.find("\r\nContent-Length: ");
+  ASSERT_LT(lengthAt, headEnd);
+  const std::size_t length = std::stoul(out.substr(lengthAt + 18));
+  ASSERT_GE(out.size(), headEnd + 4 + length);
+  auto list = parse(out.substr(headEnd + 4, length));
+  const auto& items = list["items"].as_array();
+  ASSERT_EQ(items.size(), static_cast<std::size_t>(kItems));
+  for (int i = 0; i < kItems; ++i) {
+    const auto& item = items[static_cast<std::size_t>(i)].as_object();
+    EXPECT_EQ(item.at("metadata").at("name").as_string(), "w" + std::to_string(1000 + i));
+    EXPECT_EQ(item.at("spec").at("filler").as_string(), filler);
+  }
+  // The same connection answers the next request.
+  const std::string rest = out.substr(headEnd + 4 + length);
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200 OK\r\n", 0), 0U) << rest.substr(0, 300);
+  EXPECT_TRUE(rest.ends_with("\r\n\r\nok")) << rest;
 }
 
 TEST_F(ServerTest, PanicRecoveryAnswers500) {
