@@ -1,5 +1,6 @@
 #include "watch_fanout.h"
 
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <deque>
@@ -60,6 +61,10 @@ struct Watcher {
   enum class State { kIdle, kConnecting, kHeaders, kStreaming, kEnded };
   enum class Chunk { kSize, kData, kDataEnd };
   tcp::socket sock;
+  // The first bytes of each read land here: an async_read_some into a buffer of the watch's
+  // own (async_wait would re-register the socket with epoll on every call). A read that fills
+  // it is drained further into the thread's large buffer.
+  std::array<char, 4096> in;
   State state = State::kIdle;
   Chunk chunk = Chunk::kSize;
   bool chunked = false;
@@ -80,7 +85,7 @@ struct WriterConn {
 class Fanout {
  public:
   explicit Fanout(const WatchOptions& o)
-      : o_(o), ioc_(o.threads), endpoint_(net::ip::make_address(o.host), o.port) {}
+      : o_(o), ioc_(o.threads), writerIoc_(1), endpoint_(net::ip::make_address(o.host), o.port) {}
 
   boost::json::object run();
 
@@ -110,7 +115,10 @@ class Fanout {
   void writerFree(WriterConn* c);
 
   const WatchOptions& o_;
-  net::io_context ioc_;
+  net::io_context ioc_;  // the watches
+  // The writer runs on a thread of its own, so that updates go out on time however busy the
+  // threads reading the watches are (its send lag is reported).
+  net::io_context writerIoc_;
   tcp::endpoint endpoint_;
   std::string watchRequest_;
   Template objectPath_;
@@ -198,9 +206,14 @@ void Fanout::opened(Watcher* w, bool ok) {
 }
 
 void Fanout::arm(Watcher* w) {
-  w->sock.async_wait(tcp::socket::wait_read, [this, w](beast::error_code ec) {
+  w->sock.async_read_some(net::buffer(w->in), [this, w](beast::error_code ec, std::size_t n) {
     if (ec)
       return ended(w);
+    feed(w, w->in.data(), n, nowNs());
+    if (w->state == Watcher::State::kEnded)
+      return;
+    if (n < w->in.size())
+      return arm(w);
     readAll(w);
   });
 }
@@ -449,7 +462,7 @@ void Fanout::write(WriterConn* c, std::uint64_t dueNs) {
       if (!pendingWrites_.empty()) {
         const auto due = pendingWrites_.front();
         pendingWrites_.pop_front();
-        net::post(ioc_, [this, c, due] { write(c, due); });
+        net::post(writerIoc_, [this, c, due] { write(c, due); });
       } else {
         idleWriters_.push_back(c);
       }
@@ -476,12 +489,16 @@ boost::json::object Fanout::run() {
   for (int i = 0; i < o_.watchers; ++i)
     watchers_.push_back(std::make_unique<Watcher>(ioc_));
   auto work = net::make_work_guard(ioc_);
+  auto writerWork = net::make_work_guard(writerIoc_);
   std::vector<std::thread> threads;
   for (int i = 0; i < o_.threads; ++i)
     threads.emplace_back([this] { ioc_.run(); });
+  threads.emplace_back([this] { writerIoc_.run(); });
   auto stopAll = [&] {
     work.reset();
+    writerWork.reset();
     ioc_.stop();
+    writerIoc_.stop();
     for (auto& t : threads)
       t.join();
   };
@@ -507,7 +524,7 @@ boost::json::object Fanout::run() {
 
   // Writers.
   for (int i = 0; i < o_.writers; ++i) {
-    auto c = std::make_unique<WriterConn>(ioc_);
+    auto c = std::make_unique<WriterConn>(writerIoc_);
     beast::error_code ec;
     c->sock.connect(endpoint_, ec);
     if (ec)
@@ -524,8 +541,8 @@ boost::json::object Fanout::run() {
     measureEndNs_ = measureStartNs_ + static_cast<std::uint64_t>(o_.durationS * 1e9);
     generating_ = true;
   }
-  tick_ = std::make_unique<net::steady_timer>(ioc_);
-  net::post(ioc_, [this] { tick(); });
+  tick_ = std::make_unique<net::steady_timer>(writerIoc_);
+  net::post(writerIoc_, [this] { tick(); });
   // Wait for the window, then for the events of its updates (or the drain time).
   std::uint64_t lastEvents = 0;
   for (;;) {
