@@ -383,38 +383,51 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     }
   }
 
-  // writeGathered writes bufs[at..] completely, then calls done(ec). `bufs` is a member: the
-  // buffers are advanced in place. Asio hands the socket at most 64 buffers per write
-  // (net::async_write only 16: a LIST of 10,000 items then takes four times the system calls),
-  // so a long list on a plain connection is first written directly, IOV_MAX buffers per call,
-  // for as long as the socket takes it; what is left waits for the socket through the stream,
+  // writeGathered writes bufs[at..] completely, then calls done(ec) — before it returns when the
+  // socket takes everything at once. `bufs` is a member: the buffers are advanced in place. On a
+  // plain connection the buffers are written directly, for as long as the socket takes them
+  // (writeDirect): no completion to wait for, and IOV_MAX buffers per system call where Asio
+  // hands the socket 64 (net::async_write only 16: a LIST of 10,000 items then took four times
+  // the calls). What the socket does not take waits for it through the stream (writeAsync),
   // under its timeout.
   template <class Done>
   void writeGathered(std::vector<net::const_buffer>& bufs, std::size_t at, Done&& done) {
+    beast::error_code ec;
+    at = writeDirect(bufs, at, ec);
+    if (ec || at == bufs.size())
+      return done(ec);
+    writeAsync(bufs, at, std::forward<Done>(done));
+  }
+
+  // writeAsync waits until the socket takes more, writes up to 64 buffers through the stream,
+  // then goes on with writeGathered.
+  template <class Done>
+  void writeAsync(std::vector<net::const_buffer>& bufs, std::size_t at, Done&& done) {
     static constexpr std::size_t kMaxIov = 64;
-    if constexpr (!Tls) {
-      if (bufs.size() - at > kMaxIov) {
-        beast::error_code ec;
-        at = sendDirect(bufs, at, ec);
-        if (ec || at == bufs.size())
-          return net::post(stream_.get_executor(),
-                           [done = std::forward<Done>(done), ec]() mutable { done(ec); });
-      }
-    }
     auto written = [self = self(), &bufs, at, done = std::forward<Done>(done)](
                        beast::error_code ec, std::size_t n) mutable {
       if (!ec && n == 0)
         ec = net::error::connection_aborted;  // no progress: never loop
       if (ec)
         return done(ec);
-      const std::size_t i = advance(bufs, at, n);
-      if (i == bufs.size())
-        return done(ec);
-      self->writeGathered(bufs, i, std::move(done));
+      self->writeGathered(bufs, advance(bufs, at, n), std::move(done));
     };
     const std::size_t end = std::min(bufs.size(), at + kMaxIov);
     stream_.async_write_some(std::span<const net::const_buffer>(bufs.data() + at, end - at),
                              std::move(written));
+  }
+
+  // writeDirect writes bufs[at..] on a plain connection for as long as the socket takes them
+  // (sendDirect); under TLS it writes nothing. It returns the first buffer not completely
+  // written.
+  std::size_t writeDirect(std::vector<net::const_buffer>& bufs, std::size_t at,
+                          beast::error_code& ec) {
+    if constexpr (Tls) {
+      (void)ec;
+      return at;
+    } else {
+      return sendDirect(bufs, at, ec);
+    }
   }
 
   // sendDirect writes bufs[at..] with non-blocking sendmsg calls of up to IOV_MAX buffers until
@@ -545,20 +558,43 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
 
   // pump writes what the stream has queued as one chunk (its size line, the bytes, the line end:
   // one gather write). The bytes and their buffer list live in members reused from write to
-  // write (a delivery to each of 1,000 watchers must not cost a handful of allocations).
+  // write (a delivery to each of 1,000 watchers must not cost a handful of allocations). On a
+  // plain connection a watcher that keeps up takes the chunk whole (writeDirect), and the
+  // stream is polled again right away; a few rounds at most before the other connections get
+  // their turn.
   void pump() {
-    if (!body_ || writing_) return;
-    const bool more = body_->poll(streamOut_) && !peerGone_;
-    if (peerGone_) return endStream();
-    std::size_t size = 0;
-    for (const auto& b : streamOut_)
-      size += b->size();
-    if (size > 0) {  // (a chunk of no bytes would end the stream)
-      writing_ = true;
+    for (int round = 0; body_ && !writing_; ++round) {
+      if (round == kDirectRounds) {
+        net::post(stream_.get_executor(), [self = self()] { self->pump(); });
+        return;
+      }
+      const bool more = body_->poll(streamOut_) && !peerGone_;
+      if (peerGone_)
+        return endStream();
+      std::size_t size = 0;
+      for (const auto& b : streamOut_)
+        size += b->size();
+      if (size == 0) {  // (a chunk of no bytes would end the stream)
+        streamOut_.clear();
+        if (!more)
+          finishStream();
+        return;
+      }
       head_.clear();
       appendChunkSize(head_, size);
       gather(streamBufs_, head_, streamOut_, kCrlf);
-      writeGathered(streamBufs_, 0, [self = self(), more](beast::error_code ec) {
+      beast::error_code ec;
+      const std::size_t at = writeDirect(streamBufs_, 0, ec);
+      if (ec || at == streamBufs_.size()) {
+        release(streamOut_, streamBufs_);
+        if (ec)
+          return endStream();
+        if (!more)
+          return finishStream();
+        continue;
+      }
+      writing_ = true;
+      writeAsync(streamBufs_, at, [self = self(), more](beast::error_code ec) {
         self->writing_ = false;
         release(self->streamOut_, self->streamBufs_);
         if (ec)
@@ -569,8 +605,6 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
       });
       return;
     }
-    streamOut_.clear();
-    if (!more) finishStream();
   }
 
   void finishStream() {
@@ -611,6 +645,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   std::atomic<bool> wakePending_{false};
   // What a stream is writing (see pump); a batch longer than kBatchKept is not kept (release).
   static constexpr std::size_t kBatchKept = 64;
+  static constexpr int kDirectRounds = 4;  ///< chunks pump writes directly before yielding
   std::vector<SharedBytes> streamOut_;
   std::vector<net::const_buffer> streamBufs_;
   // What send is writing: the head, the body's segments and their buffer list.
