@@ -28,6 +28,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 #include <span>
@@ -116,6 +118,65 @@ Result<std::unique_ptr<ssl::context>> makeSslContext(const TlsServingOptions& o)
   return ctx;
 }
 
+/// Woken is a connection streaming a response, as its I/O thread's WakeQueue sees it.
+class Woken {
+ public:
+  virtual ~Woken() = default;
+  /// woken writes what the stream has now; called on the connection's thread.
+  virtual void woken() = 0;
+};
+
+/// WakeQueue holds the streams of one I/O thread that were woken (a watch with new events) and
+/// writes them a slice at a time, each slice one handler on the thread's event loop. Between
+/// two slices the loop reads the sockets that became ready, so a request that arrives during a
+/// fan-out to a thousand watchers (the writer's next PUT) waits for one slice, not for the whole
+/// fan-out; and a stream woken again before its turn writes the newer events in the same write.
+/// Thread-safe: streams are woken from whichever thread delivers the change.
+class WakeQueue : public std::enable_shared_from_this<WakeQueue> {
+ public:
+  explicit WakeQueue(net::io_context& ctx) : ctx_(ctx) {}
+
+  void push(std::weak_ptr<Woken> stream) {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(stream));
+    if (scheduled_)
+      return;
+    scheduled_ = true;
+    net::post(ctx_, [self = shared_from_this()] { self->drain(); });
+  }
+
+ private:
+  static constexpr std::size_t kSlice = 8;
+
+  void drain() {
+    {
+      std::lock_guard lock(mu_);
+      const std::size_t n = std::min(queue_.size(), kSlice);
+      slice_.assign(std::make_move_iterator(queue_.begin()),
+                    std::make_move_iterator(queue_.begin() + n));
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+    }
+    for (auto& weak : slice_)
+      if (auto stream = weak.lock())
+        stream->woken();
+    slice_.clear();
+    std::lock_guard lock(mu_);
+    if (queue_.empty()) {
+      scheduled_ = false;
+      return;
+    }
+    net::post(ctx_, [self = shared_from_this()] { self->drain(); });
+  }
+
+  net::io_context& ctx_;
+  std::mutex mu_;
+  // Weak: a stream that ends while queued is skipped, and a queue left undrained when the
+  // threads stop keeps no connection alive.
+  std::deque<std::weak_ptr<Woken>> queue_;
+  bool scheduled_ = false;                   ///< a drain is posted
+  std::vector<std::weak_ptr<Woken>> slice_;  ///< the slice being written (the thread's own)
+};
+
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
@@ -145,6 +206,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::lock_guard lock(streamsMu);
     streams.erase(s);
   }
+  /// wakeQueueOf is the WakeQueue of the I/O thread that runs `ctx`.
+  std::shared_ptr<WakeQueue> wakeQueueOf(net::io_context& ctx) {
+    std::lock_guard lock(streamsMu);
+    auto& q = wakeQueues[&ctx];
+    if (!q)
+      q = std::make_shared<WakeQueue>(ctx);
+    return q;
+  }
 
   IoContexts& io;
   Handler& root;
@@ -158,18 +227,24 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::mutex streamsMu;
   std::set<std::shared_ptr<BodyStream>> streams;
   bool endingStreams = false;
+  std::map<const net::io_context*, std::shared_ptr<WakeQueue>>
+      wakeQueues;  ///< guarded by streamsMu
 };
 
 namespace {
 
 /// Session serves one connection: plain HTTP (Tls = false) or HTTPS over Beast's ssl_stream.
 template <bool Tls>
-class Session : public std::enable_shared_from_this<Session<Tls>> {
+class Session final : public Woken, public std::enable_shared_from_this<Session<Tls>> {
   using Stream = std::conditional_t<Tls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(makeStream(std::move(socket), *server)), server_(std::move(server)), timer_(stream_.get_executor()) {}
+  Session(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> server,
+          std::shared_ptr<WakeQueue> wakes)
+      : stream_(makeStream(std::move(socket), *server)),
+        server_(std::move(server)),
+        wakes_(std::move(wakes)),
+        timer_(stream_.get_executor()) {}
 
   void run() {
     beast::error_code ec;
@@ -528,12 +603,15 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     deadline_ = res.streamDeadline;
   }
 
+  // wake queues the stream on its thread's WakeQueue, once until it is written.
   void wake() {
     if (wakePending_.exchange(true)) return;
-    net::post(stream_.get_executor(), [self = self()] {
-      self->wakePending_ = false;
-      self->pump();
-    });
+    wakes_->push(self());
+  }
+
+  void woken() override {
+    wakePending_ = false;
+    pump();
   }
 
   void armDeadline() {
@@ -632,6 +710,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::Impl> server_;
+  std::shared_ptr<WakeQueue> wakes_;  ///< of the connection's I/O thread
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
   std::shared_ptr<const Connection> connection_;
@@ -670,21 +749,22 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
 
 void HttpServer::Impl::accept() {
   // The connection's context is run by one thread: its executor is a strand as it is.
-  acceptor.async_accept(io.next(),
-                        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-                          if (ec == net::error::operation_aborted || !self->acceptor.is_open())
-                            return;
-                          if (!ec) {
-                            if (self->sslCtx) {
-                              std::make_shared<Session<true>>(std::move(socket), self)->run();
-                            } else {
-                              std::make_shared<Session<false>>(std::move(socket), self)->run();
-                            }
-                          } else {
-                            self->log.warn("accept: " + ec.message());
-                          }
-                          self->accept();
-                        });
+  net::io_context& ctx = io.next();
+  acceptor.async_accept(ctx, [self = shared_from_this(), &ctx](beast::error_code ec,
+                                                               tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !self->acceptor.is_open())
+      return;
+    if (!ec) {
+      if (self->sslCtx) {
+        std::make_shared<Session<true>>(std::move(socket), self, self->wakeQueueOf(ctx))->run();
+      } else {
+        std::make_shared<Session<false>>(std::move(socket), self, self->wakeQueueOf(ctx))->run();
+      }
+    } else {
+      self->log.warn("accept: " + ec.message());
+    }
+    self->accept();
+  });
 }
 
 HttpServer::HttpServer(IoContexts& io, Handler& root, HttpServerOptions options, Logger& logger)

@@ -378,6 +378,47 @@ TEST_F(ServerTest, AWatchManyEventsBehindGetsEveryOneInOrder) {
   EXPECT_EQ(c.request("DELETE", kWidgets + "?labelSelector=batch%3Dyes").status, 200);
 }
 
+// Many watches on the server's I/O threads: each thread writes its woken streams a slice at a
+// time, reading new requests between slices, and a stream woken again before its turn writes
+// the newer events together. Every watcher still gets every change, once, in order, while the
+// writes go on.
+TEST_F(ServerTest, ManyWatchersEachGetEveryChangeOnceInOrder) {
+  const std::string widgets = "/apis/testing.example.com/v1/namespaces/fanout/widgets";
+  auto c = client();
+  auto created = c.request("POST", widgets, R"({"metadata":{"name":"shared"},"spec":{"n":0}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string rv(parse(created.body)["metadata"].as_object()["resourceVersion"].as_string());
+  constexpr int kWatchers = 120;  // many slices per thread
+  constexpr int kUpdates = 40;
+  std::vector<std::unique_ptr<WatchReader>> watchers;
+  for (int i = 0; i < kWatchers; ++i) {
+    watchers.push_back(std::make_unique<WatchReader>(
+        host_->port(), widgets + "?watch=true&resourceVersion=" + rv));
+    ASSERT_EQ(watchers.back()->status(), 200) << i;
+  }
+  for (int n = 1; n <= kUpdates; ++n) {
+    auto r = c.request("PATCH", widgets + "/shared", R"({"spec":{"n":)" + std::to_string(n) + "}}",
+                       {{"Content-Type", "application/merge-patch+json"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  for (int i = 0; i < kWatchers; ++i) {
+    for (int n = 1; n <= kUpdates; ++n) {
+      auto line = watchers[static_cast<std::size_t>(i)]->next();
+      ASSERT_TRUE(line) << "watcher " << i << ", update " << n;
+      auto ev = parse(*line);
+      ASSERT_EQ(ev["type"], "MODIFIED") << *line;
+      ASSERT_EQ(ev["object"].as_object()["spec"].as_object()["n"], n)
+          << "watcher " << i << ": " << *line;
+    }
+  }
+  ASSERT_EQ(c.request("DELETE", widgets + "/shared").status, 200);
+  for (auto& w : watchers) {
+    auto line = w->next();
+    ASSERT_TRUE(line);
+    EXPECT_EQ(parse(*line)["type"], "DELETED");
+  }
+}
+
 TEST_F(ServerTest, WatchFromZeroStartsWithAddedAndHonoursTimeout) {
   auto c = client();
   ASSERT_EQ(c.request("POST", kWidgets, R"({"metadata":{"name":"existing"}})").status, 201);
