@@ -426,13 +426,20 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     gather(outBufs_, head_,
            hasBody ? std::span<const SharedBytes>(out_) : std::span<const SharedBytes>(), {});
     writeGathered(outBufs_, 0, [self = self()](beast::error_code ec) {
-      release(self->out_, self->outBufs_);
-      if (ec)
-        return self->close();
-      if (!self->keepAlive_)
-        return self->lingerClose();
-      self->doRead();
+      // Posted: the write may be done before writeGathered returns, still inside the handler
+      // chain's call (a pending answer completed at once), and the next read must not replace
+      // the request's parser while the chain may read its headers.
+      net::post(self->stream_.get_executor(), [self, ec] { self->sent(ec); });
     });
+  }
+
+  void sent(beast::error_code ec) {
+    release(out_, outBufs_);
+    if (ec)
+      return close();
+    if (!keepAlive_)
+      return lingerClose();
+    doRead();
   }
 
   // gather lists in `bufs` the head, the non-empty segments and the tail.
