@@ -206,7 +206,12 @@ class FakeUpstream final : public UpstreamClient {
   explicit FakeUpstream(Responder respond)
       : respond_(std::move(respond)), worker_([this](std::stop_token stop) { run(stop); }) {}
   ~FakeUpstream() override {
-    worker_.request_stop();
+    {
+      // Under the lock: a stop requested between the worker's check and its wait would be a
+      // lost wake-up, and the join below would wait for ever.
+      std::lock_guard lock(mu_);
+      worker_.request_stop();
+    }
     cv_.notify_all();
   }
 
