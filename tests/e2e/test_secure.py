@@ -337,6 +337,22 @@ def test_plain_http_on_the_tls_port(srv):
     assert err.splitlines()[-1] == "Error from server (BadRequest): the server rejected our request for an unknown reason"
 
 
+def test_tls_suites_are_chosen_in_gos_order(srv):
+    """The server picks TLS 1.3's suite in Go's order (AES-128-GCM first), whatever order the
+    client offers them in, as kube-apiserver does; TLS 1.2 gets an ECDHE AEAD suite."""
+    ctx = ssl.create_default_context(cadata=srv.ca_pem)  # OpenSSL offers AES-256-GCM first
+    with socket.create_connection(("127.0.0.1", srv.secure_port), timeout=5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            assert s.version() == "TLSv1.3"
+            assert s.cipher()[0] == "TLS_AES_128_GCM_SHA256"
+    ctx12 = ssl.create_default_context(cadata=srv.ca_pem)
+    ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
+    with socket.create_connection(("127.0.0.1", srv.secure_port), timeout=5) as raw:
+        with ctx12.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            assert s.version() == "TLSv1.2"
+            assert re.fullmatch(r"ECDHE-(ECDSA|RSA)-AES128-GCM-SHA256", s.cipher()[0]), s.cipher()
+
+
 def test_a_tls_handshake_that_never_finishes_times_out_and_holds_nothing(srv):
     idle = [socket.create_connection(("127.0.0.1", srv.secure_port), timeout=10) for _ in range(50)]
     idle[-1].sendall(bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]))  # half a ClientHello, then nothing
