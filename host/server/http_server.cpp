@@ -430,12 +430,17 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     const bool hasBody = res.status != 304 && res.status != 204;
     gather(outBufs_, head_,
            hasBody ? std::span<const SharedBytes>(out_) : std::span<const SharedBytes>(), {});
+    writingAnswer_ = true;
     writeGathered(outBufs_, 0, [self = self()](beast::error_code ec) {
-      // Posted: the write may be done before writeGathered returns, still inside the handler
-      // chain's call (a pending answer completed at once), and the next read must not replace
-      // the request's parser while the chain may read its headers.
-      net::post(self->stream_.get_executor(), [self, ec] { self->sent(ec); });
+      // Posted when the write is done before writeGathered returns (a direct write the socket
+      // took at once): send may be inside the handler chain's call (a pending answer completed
+      // at once), and the next read must not replace the request's parser while the chain may
+      // read its headers. A write completed later goes on at once.
+      if (self->writingAnswer_)
+        return net::post(self->stream_.get_executor(), [self, ec] { self->sent(ec); });
+      self->sent(ec);
     });
+    writingAnswer_ = false;
   }
 
   void sent(beast::error_code ec) {
@@ -744,6 +749,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   std::vector<SharedBytes> out_;
   std::vector<net::const_buffer> outBufs_;
   bool writing_ = false;
+  bool writingAnswer_ = false;  ///< send is inside its writeGathered call
   bool peerGone_ = false;
   // scratch_ receives bytes nobody needs: a refused request's rest (drain) and whatever arrives
   // while a stream is written (watchPeer). Allocated when first needed, as small as will do: a
