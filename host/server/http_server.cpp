@@ -74,7 +74,8 @@ constexpr const char* kModernTls12Ciphers =
 
 /// kTls13Suites: TLS 1.3's suites in Go's order (crypto/tls, which kube-apiserver serves with):
 /// AES-128-GCM ahead of AES-256-GCM — as strong in practice, and fewer rounds per record.
-constexpr const char* kTls13Suites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+constexpr const char* kTls13Suites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
 /// makeSslContext builds the server's TLS context from the options.
 Result<std::unique_ptr<ssl::context>> makeSslContext(const TlsServingOptions& o) {
@@ -86,7 +87,8 @@ Result<std::unique_ptr<ssl::context>> makeSslContext(const TlsServingOptions& o)
     return fail(ApiError::badRequest(what + ": " + tls::detail::opensslError()));
   };
   if (SSL_CTX_set_cipher_list(c, kModernTls12Ciphers) != 1) return failed("TLS cipher suites");
-  if (SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1) return failed("TLS 1.3 cipher suites");
+  if (SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1)
+    return failed("TLS 1.3 cipher suites");
   if (SSL_CTX_set1_groups_list(c, "X25519:P-256:P-384") != 1) return failed("TLS key exchange groups");
   beast::error_code ec;
   ctx->use_certificate_chain(net::buffer(o.certificateChainPem), ec);
