@@ -432,17 +432,12 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     const bool hasBody = res.status != 304 && res.status != 204;
     gather(outBufs_, head_,
            hasBody ? std::span<const SharedBytes>(out_) : std::span<const SharedBytes>(), {});
-    writingAnswer_ = true;
-    writeGathered(outBufs_, 0, [self = self()](beast::error_code ec) {
-      // Posted when the write is done before writeGathered returns (a direct write the socket
-      // took at once): send may be inside the handler chain's call (a pending answer completed
-      // at once), and the next read must not replace the request's parser while the chain may
-      // read its headers. A write completed later goes on at once.
-      if (self->writingAnswer_)
-        return net::post(self->stream_.get_executor(), [self, ec] { self->sent(ec); });
-      self->sent(ec);
-    });
-    writingAnswer_ = false;
+    beast::error_code ec;
+    if (writeGathered(outBufs_, 0, ec, [self = self()](beast::error_code e) { self->sent(e); }))
+      // Written at once: posted, since send may be inside the handler chain's call (a pending
+      // answer completed at once), and the next read must not replace the request's parser
+      // while the chain may read its headers.
+      net::post(stream_.get_executor(), [self = self(), ec] { self->sent(ec); });
   }
 
   void sent(beast::error_code ec) {
@@ -477,20 +472,21 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     }
   }
 
-  // writeGathered writes bufs[at..] completely, then calls done(ec) — before it returns when the
-  // socket takes everything at once. `bufs` is a member: the buffers are advanced in place. On a
-  // plain connection the buffers are written directly, for as long as the socket takes them
-  // (writeDirect): no completion to wait for, and IOV_MAX buffers per system call where Asio
-  // hands the socket 64 (net::async_write only 16: a LIST of 10,000 items then took four times
-  // the calls). What the socket does not take waits for it through the stream (writeAsync),
-  // under its timeout.
+  // writeGathered writes bufs[at..] completely. When the socket takes everything at once it
+  // returns true (`ec` set on an error) and does not call `done`; otherwise it returns false and
+  // calls done(ec) when the rest is written. `bufs` is a member: the buffers are advanced in
+  // place. On a plain connection the buffers are written directly, for as long as the socket
+  // takes them (writeDirect): IOV_MAX buffers per system call where Asio hands the socket 64
+  // (net::async_write only 16: a LIST of 10,000 items then took four times the calls). What
+  // the socket does not take waits for it through the stream (writeAsync), under its timeout.
   template <class Done>
-  void writeGathered(std::vector<net::const_buffer>& bufs, std::size_t at, Done&& done) {
-    beast::error_code ec;
+  bool writeGathered(std::vector<net::const_buffer>& bufs, std::size_t at, beast::error_code& ec,
+                     Done&& done) {
     at = writeDirect(bufs, at, ec);
     if (ec || at == bufs.size())
-      return done(ec);
+      return true;
     writeAsync(bufs, at, std::forward<Done>(done));
+    return false;
   }
 
   // writeAsync waits until the socket takes more, writes up to 64 buffers through the stream,
@@ -502,33 +498,23 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
                        beast::error_code ec, std::size_t n) mutable {
       if (!ec && n == 0)
         ec = net::error::connection_aborted;  // no progress: never loop
-      if (ec)
-        return done(ec);
-      self->writeGathered(bufs, advance(bufs, at, n), std::move(done));
+      if (ec || self->writeGathered(bufs, advance(bufs, at, n), ec, std::move(done)))
+        done(ec);
     };
     const std::size_t end = std::min(bufs.size(), at + kMaxIov);
     stream_.async_write_some(std::span<const net::const_buffer>(bufs.data() + at, end - at),
                              std::move(written));
   }
 
-  // writeDirect writes bufs[at..] on a plain connection for as long as the socket takes them
-  // (sendDirect); under TLS it writes nothing. It returns the first buffer not completely
-  // written.
+  // writeDirect writes bufs[at..] on a plain connection with non-blocking sendmsg calls of up to
+  // IOV_MAX buffers until all is written or the socket is full; under TLS it writes nothing. It
+  // returns the first buffer not completely written (see advance).
   std::size_t writeDirect(std::vector<net::const_buffer>& bufs, std::size_t at,
                           beast::error_code& ec) {
     if constexpr (Tls) {
       (void)ec;
       return at;
-    } else {
-      return sendDirect(bufs, at, ec);
     }
-  }
-
-  // sendDirect writes bufs[at..] with non-blocking sendmsg calls of up to IOV_MAX buffers until
-  // all is written or the socket is full; it returns the first buffer not completely written
-  // (see advance).
-  std::size_t sendDirect(std::vector<net::const_buffer>& bufs, std::size_t at,
-                         beast::error_code& ec) {
     static constexpr std::size_t kIovMax = IOV_MAX;
     std::array<iovec, kIovMax> iov;
     const int fd = lowest().socket().native_handle();
@@ -539,19 +525,19 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
       msghdr msg{};
       msg.msg_iov = iov.data();
       msg.msg_iovlen = count;
-      const ssize_t sent = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (sent < 0) {
+      const ssize_t n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0) {
         if (errno == EINTR)
           continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
           ec = beast::error_code(errno, net::error::get_system_category());
         return at;
       }
-      if (sent == 0) {
+      if (n == 0) {
         ec = net::error::connection_aborted;  // no progress: never loop
         return at;
       }
-      at = advance(bufs, at, static_cast<std::size_t>(sent));
+      at = advance(bufs, at, static_cast<std::size_t>(n));
     }
     return at;
   }
@@ -680,28 +666,32 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
       head_.clear();
       appendChunkSize(head_, size);
       gather(streamBufs_, head_, streamOut_, kCrlf);
-      beast::error_code ec;
-      const std::size_t at = writeDirect(streamBufs_, 0, ec);
-      if (ec || at == streamBufs_.size()) {
-        release(streamOut_, streamBufs_);
-        if (ec)
-          return endStream();
-        if (!more)
-          return finishStream();
-        continue;
-      }
       writing_ = true;
-      writeAsync(streamBufs_, at, [self = self(), more](beast::error_code ec) {
-        self->writing_ = false;
-        release(self->streamOut_, self->streamBufs_);
-        if (ec)
-          return self->endStream();
-        if (!more)
-          return self->finishStream();
-        self->pump();
-      });
-      return;
+      beast::error_code ec;
+      if (!writeGathered(streamBufs_, 0, ec, [self = self(), more](beast::error_code e) {
+            if (self->chunkWritten(e, more))
+              self->pump();
+          }))
+        return;
+      if (!chunkWritten(ec, more))
+        return;
     }
+  }
+
+  // chunkWritten ends a chunk's write and tells whether the stream goes on: it ends on an error
+  // and after its last chunk.
+  bool chunkWritten(beast::error_code ec, bool more) {
+    writing_ = false;
+    release(streamOut_, streamBufs_);
+    if (ec) {
+      endStream();
+      return false;
+    }
+    if (!more) {
+      finishStream();
+      return false;
+    }
+    return true;
   }
 
   void finishStream() {
@@ -751,7 +741,6 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   std::vector<SharedBytes> out_;
   std::vector<net::const_buffer> outBufs_;
   bool writing_ = false;
-  bool writingAnswer_ = false;  ///< send is inside its writeGathered call
   bool peerGone_ = false;
   // scratch_ receives bytes nobody needs: a refused request's rest (drain) and whatever arrives
   // while a stream is written (watchPeer). Allocated when first needed, as small as will do: a
@@ -775,10 +764,11 @@ void HttpServer::Impl::accept() {
     if (ec == net::error::operation_aborted || !self->acceptor.is_open())
       return;
     if (!ec) {
+      auto wakes = self->wakeQueueOf(ctx);
       if (self->sslCtx) {
-        std::make_shared<Session<true>>(std::move(socket), self, self->wakeQueueOf(ctx))->run();
+        std::make_shared<Session<true>>(std::move(socket), self, std::move(wakes))->run();
       } else {
-        std::make_shared<Session<false>>(std::move(socket), self, self->wakeQueueOf(ctx))->run();
+        std::make_shared<Session<false>>(std::move(socket), self, std::move(wakes))->run();
       }
     } else {
       self->log.warn("accept: " + ec.message());
