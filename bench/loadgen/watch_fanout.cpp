@@ -104,6 +104,9 @@ class Fanout {
   void opened(Watcher* w, bool ok);
   void arm(Watcher* w);
   void readAll(Watcher* w);
+  // took feeds what a read of a `capacity`-byte buffer brought and tells whether the socket may
+  // hold more (the read filled the buffer); after a short read it waits for the next (arm).
+  bool took(Watcher* w, const char* data, std::size_t n, std::size_t capacity);
   void ended(Watcher* w);
   void feed(Watcher* w, const char* p, std::size_t n, std::uint64_t now);
   void body(Watcher* w, const char* p, std::size_t n, std::uint64_t now);
@@ -209,13 +212,20 @@ void Fanout::arm(Watcher* w) {
   w->sock.async_read_some(net::buffer(w->in), [this, w](beast::error_code ec, std::size_t n) {
     if (ec)
       return ended(w);
-    feed(w, w->in.data(), n, nowNs());
-    if (w->state == Watcher::State::kEnded)
-      return;
-    if (n < w->in.size())
-      return arm(w);
-    readAll(w);
+    if (took(w, w->in.data(), n, w->in.size()))
+      readAll(w);
   });
+}
+
+bool Fanout::took(Watcher* w, const char* data, std::size_t n, std::size_t capacity) {
+  feed(w, data, n, nowNs());
+  if (w->state == Watcher::State::kEnded)
+    return false;
+  if (n < capacity) {
+    arm(w);
+    return false;
+  }
+  return true;
 }
 
 void Fanout::readAll(Watcher* w) {
@@ -227,11 +237,8 @@ void Fanout::readAll(Watcher* w) {
       return arm(w);
     if (ec)
       return ended(w);
-    feed(w, buf.data(), n, nowNs());
-    if (w->state == Watcher::State::kEnded)
+    if (!took(w, buf.data(), n, buf.size()))
       return;
-    if (n < buf.size())
-      return arm(w);
   }
   // A very busy stream: let the others have a turn.
   net::post(ioc_, [this, w] { readAll(w); });
