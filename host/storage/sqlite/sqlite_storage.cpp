@@ -52,26 +52,26 @@ constexpr const char* kSqlLatest =
     "SELECT id, " CREATE_REV ", deleted, value FROM kine WHERE name = ?1 ORDER BY id DESC LIMIT 1";
 constexpr const char* kSqlRevision = "SELECT seq FROM sqlite_sequence WHERE name = 'kine'";
 constexpr const char* kSqlCompactRev = "SELECT value FROM meta WHERE key = 'compact_rev'";
+// A key's rows, in key order, that are its latest at revision ?3 and not deletions. Walking the
+// (name, id) index in order and probing it for each row's key keeps the key order without
+// sorting: a LIMIT stops the walk after its page, and nothing is written to a temporary table.
+// (A join with the latest ids, grouped in a subquery, sorted every remaining row, values
+// included, in a temporary b-tree on disk: the initial list of 100,000 pods wrote 114,000
+// pages.)
+#define LATEST_LIVE                                                                    \
+  " kv.id <= ?3 AND kv.deleted = 0 AND kv.id = (SELECT MAX(k2.id) FROM kine k2 WHERE " \
+  "k2.name = kv.name AND k2.id <= ?3)"
+#define LIST_ROWS "SELECT id, name, " CREATE_REV ", value FROM kine kv "
 constexpr const char* kSqlListBounded =
-    "SELECT kv.id, kv.name, CASE WHEN kv.created = 1 THEN kv.id ELSE kv.create_revision END, "
-    "kv.value "
-    "FROM kine kv JOIN (SELECT MAX(id) AS mid FROM kine WHERE name >= ?1 AND name < ?2 AND id <= "
-    "?3 "
-    "GROUP BY name) m ON kv.id = m.mid WHERE kv.deleted = 0 ORDER BY kv.name LIMIT ?4";
+    LIST_ROWS "WHERE kv.name >= ?1 AND kv.name < ?2 AND" LATEST_LIVE " ORDER BY kv.name LIMIT ?4";
 constexpr const char* kSqlListOpen =
-    "SELECT kv.id, kv.name, CASE WHEN kv.created = 1 THEN kv.id ELSE kv.create_revision END, "
-    "kv.value "
-    "FROM kine kv JOIN (SELECT MAX(id) AS mid FROM kine WHERE name >= ?1 AND id <= ?3 "
-    "GROUP BY name) m ON kv.id = m.mid WHERE kv.deleted = 0 AND ?2 IS NULL ORDER BY kv.name LIMIT "
-    "?4";
+    LIST_ROWS "WHERE kv.name >= ?1 AND ?2 IS NULL AND" LATEST_LIVE " ORDER BY kv.name LIMIT ?4";
 constexpr const char* kSqlCountBounded =
-    "SELECT COUNT(*) FROM kine kv JOIN (SELECT MAX(id) AS mid FROM kine WHERE name >= ?1 AND name "
-    "< ?2 "
-    "AND id <= ?3 GROUP BY name) m ON kv.id = m.mid WHERE kv.deleted = 0";
+    "SELECT COUNT(*) FROM kine kv WHERE kv.name >= ?1 AND kv.name < ?2 AND" LATEST_LIVE;
 constexpr const char* kSqlCountOpen =
-    "SELECT COUNT(*) FROM kine kv JOIN (SELECT MAX(id) AS mid FROM kine WHERE name >= ?1 AND id <= "
-    "?3 "
-    "GROUP BY name) m ON kv.id = m.mid WHERE kv.deleted = 0 AND ?2 IS NULL";
+    "SELECT COUNT(*) FROM kine kv WHERE kv.name >= ?1 AND ?2 IS NULL AND" LATEST_LIVE;
+#undef LIST_ROWS
+#undef LATEST_LIVE
 constexpr const char* kSqlReplay =
     "SELECT id, name, deleted, " CREATE_REV
     ", prev_revision, value, old_value FROM kine "
