@@ -20,7 +20,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
 #include <array>
@@ -240,10 +239,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
-/// Session serves one connection: plain HTTP (Tls = false) or HTTPS over Beast's ssl_stream.
+/// Session serves one connection: plain HTTP (Tls = false) or HTTPS over Asio's SSL stream, both
+/// on the bare socket. Timeouts are the session's own deadline (see setDeadline): a stream layer
+/// with timeouts (Beast's tcp_stream) armed and cancelled a timer for every read and write.
 template <bool Tls>
 class Session final : public Woken, public std::enable_shared_from_this<Session<Tls>> {
-  using Stream = std::conditional_t<Tls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  using Stream = std::conditional_t<Tls, ssl::stream<tcp::socket>, tcp::socket>;
+  using Clock = std::chrono::steady_clock;
 
  public:
   Session(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> server,
@@ -251,13 +253,14 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
       : stream_(makeStream(std::move(socket), *server)),
         server_(std::move(server)),
         wakes_(std::move(wakes)),
-        timer_(stream_.get_executor()) {}
+        timer_(stream_.get_executor()),
+        ioTimer_(stream_.get_executor()) {}
 
   void run() {
     beast::error_code ec;
-    auto ep = lowest().socket().remote_endpoint(ec);
+    auto ep = lowest().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-    lowest().socket().set_option(tcp::no_delay(true), ec);
+    lowest().set_option(tcp::no_delay(true), ec);
     if constexpr (Tls) {
       net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::doDetect, self()));
     } else {
@@ -275,12 +278,47 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     }
   }
   std::shared_ptr<Session> self() { return this->shared_from_this(); }
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& lowest() {
+    if constexpr (Tls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  // ---- the deadline: what is pending on the connection (a handshake, a request being read, an
+  // answer the socket does not take, a refused request's rest) must be done by then, or the
+  // connection is closed, and what was pending completes with an error. Moving the deadline
+  // later is a store: the timer, armed for the earliest deadline, finds it moved when it
+  // expires and waits again.
+
+  void setDeadline(Clock::duration d) {
+    ioDeadline_ = Clock::now() + d;
+    if (ioDeadline_ < armedAt_)
+      armIoTimer();
+  }
+  void clearDeadline() { ioDeadline_ = Clock::time_point::max(); }
+
+  void armIoTimer() {
+    armedAt_ = ioDeadline_;
+    ioTimer_.expires_at(armedAt_);  // cancels a wait armed for later
+    ioTimer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self)
+        return;  // re-armed, or the session is gone
+      self->armedAt_ = Clock::time_point::max();
+      if (self->ioDeadline_ == Clock::time_point::max())
+        return;
+      if (Clock::now() < self->ioDeadline_)
+        return self->armIoTimer();
+      self->close();
+    });
+  }
 
   // ---- TLS: tell TLS from plain HTTP, then the handshake, both within the handshake timeout.
 
   void doDetect() {
-    lowest().expires_after(server_->opts.tls->handshakeTimeout);
+    setDeadline(server_->opts.tls->handshakeTimeout);
     beast::async_detect_ssl(lowest(), buffer_, beast::bind_front_handler(&Session::onDetect, self()));
   }
 
@@ -323,12 +361,15 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     parser_.emplace();
     parser_->body_limit(server_->opts.maxRequestBodyBytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->opts.maxHeaderBytes));
-    lowest().expires_after(server_->opts.idleTimeout);
+    setDeadline(server_->opts.idleTimeout);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::onRead, self()));
   }
 
   void onRead(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+    clearDeadline();  // the handler chain takes the time it takes (its own timeout link)
+    if (!lowest().is_open())
+      return;  // closed at the deadline
+    if (ec == http::error::end_of_stream || ec == net::error::eof ||
         ec == net::error::connection_reset || ec == net::error::operation_aborted) {
       return close();
     }
@@ -433,11 +474,14 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     gather(outBufs_, head_,
            hasBody ? std::span<const SharedBytes>(out_) : std::span<const SharedBytes>(), {});
     beast::error_code ec;
-    if (writeGathered(outBufs_, 0, ec, [self = self()](beast::error_code e) { self->sent(e); }))
+    if (writeGathered(outBufs_, 0, ec, [self = self()](beast::error_code e) { self->sent(e); })) {
       // Written at once: posted, since send may be inside the handler chain's call (a pending
       // answer completed at once), and the next read must not replace the request's parser
       // while the chain may read its headers.
       net::post(stream_.get_executor(), [self = self(), ec] { self->sent(ec); });
+      return;
+    }
+    setDeadline(server_->opts.idleTimeout);  // for the rest, which waits for the socket
   }
 
   void sent(beast::error_code ec) {
@@ -517,7 +561,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     }
     static constexpr std::size_t kIovMax = IOV_MAX;
     std::array<iovec, kIovMax> iov;
-    const int fd = lowest().socket().native_handle();
+    const int fd = lowest().native_handle();
     while (at < bufs.size()) {
       const std::size_t count = std::min(bufs.size() - at, kIovMax);
       for (std::size_t k = 0; k < count; ++k)
@@ -557,8 +601,8 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   // gets to read the answer instead of a connection reset (nginx's lingering close).
   void lingerClose() {
     beast::error_code ec;
-    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
-    lowest().expires_after(std::chrono::seconds(5));
+    lowest().shutdown(tcp::socket::shutdown_send, ec);
+    setDeadline(std::chrono::seconds(5));
     drained_ = 0;
     drain();
   }
@@ -587,7 +631,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     server_->registerStream(body_);
     head_.clear();  // the connection ends with the stream
     appendHead(head_, version_, res, auditId_, false, Framing::Chunked);
-    lowest().expires_never();
+    clearDeadline();
     net::async_write(stream_, net::buffer(head_),
                      [self = self()](beast::error_code ec, std::size_t) {
                        // Back to the string's inline storage: a chunk's size line fits in it, and a
@@ -597,7 +641,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
                        if (ec)
                          return self->endStream();
                        self->watchPeer();
-                       if (self->deadline_ != std::chrono::steady_clock::time_point::max())
+                       if (self->streamDeadline_ != std::chrono::steady_clock::time_point::max())
                          self->armDeadline();
                        std::weak_ptr<Session> weak = self;
                        self->body_->start([weak] {
@@ -605,7 +649,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
                            s->wake();
                        });
                      });
-    deadline_ = res.streamDeadline;
+    streamDeadline_ = res.streamDeadline;
   }
 
   // wake queues the stream on its thread's WakeQueue, once until it is written.
@@ -620,7 +664,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   }
 
   void armDeadline() {
-    timer_.expires_at(deadline_);
+    timer_.expires_at(streamDeadline_);
     timer_.async_wait([self = self()](beast::error_code ec) {
       if (ec || !self->body_) return;
       self->body_->cancel();
@@ -632,8 +676,9 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   // completion means it closed (or broke) the connection. It reads the TCP socket under any TLS
   // layer, so that it never races the TLS writes.
   void watchPeer() {
-    lowest().socket().async_read_some(scratch(64), [self = self()](beast::error_code, std::size_t) {
-      if (self->body_) self->body_->cancel();
+    lowest().async_read_some(scratch(64), [self = self()](beast::error_code, std::size_t) {
+      if (self->body_)
+        self->body_->cancel();
       self->peerGone_ = true;
       self->pump();
     });
@@ -712,8 +757,8 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
 
   void close() {
     beast::error_code ec;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
-    lowest().close();
+    lowest().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close(ec);
   }
 
   Stream stream_;
@@ -729,7 +774,12 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
 
   std::shared_ptr<BodyStream> body_;
   net::steady_timer timer_;
-  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  // The connection's deadline (setDeadline) and the expiry its timer is armed for.
+  net::steady_timer ioTimer_;
+  Clock::time_point ioDeadline_ = Clock::time_point::max();
+  Clock::time_point armedAt_ = Clock::time_point::max();
+  std::chrono::steady_clock::time_point streamDeadline_ =
+      std::chrono::steady_clock::time_point::max();
   std::atomic<bool> wakePending_{false};
   // What a stream is writing (see pump); a batch longer than kBatchKept is not kept (release).
   static constexpr std::size_t kBatchKept = 64;

@@ -26,7 +26,7 @@ class CertPool;
 /// the handler on that thread,
 /// writes on a pool of blocking threads (HttpServerOptions::blocking), long-running responses
 /// streamed with chunked encoding while holding no thread.
-/// With TLS options the listener serves HTTPS (Beast's ssl_stream over OpenSSL): the handshake
+/// With TLS options the listener serves HTTPS (Asio's SSL stream over OpenSSL): the handshake
 /// is bounded by a timeout, a client certificate is verified once per connection, and a plain
 /// HTTP request on it is answered as Go answers it (400, "Client sent an HTTP request to an
 /// HTTPS server.").
