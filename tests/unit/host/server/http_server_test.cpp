@@ -12,14 +12,18 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 
 namespace apiserver::server {
 namespace {
 
+namespace net = boost::asio;
 using namespace std::chrono_literals;
 
 class Ok final : public Handler {
@@ -92,13 +96,25 @@ class HttpServerTest : public ::testing::Test {
     port_ = *port;
   }
   void TearDown() override {
+    // Nothing may be left in the contexts when they are destroyed (a connection holds the
+    // listener, whose acceptor lives on main()): the acceptor's close and its aborted accept run
+    // on main(), the connections' last completions (closed at their deadline) on the worker.
     server_.reset();
+    for (net::io_context* ctx : {&io_.main(), &io_.main(), &io_.next()})
+      runQueued(*ctx);
     io_.stop();
   }
 
-  IoContexts io_{1};
+  // runQueued returns once `ctx` has run what was queued on it before.
+  static void runQueued(net::io_context& ctx) {
+    std::promise<void> done;
+    net::post(ctx, [&] { done.set_value(); });
+    done.get_future().wait();
+  }
+
   Ok ok_;
   Quiet log_;
+  IoContexts io_{1};  // after what the server uses, before the server
   std::unique_ptr<HttpServer> server_;
   std::uint16_t port_ = 0;
 };
