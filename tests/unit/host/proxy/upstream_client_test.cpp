@@ -60,14 +60,16 @@ std::string bodyOf(const Response& r) {
   return s;
 }
 
-/// StreamReader pulls a BodyStream as the HTTP session would.
+/// StreamReader pulls a BodyStream as the HTTP session would. The stream's wake-ups may come
+/// after the reader is gone (a cancelled stream closing its connection on an I/O thread): they
+/// reach a state the stream keeps alive, never the reader.
 class StreamReader {
  public:
   explicit StreamReader(std::shared_ptr<BodyStream> s) : stream_(std::move(s)) {
-    stream_->start([this] {
-      std::lock_guard lock(mu_);
-      woken_ = true;
-      cv_.notify_all();
+    stream_->start([wake = wake_] {
+      std::lock_guard lock(wake->mu);
+      wake->woken = true;
+      wake->cv.notify_all();
     });
   }
   /// readUntil polls until `pred(data)` holds or the stream ends or `timeout` passes.
@@ -76,9 +78,10 @@ class StreamReader {
     while (!pred(data_)) {
       if (ended_) return false;
       {
-        std::unique_lock lock(mu_);
-        if (!cv_.wait_until(lock, until, [&] { return woken_; })) return pred(data_);
-        woken_ = false;
+        std::unique_lock lock(wake_->mu);
+        if (!wake_->cv.wait_until(lock, until, [&] { return wake_->woken; }))
+          return pred(data_);
+        wake_->woken = false;
       }
       std::vector<SharedBytes> out;
       ended_ = !stream_->poll(out);
@@ -94,10 +97,13 @@ class StreamReader {
   bool ended() const { return ended_; }
 
  private:
+  struct Wake {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool woken = false;
+  };
+  std::shared_ptr<Wake> wake_ = std::make_shared<Wake>();
   std::shared_ptr<BodyStream> stream_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool woken_ = false;
   bool ended_ = false;
   std::string data_;
 };
