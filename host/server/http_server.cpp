@@ -253,7 +253,6 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
       : stream_(makeStream(std::move(socket), *server)),
         server_(std::move(server)),
         wakes_(std::move(wakes)),
-        timer_(stream_.get_executor()),
         ioTimer_(stream_.get_executor()) {}
 
   void run() {
@@ -288,12 +287,14 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
 
   // ---- the deadline: what is pending on the connection (a handshake, a request being read, an
   // answer the socket does not take, a refused request's rest) must be done by then, or the
-  // connection is closed, and what was pending completes with an error. Moving the deadline
-  // later is a store: the timer, armed for the earliest deadline, finds it moved when it
-  // expires and waits again.
+  // connection is closed, and what was pending completes with an error. A stream's deadline is
+  // its own (timeoutSeconds): then it ends, with its last chunk. Moving the deadline later is a
+  // store: the timer, armed for the earliest deadline, finds it moved when it expires and waits
+  // again.
 
-  void setDeadline(Clock::duration d) {
-    ioDeadline_ = Clock::now() + d;
+  void setDeadline(Clock::duration d) { setDeadlineAt(Clock::now() + d); }
+  void setDeadlineAt(Clock::time_point at) {
+    ioDeadline_ = at;
     if (ioDeadline_ < armedAt_)
       armIoTimer();
   }
@@ -311,7 +312,11 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
         return;
       if (Clock::now() < self->ioDeadline_)
         return self->armIoTimer();
-      self->close();
+      self->clearDeadline();
+      if (!self->body_)
+        return self->close();
+      self->body_->cancel();
+      self->pump();
     });
   }
 
@@ -522,7 +527,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   // place. On a plain connection the buffers are written directly, for as long as the socket
   // takes them (writeDirect): IOV_MAX buffers per system call where Asio hands the socket 64
   // (net::async_write only 16: a LIST of 10,000 items then took four times the calls). What
-  // the socket does not take waits for it through the stream (writeAsync), under its timeout.
+  // the socket does not take waits for it through the stream (writeAsync).
   template <class Done>
   bool writeGathered(std::vector<net::const_buffer>& bufs, std::size_t at, beast::error_code& ec,
                      Done&& done) {
@@ -633,7 +638,8 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     appendHead(head_, version_, res, auditId_, false, Framing::Chunked);
     clearDeadline();
     net::async_write(stream_, net::buffer(head_),
-                     [self = self()](beast::error_code ec, std::size_t) {
+                     [self = self(), deadline = res.streamDeadline](beast::error_code ec,
+                                                                    std::size_t) {
                        // Back to the string's inline storage: a chunk's size line fits in it, and a
                        // thousand watchers should not each keep a head they have sent.
                        self->head_.clear();
@@ -641,15 +647,13 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
                        if (ec)
                          return self->endStream();
                        self->watchPeer();
-                       if (self->streamDeadline_ != std::chrono::steady_clock::time_point::max())
-                         self->armDeadline();
+                       self->setDeadlineAt(deadline);
                        std::weak_ptr<Session> weak = self;
                        self->body_->start([weak] {
                          if (auto s = weak.lock())
                            s->wake();
                        });
                      });
-    streamDeadline_ = res.streamDeadline;
   }
 
   // wake queues the stream on its thread's WakeQueue, once until it is written.
@@ -661,15 +665,6 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   void woken() override {
     wakePending_ = false;
     pump();
-  }
-
-  void armDeadline() {
-    timer_.expires_at(streamDeadline_);
-    timer_.async_wait([self = self()](beast::error_code ec) {
-      if (ec || !self->body_) return;
-      self->body_->cancel();
-      self->pump();
-    });
   }
 
   // watchPeer reads from the client while streaming: the client sends nothing more, so any
@@ -751,7 +746,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     server_->unregisterStream(body_);
     body_.reset();
     --server_->inFlight;
-    timer_.cancel();
+    clearDeadline();
     close();
   }
 
@@ -773,13 +768,10 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   unsigned version_ = 11;
 
   std::shared_ptr<BodyStream> body_;
-  net::steady_timer timer_;
   // The connection's deadline (setDeadline) and the expiry its timer is armed for.
   net::steady_timer ioTimer_;
   Clock::time_point ioDeadline_ = Clock::time_point::max();
   Clock::time_point armedAt_ = Clock::time_point::max();
-  std::chrono::steady_clock::time_point streamDeadline_ =
-      std::chrono::steady_clock::time_point::max();
   std::atomic<bool> wakePending_{false};
   // What a stream is writing (see pump); a batch longer than kBatchKept is not kept (release).
   static constexpr std::size_t kBatchKept = 64;
