@@ -1,5 +1,6 @@
 #include "endpoints/negotiation.h"
 
+#include "codec/json_writer.h"
 #include "codec/protobuf_decoder.h"
 #include "codec/yaml_json.h"
 #include "schema/validate.h"
@@ -153,7 +154,7 @@ Response encode(int status, const boost::json::value& v, const Output& out) {
 
 Response encode(int status, const boost::json::object& o, const Output& out) {
   if (out.format == Format::Yaml) return encode(status, boost::json::value(o), out);
-  return Response::bytes(status, "application/json", boost::json::serialize(o));
+  return Response::bytes(status, "application/json", codec::toJson(o));
 }
 
 }  // namespace apiserver::endpoints

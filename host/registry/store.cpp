@@ -1,6 +1,7 @@
 #include "registry/store.h"
 
 #include "apply/field_manager.h"
+#include "codec/json_writer.h"
 #include "registry/continue_token.h"
 #include "selection/list_selectors.h"
 #include "selection/set.h"
@@ -122,7 +123,7 @@ bool AdmissionChain::mayWait() const {
 
 std::string encodeForStorage(json::object& obj) {
   if (auto* m = obj.if_contains("metadata"); m != nullptr && m->is_object()) m->get_object().stable_erase("resourceVersion");
-  return json::serialize(obj);
+  return codec::toJson(obj);
 }
 
 Result<json::object> parseObject(std::string_view bytes) {
@@ -287,7 +288,7 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj, std::
   meta.stable_erase("resourceVersion");
   if (meta.empty()) return encodeForStorage(obj);  // no member before it to cut the comma after
   meta["resourceVersion"] = primed_->placeholder;
-  std::string served = json::serialize(obj);
+  std::string served = codec::toJson(obj);
   meta.stable_erase("resourceVersion");
   const std::string& member = primed_->member;
   const auto at = served.find(member);
@@ -323,7 +324,7 @@ Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::
   if (!obj) return fail(std::move(obj).error());
   setResourceVersion(*obj, revision);
   describe(*obj, *out);
-  out->json = makeBytes(json::serialize(*obj));
+  out->json = makeBytes(codec::toJson(*obj));
   return storage::CachedObjectPtr(std::move(out));
 }
 

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+
+/// @file json_writer.h
+/// The JSON text of a Boost.JSON value, byte for byte what boost::json::serialize writes, in
+/// about half its instructions: one recursive walk writing through a raw cursor, where Boost's
+/// serializer is a resumable state machine that can stop at any byte (which this never needs).
+/// Stored objects are encoded with it once per revision (docs/performance.md).
+
+namespace apiserver::codec {
+
+/// appendJson appends the JSON text of `v` to `out`.
+void appendJson(std::string& out, const boost::json::value& v);
+void appendJson(std::string& out, const boost::json::object& o);
+
+/// appendJsonString appends `s` as a JSON string (quoted and escaped).
+void appendJsonString(std::string& out, std::string_view s);
+
+/// toJson is the JSON text of `o` (boost::json::serialize's bytes).
+std::string toJson(const boost::json::object& o);
+
+}  // namespace apiserver::codec
