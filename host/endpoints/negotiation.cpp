@@ -114,7 +114,8 @@ Result<Output> negotiateOutput(const Request& req) {
       "application/json;as=Table;v=v1;g=meta.k8s.io"));
 }
 
-Result<boost::json::object> decodeBody(const Request& req, std::vector<std::string>* duplicates) {
+Result<boost::json::object> decodeBody(const Request& req, std::vector<std::string>* duplicates,
+                                       BodyArena* arena) {
   std::string_view type = mediaTypeOf(req.header("Content-Type").value_or("application/json"));
   if (type.empty()) type = "application/json";
   if (req.body.empty()) return fail(ApiError::badRequest("the request body is empty; an object was expected"));
@@ -127,10 +128,16 @@ Result<boost::json::object> decodeBody(const Request& req, std::vector<std::stri
       // The object lives as long as the request: it, and everything the write adds to it
       // (metadata, managed fields), takes memory from one arena freed at once at the end. It is
       // moved from here on, never assigned to a value of other memory (that would copy it).
-      auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(
-          std::max(kArenaMinBytes, kArenaBytesPerBodyByte * req.body.size()));
+      const std::size_t first = std::max(kArenaMinBytes, kArenaBytesPerBodyByte * req.body.size());
+      boost::json::storage_ptr sp;
+      if (arena != nullptr) {
+        *arena = std::make_shared<boost::json::monotonic_resource>(first);
+        sp = boost::json::storage_ptr(arena->get());
+      } else {
+        sp = boost::json::make_shared_resource<boost::json::monotonic_resource>(first);
+      }
       boost::json::value v =
-          schema::parseFindingDuplicates(req.body, ec, std::move(arena), po, duplicates);
+          schema::parseFindingDuplicates(req.body, ec, std::move(sp), po, duplicates);
       if (ec)
         return fail(
             ApiError::badRequest("couldn't get version/kind; json parse error: " + ec.message()));

@@ -6,12 +6,17 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 /// @file negotiation.h
 /// Content negotiation for resource requests: which form the answer takes (Accept) and how the
 /// request body is decoded (Content-Type), as kube's negotiation package decides.
+
+namespace boost::json {
+class monotonic_resource;
+}
 
 namespace apiserver::endpoints {
 
@@ -31,12 +36,20 @@ struct Output {
 /// Fails with 406 NotAcceptable when nothing offered can be produced.
 Result<Output> negotiateOutput(const Request& req);
 
+/// BodyArena is the memory a decoded JSON body lives in, when its caller keeps it: the values then
+/// point at it without sharing it (no reference count taken by every value, nothing walked when
+/// the object is destroyed). It must outlive the object and everything moved out of it: keep it
+/// with whatever holds them (ResourceHandler::Decoded, registry::WriteOptions::keepAlive).
+using BodyArena = std::shared_ptr<boost::json::monotonic_resource>;
+
 /// decodeBody decodes the request body by its Content-Type (JSON, YAML or kube protobuf; JSON
 /// when absent) into an object. 415 for other types, 400 for bodies that do not decode. For a
 /// JSON body, `duplicates` (when not nullptr) gets the paths of repeated keys
-/// (schema::duplicateFields), found in the same pass.
+/// (schema::duplicateFields), found in the same pass; with `arena` (not nullptr) the object is
+/// made in a BodyArena left there, otherwise in an arena the object itself shares.
 Result<boost::json::object> decodeBody(const Request& req,
-                                       std::vector<std::string>* duplicates = nullptr);
+                                       std::vector<std::string>* duplicates = nullptr,
+                                       BodyArena* arena = nullptr);
 
 /// encode renders a value in the negotiated form (JSON or YAML; Table is the caller's job).
 Response encode(int status, const boost::json::value& v, const Output& out);

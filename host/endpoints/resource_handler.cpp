@@ -344,7 +344,8 @@ Result<std::vector<std::string>> ResourceHandler::checkFields(
 
 Result<ResourceHandler::Decoded> ResourceHandler::decodeObject(const Request& req) const {
   std::vector<std::string> duplicates;
-  auto body = decodeBody(req, &duplicates);
+  BodyArena arena;
+  auto body = decodeBody(req, &duplicates, &arena);
   if (!body) return fail(std::move(body).error());
   const auto& spec = store_->spec();
   std::string_view kind = stringField(*body, "", "kind");
@@ -357,7 +358,7 @@ Result<ResourceHandler::Decoded> ResourceHandler::decodeObject(const Request& re
                                      spec.kind + ")"));
   auto warnings = checkFields(*body, duplicates, req);
   if (!warnings) return fail(std::move(warnings).error());
-  return Decoded{std::move(*body), std::move(*warnings)};
+  return Decoded{std::move(arena), std::move(*body), std::move(*warnings)};
 }
 
 namespace {
@@ -415,6 +416,7 @@ Response ResourceHandler::create(Request& req, const Output& out) const {
   auto body = decodeObject(req);
   if (!body) return Response::error(body.error());
   const std::string ns = store_->namespaced() ? req.info.namespace_ : std::string();
+  wo->keepAlive = body->arena;  // the object may be answered after this frame is gone
   // A durable backend answers on its own thread once the write is committed; the answer is
   // rendered there and this thread is free meanwhile (docs/performance.md).
   auto answer = std::make_shared<InPlaceOrLater>();

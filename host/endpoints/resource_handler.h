@@ -49,6 +49,7 @@ class ResourceHandler {
   Result<registry::WriteOptions> writeOptions(const Request& req) const;
   /// Decoded is a request body as kube's decoder leaves it, with the warnings to send.
   struct Decoded {
+    BodyArena arena;  ///< what `object` lives in: first, so that it is destroyed last
     json::object object;
     std::vector<std::string> warnings;
   };

@@ -201,6 +201,7 @@ struct Store::PrimedWrites {
 
 /// PreparedCreate is a create up to its write (prepareCreate).
 struct Store::PreparedCreate {
+  std::shared_ptr<const void> keepAlive;  ///< WriteOptions::keepAlive: destroyed after `object`
   json::object object;
   std::string name;
   std::string key;         ///< empty for a dry run: nothing is written
@@ -661,7 +662,7 @@ Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::ob
 
   if (opts.dryRun) {
     if (cacher_->get(key(ns, name))) return fail(ApiError::alreadyExists(groupResource(), name));
-    return PreparedCreate{std::move(obj), std::move(name)};
+    return PreparedCreate{opts.keepAlive, std::move(obj), std::move(name)};
   }
   std::string k = key(ns, name);
   // A backend whose writes wait delivers the write to the cache after it answers: the answer is
@@ -672,7 +673,7 @@ Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::ob
   std::size_t member = 0;
   std::string value =
       backend_->writesWait() ? encodePrimed(k, obj, &served, &member) : encodePrimed(k, obj);
-  return PreparedCreate{std::move(obj),   std::move(name),   std::move(k),
+  return PreparedCreate{opts.keepAlive,   std::move(obj),    std::move(name), std::move(k),
                         std::move(value), std::move(served), member};
 }
 

@@ -102,6 +102,9 @@ struct WriteOptions {
   /// managedFieldsSet: the mutation recorded metadata.managedFields itself (server-side apply),
   /// so the Store keeps them instead of recording an Update entry for fieldManager.
   bool managedFieldsSet = false;
+  /// keepAlive is held until the write is answered: the memory the written object lives in when
+  /// that is not shared by the object itself (endpoints::BodyArena).
+  std::shared_ptr<const void> keepAlive;
 };
 
 /// PropagationPolicy is DeleteOptions.propagationPolicy: what happens to dependents.
