@@ -2,6 +2,7 @@
 
 #include "server/io_contexts.h"
 #include "server/response_head.h"
+#include "server/tls_stream.h"
 #include "tls/cert_pool.h"
 #include "tls/openssl_util.h"
 #include "tls/random.h"
@@ -239,12 +240,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
-/// Session serves one connection: plain HTTP (Tls = false) or HTTPS over Asio's SSL stream, both
-/// on the bare socket. Timeouts are the session's own deadline (see setDeadline): a stream layer
+/// Session serves one connection: plain HTTP (Tls = false) or HTTPS over our TlsStream, both on
+/// the bare socket. Timeouts are the session's own deadline (see setDeadline): a stream layer
 /// with timeouts (Beast's tcp_stream) armed and cancelled a timer for every read and write.
 template <bool Tls>
 class Session final : public Woken, public std::enable_shared_from_this<Session<Tls>> {
-  using Stream = std::conditional_t<Tls, ssl::stream<tcp::socket>, tcp::socket>;
+  using Stream = std::conditional_t<Tls, TlsStream, tcp::socket>;
   using Clock = std::chrono::steady_clock;
 
  public:
@@ -271,7 +272,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
  private:
   static Stream makeStream(tcp::socket&& socket, HttpServer::Impl& server) {
     if constexpr (Tls) {
-      return Stream(std::move(socket), *server.sslCtx);
+      return Stream(std::move(socket), server.sslCtx->native_handle());
     } else {
       return Stream(std::move(socket));
     }
@@ -331,7 +332,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     if (ec) return close();
     if (!isTls) return refusePlainHttp();
     if constexpr (Tls)
-      stream_.async_handshake(ssl::stream_base::server, buffer_.data(),
+      stream_.async_handshake(buffer_.data(),
                               beast::bind_front_handler(&Session::onHandshake, self()));
   }
 

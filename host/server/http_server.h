@@ -26,10 +26,10 @@ class CertPool;
 /// the handler on that thread,
 /// writes on a pool of blocking threads (HttpServerOptions::blocking), long-running responses
 /// streamed with chunked encoding while holding no thread.
-/// With TLS options the listener serves HTTPS (Asio's SSL stream over OpenSSL): the handshake
-/// is bounded by a timeout, a client certificate is verified once per connection, and a plain
-/// HTTP request on it is answered as Go answers it (400, "Client sent an HTTP request to an
-/// HTTPS server.").
+/// With TLS options the listener serves HTTPS (tls_stream.h: OpenSSL over the connection's own
+/// buffers): the handshake is bounded by a timeout, a client certificate is verified once per
+/// connection, and a plain HTTP request on it is answered as Go answers it (400, "Client sent an
+/// HTTP request to an HTTPS server.").
 
 namespace apiserver::server {
 
