@@ -19,8 +19,9 @@ namespace {
 
 /// kInputBytes is how much ciphertext one socket read takes: a whole record and its header.
 constexpr std::size_t kInputBytes = 16 * 1024 + 512;
-/// kOutputKept is the most an idle connection keeps of its output buffer's memory.
-constexpr std::size_t kOutputKept = 64 * 1024;
+/// kKept is the most an idle connection keeps of a write's buffers (plaintext, records): a small
+/// answer's, not a LIST's.
+constexpr std::size_t kKept = 20 * 1024;
 
 }  // namespace
 
@@ -178,8 +179,12 @@ net::mutable_buffer TlsStream::inputSpace() {
 
 void TlsStream::outputWritten() {
   out_.clear();
-  if (out_.capacity() > kOutputKept)
+  if (out_.capacity() > kKept)
     out_.shrink_to_fit();
+  if (plain_.capacity() > kKept) {  // its records are written: a write's plaintext is done with
+    plain_.clear();
+    plain_.shrink_to_fit();
+  }
 }
 
 }  // namespace apiserver::server
