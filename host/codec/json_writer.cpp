@@ -75,11 +75,7 @@ class Writer {
     *p_++ = '{';
     bool first = true;
     for (const auto& kv : o) {
-      if (!first) {
-        room(1);
-        *p_++ = ',';
-      }
-      first = false;
+      comma(first);
       string(kv.key());
       room(1);
       *p_++ = ':';
@@ -94,11 +90,7 @@ class Writer {
     *p_++ = '[';
     bool first = true;
     for (const auto& e : a) {
-      if (!first) {
-        room(1);
-        *p_++ = ',';
-      }
-      first = false;
+      comma(first);
       value(e);
     }
     room(1);
@@ -106,6 +98,15 @@ class Writer {
   }
 
  private:
+  /// comma separates a member or element from the one before it.
+  void comma(bool& first) {
+    if (!first) {
+      room(1);
+      *p_++ = ',';
+    }
+    first = false;
+  }
+
   void room(std::size_t n) {
     if (static_cast<std::size_t>(end_ - p_) < n)
       grow(n);
