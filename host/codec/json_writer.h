@@ -21,7 +21,8 @@ void appendJson(std::string& out, const boost::json::object& o);
 /// appendJsonString appends `s` as a JSON string (quoted and escaped).
 void appendJsonString(std::string& out, std::string_view s);
 
-/// toJson is the JSON text of `o` (boost::json::serialize's bytes).
+/// toJson is the JSON text of `o` (boost::json::serialize's bytes), in a string whose capacity
+/// is about its size: made to be kept.
 std::string toJson(const boost::json::object& o);
 
 }  // namespace apiserver::codec

@@ -91,6 +91,16 @@ TEST(JsonWriterTest, AKubernetesObject) {
     [{"name":"app","image":"nginx","ports":[{"containerPort":8080}],"args":["<a>","&b\t"]}]}})"));
 }
 
+// What toJson makes is kept (the watch cache holds one per object): not twice its size.
+TEST(JsonWriterTest, TheTextsCapacityIsAboutItsSize) {
+  for (std::size_t n : {10, 1100, 5000, 40000}) {  // just past the writer's first buffer, and more
+    const json::object o{{"k", std::string(n, 'v')}, {"n", 1}};
+    const std::string text = toJson(o);
+    EXPECT_EQ(text, json::serialize(o));
+    EXPECT_LE(text.capacity(), text.size() + text.size() / 16) << n;
+  }
+}
+
 TEST(JsonWriterTest, AppendKeepsWhatIsAlreadyThere) {
   std::string out = "prefix:";
   appendJson(out, json::object{{"k", "v"}});
