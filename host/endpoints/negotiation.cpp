@@ -161,7 +161,9 @@ Response encode(int status, const boost::json::value& v, const Output& out) {
 
 Response encode(int status, const boost::json::object& o, const Output& out) {
   if (out.format == Format::Yaml) return encode(status, boost::json::value(o), out);
-  return Response::bytes(status, "application/json", codec::toJson(o));
+  std::string body;  // an answer, written once and sent: not trimmed to size as toJson's kept texts
+  codec::appendJson(body, o);
+  return Response::bytes(status, "application/json", std::move(body));
 }
 
 }  // namespace apiserver::endpoints
