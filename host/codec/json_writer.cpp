@@ -68,7 +68,64 @@ class Writer {
     }
   }
 
-  void text(std::string_view s) { string(s); }
+  /// kSlack is the room kept past a string's bytes, so that copying them 16 at a time may
+  /// overrun what the string needs.
+  static constexpr std::size_t kSlack = 16;
+
+  /// string writes `s` quoted. Its bytes are scanned and copied 16 at a time: a block's bytes up
+  /// to the first that needs an escape (below 0x20, '"', '\\') are kept, that one is escaped.
+  /// The last block of a string may read past its end: only where that stays within the page
+  /// (so it cannot fault), and what lies past the end is never kept. Room is taken for the
+  /// plain case, and again at each escape for the escape and everything after it.
+  __attribute__((no_sanitize("address"))) void string(std::string_view s) {
+    const char* i = s.data();
+    const char* const e = i + s.size();
+    room(s.size() + 2 + kSlack);
+    *p_++ = '"';
+    const __m128i space = _mm_set1_epi8(0x1f);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    while (i != e) {
+      const auto left = static_cast<std::size_t>(e - i);
+      int mask = 0;
+      std::size_t plain = 0;
+      if (left >= 16 || (reinterpret_cast<std::uintptr_t>(i) & 4095U) <= 4096 - 16) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(i));
+        const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, space), space);  // x <= 0x1f
+        const __m128i special =
+            _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash));
+        mask = _mm_movemask_epi8(_mm_or_si128(control, special));
+        if (left < 16)
+          mask &= (1 << left) - 1;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p_), x);
+        plain = mask != 0 ? static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)))
+                          : std::min<std::size_t>(left, 16);
+      } else {  // a short tail at a page's end: byte by byte
+        while (plain != left && kEscape[static_cast<unsigned char>(i[plain])] == 0) {
+          p_[plain] = i[plain];
+          ++plain;
+        }
+        mask = plain != left ? 1 : 0;
+      }
+      p_ += plain;
+      i += plain;
+      if (mask == 0)
+        continue;
+      const auto ch = static_cast<unsigned char>(*i++);
+      room(6 + static_cast<std::size_t>(e - i) + 1 + kSlack);
+      *p_++ = '\\';
+      if (const char c = kEscape[ch]; c != 'u') {
+        *p_++ = c;
+      } else {
+        *p_++ = 'u';
+        *p_++ = '0';
+        *p_++ = '0';
+        *p_++ = kHex[ch >> 4];
+        *p_++ = kHex[ch & 15];
+      }
+    }
+    *p_++ = '"';
+  }
 
   void object(const json::object& o) {
     room(2);
@@ -131,65 +188,6 @@ class Writer {
     p_ = std::to_chars(p_, end_, n).ptr;
   }
 
-  /// kSlack is the room kept past a string's bytes, so that copying them 16 at a time may
-  /// overrun what the string needs.
-  static constexpr std::size_t kSlack = 16;
-
-  /// string writes `s` quoted. Its bytes are scanned and copied 16 at a time: a block's bytes up
-  /// to the first that needs an escape (below 0x20, '"', '\\') are kept, that one is escaped.
-  /// The last block of a string may read past its end: only where that stays within the page
-  /// (so it cannot fault), and what lies past the end is never kept. Room is taken for the
-  /// plain case, and again at each escape for the escape and everything after it.
-  __attribute__((no_sanitize("address"))) void string(std::string_view s) {
-    const char* i = s.data();
-    const char* const e = i + s.size();
-    room(s.size() + 2 + kSlack);
-    *p_++ = '"';
-    const __m128i space = _mm_set1_epi8(0x1f);
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    while (i != e) {
-      const auto left = static_cast<std::size_t>(e - i);
-      int mask = 0;
-      std::size_t plain = 0;
-      if (left >= 16 || (reinterpret_cast<std::uintptr_t>(i) & 4095U) <= 4096 - 16) {
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(i));
-        const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, space), space);  // x <= 0x1f
-        const __m128i special =
-            _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash));
-        mask = _mm_movemask_epi8(_mm_or_si128(control, special));
-        if (left < 16)
-          mask &= (1 << left) - 1;
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(p_), x);
-        plain = mask != 0 ? static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)))
-                          : std::min<std::size_t>(left, 16);
-      } else {  // a short tail at a page's end: byte by byte
-        while (plain != left && kEscape[static_cast<unsigned char>(i[plain])] == 0) {
-          p_[plain] = i[plain];
-          ++plain;
-        }
-        mask = plain != left ? 1 : 0;
-      }
-      p_ += plain;
-      i += plain;
-      if (mask == 0)
-        continue;
-      const auto ch = static_cast<unsigned char>(*i++);
-      room(6 + static_cast<std::size_t>(e - i) + 1 + kSlack);
-      *p_++ = '\\';
-      if (const char c = kEscape[ch]; c != 'u') {
-        *p_++ = c;
-      } else {
-        *p_++ = 'u';
-        *p_++ = '0';
-        *p_++ = '0';
-        *p_++ = kHex[ch >> 4];
-        *p_++ = kHex[ch & 15];
-      }
-    }
-    *p_++ = '"';
-  }
-
   std::string& out_;
   char* p_ = nullptr;
   char* end_ = nullptr;
@@ -211,7 +209,7 @@ void appendJson(std::string& out, const json::object& o) {
 
 void appendJsonString(std::string& out, std::string_view s) {
   Writer w(out, s.size() + 64);
-  w.text(s);
+  w.string(s);
   w.finish();
 }
 
