@@ -336,9 +336,9 @@ struct DuplicateFinder {
   bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
 };
 
-/// ValueBuilder is boost::json's own parse handler (a value_stack fed by every event), which
-/// also feeds a DuplicateFinder when asked: one pass over the text both parses it and finds its
-/// repeated keys.
+/// ValueBuilder is boost::json's own parse handler (a value_stack fed by every event) that
+/// counts the keys it reads: an object built from the stack keeps the last of repeated keys, so
+/// a document has a repeated key exactly when its objects hold fewer members than keys were read.
 struct ValueBuilder {
   static constexpr std::size_t max_object_size = json::object::max_size();
   static constexpr std::size_t max_array_size = json::array::max_size();
@@ -346,67 +346,80 @@ struct ValueBuilder {
   static constexpr std::size_t max_string_size = json::string::max_size();
 
   json::value_stack st;
-  DuplicateFinder* finder = nullptr;
+  std::size_t keys = 0;
 
   ValueBuilder(json::storage_ptr sp, unsigned char* buffer, std::size_t size)
       : st(std::move(sp), buffer, size) {}
 
   bool on_document_begin(boost::system::error_code&) { return true; }
   bool on_document_end(boost::system::error_code&) { return true; }
-  bool on_object_begin(boost::system::error_code& ec) {
-    return finder == nullptr || finder->on_object_begin(ec);
-  }
-  bool on_object_end(std::size_t n, boost::system::error_code& ec) {
+  bool on_object_begin(boost::system::error_code&) { return true; }
+  bool on_object_end(std::size_t n, boost::system::error_code&) {
     st.push_object(n);
-    return finder == nullptr || finder->on_object_end(n, ec);
+    return true;
   }
-  bool on_array_begin(boost::system::error_code& ec) {
-    return finder == nullptr || finder->on_array_begin(ec);
-  }
-  bool on_array_end(std::size_t n, boost::system::error_code& ec) {
+  bool on_array_begin(boost::system::error_code&) { return true; }
+  bool on_array_end(std::size_t n, boost::system::error_code&) {
     st.push_array(n);
-    return finder == nullptr || finder->on_array_end(n, ec);
+    return true;
   }
-  bool on_key_part(boost::json::string_view s, std::size_t n, boost::system::error_code& ec) {
+  bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
     st.push_chars(s);
-    return finder == nullptr || finder->on_key_part(s, n, ec);
+    return true;
   }
-  bool on_key(boost::json::string_view s, std::size_t n, boost::system::error_code& ec) {
+  bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code&) {
     st.push_key(s);
-    return finder == nullptr || finder->on_key(s, n, ec);
+    ++keys;
+    return true;
   }
   bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
     st.push_chars(s);
     return true;
   }
-  bool on_string(boost::json::string_view s, std::size_t n, boost::system::error_code& ec) {
+  bool on_string(boost::json::string_view s, std::size_t, boost::system::error_code&) {
     st.push_string(s);
-    return finder == nullptr || finder->on_string(s, n, ec);
+    return true;
   }
   bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
-  bool on_int64(std::int64_t i, boost::json::string_view s, boost::system::error_code& ec) {
+  bool on_int64(std::int64_t i, boost::json::string_view, boost::system::error_code&) {
     st.push_int64(i);
-    return finder == nullptr || finder->on_int64(i, s, ec);
+    return true;
   }
-  bool on_uint64(std::uint64_t u, boost::json::string_view s, boost::system::error_code& ec) {
+  bool on_uint64(std::uint64_t u, boost::json::string_view, boost::system::error_code&) {
     st.push_uint64(u);
-    return finder == nullptr || finder->on_uint64(u, s, ec);
+    return true;
   }
-  bool on_double(double d, boost::json::string_view s, boost::system::error_code& ec) {
+  bool on_double(double d, boost::json::string_view, boost::system::error_code&) {
     st.push_double(d);
-    return finder == nullptr || finder->on_double(d, s, ec);
+    return true;
   }
-  bool on_bool(bool b, boost::system::error_code& ec) {
+  bool on_bool(bool b, boost::system::error_code&) {
     st.push_bool(b);
-    return finder == nullptr || finder->on_bool(b, ec);
+    return true;
   }
-  bool on_null(boost::system::error_code& ec) {
+  bool on_null(boost::system::error_code&) {
     st.push_null();
-    return finder == nullptr || finder->on_null(ec);
+    return true;
   }
   bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
   bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
 };
+
+/// members counts the members of every object in `v`.
+std::size_t members(const json::value& v) {
+  std::size_t n = 0;
+  if (const json::object* o = v.if_object()) {
+    n = o->size();
+    for (const auto& kv : *o)
+      if (kv.value().is_structured())
+        n += members(kv.value());
+  } else if (const json::array* a = v.if_array()) {
+    for (const auto& e : *a)
+      if (e.is_structured())
+        n += members(e);
+  }
+  return n;
+}
 
 }  // namespace
 
@@ -416,17 +429,19 @@ json::value parseFindingDuplicates(std::string_view text, boost::system::error_c
   unsigned char buffer[BOOST_JSON_STACK_BUFFER_SIZE];
   boost::json::basic_parser<ValueBuilder> p(options, json::storage_ptr(), buffer, sizeof buffer);
   p.handler().st.reset(std::move(sp));
-  DuplicateFinder finder;
-  if (duplicates != nullptr)
-    p.handler().finder = &finder;
   const std::size_t n = p.write_some(false, text.data(), text.size(), ec);
   if (!ec && n < text.size())
     ec = boost::json::error::extra_data;
   if (ec)
     return nullptr;
-  if (duplicates != nullptr)
-    std::move(finder.found.begin(), finder.found.end(), std::back_inserter(*duplicates));
-  return p.handler().st.release();
+  json::value out = p.handler().st.release();
+  // Fewer members than keys read: some key was repeated. Only then is the text read again, by
+  // the finder that names every repeated key with its path.
+  if (duplicates != nullptr && members(out) != p.handler().keys) {
+    std::vector<std::string> found = duplicateFields(text);
+    std::move(found.begin(), found.end(), std::back_inserter(*duplicates));
+  }
+  return out;
 }
 
 std::optional<std::string> decodeFields(json::object& obj, const SchemaNode& root,

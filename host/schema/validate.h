@@ -42,8 +42,10 @@ std::optional<std::string> decodeFields(json::object& obj, const SchemaNode& roo
 std::vector<std::string> duplicateFields(std::string_view jsonText);
 
 /// parseFindingDuplicates is boost::json::parse (the value takes its memory from `sp`) that, when
-/// `duplicates` is not nullptr, also appends what duplicateFields would find — in the same pass
-/// over the text. Nothing is appended when the text does not parse.
+/// `duplicates` is not nullptr, also appends what duplicateFields would find. The parse counts
+/// the keys it reads; only a text whose objects end up with fewer members (a repeated key: the
+/// last one is kept) is read a second time, by duplicateFields. Nothing is appended when the text
+/// does not parse.
 json::value parseFindingDuplicates(std::string_view text, boost::system::error_code& ec,
                                    json::storage_ptr sp, const json::parse_options& options,
                                    std::vector<std::string>* duplicates);

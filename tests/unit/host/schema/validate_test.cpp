@@ -169,6 +169,10 @@ TEST(ParseFindingDuplicates, ParsesAsBoostDoesAndFindsWhatDuplicateFieldsFinds) 
       R"({"a":1,"b":{"a":2}})",
       R"({"metadata":{"name":"x","name":"y"},"spec":{"c":[{"n":1,"n":2}]},"spec":18446744073709551615})",
       R"(  [1, "two", {"x": [], "x": {}}, null, false, 2.5e3]  )",
+      // A repeated key whose first value held objects and keys of its own, and one whose last
+      // value holds as many members as the first.
+      R"({"a":{"b":{"c":1,"d":2}},"a":{"e":{"f":1,"g":2}}})",
+      R"({"a":{"b":1},"c":[{"d":{}},{"d":{"e":1}}],"a":{"b":2}})",
       many,
       escaped,
       "{not json",
