@@ -1,5 +1,7 @@
 #include "util.h"
 
+#include <charconv>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -82,19 +84,28 @@ Template::Template(std::string_view text) {
 
 void Template::render(std::string& out, std::uint64_t n, std::uint64_t r, std::uint64_t ts) const {
   out.clear();
+  append(out, n, r, ts);
+}
+
+void Template::append(std::string& out, std::uint64_t n, std::uint64_t r, std::uint64_t ts) const {
+  auto number = [&out](std::uint64_t v) {
+    char digits[24];
+    out.append(digits,
+               static_cast<std::size_t>(std::to_chars(digits, digits + 24, v).ptr - digits));
+  };
   for (const auto& p : parts_) {
     switch (p.kind) {
       case Kind::kText:
         out += p.text;
         break;
       case Kind::kN:
-        out += std::to_string(n);
+        number(n);
         break;
       case Kind::kR:
-        out += std::to_string(r);
+        number(r);
         break;
       case Kind::kTs:
-        out += std::to_string(ts);
+        number(ts);
         break;
     }
   }

@@ -37,6 +37,8 @@ class Template {
   explicit Template(std::string_view text);
   bool empty() const { return parts_.empty(); }
   void render(std::string& out, std::uint64_t n, std::uint64_t r, std::uint64_t ts) const;
+  /// append renders onto the end of `out`.
+  void append(std::string& out, std::uint64_t n, std::uint64_t r, std::uint64_t ts) const;
 
  private:
   enum class Kind { kText, kN, kR, kTs };
