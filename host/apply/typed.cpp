@@ -1,5 +1,7 @@
 #include "apply/typed.h"
 
+#include <apiserver/object.h>
+
 #include "golang/go_json.h"
 #include "golang/go_text.h"
 
@@ -143,7 +145,7 @@ std::optional<ItemRef> listItemRef(const TypeRef& list, const json::value& item,
       }
       out.kind = PathElement::Kind::Key;
       for (const std::string_view name : list.listKeys()) {
-        if (const json::value* v = m->if_contains(name)) {
+        if (const json::value* v = apiserver::member(*m, name)) {
           out.key.push_back(KeyFieldView{name, v});
         } else if (const json::value* def = list.keyDefault(name)) {
           out.key.push_back(KeyFieldView{name, def});
@@ -465,7 +467,7 @@ class ChangedFieldsWriter {
                           below.strip != nullptr ? below.strip->fieldChild(name) : nullptr};
       const bool stripped = below.strip != nullptr && below.strip->hasField(name);
       node(
-          l != nullptr ? l->if_contains(name) : nullptr, kv->value(), memberType(t, name), stripped,
+          l != nullptr ? member(*l, name) : nullptr, kv->value(), memberType(t, name), stripped,
           filter, out, [&] { key_.assign("f:").append(name); }, depth + 1);
     }
   }

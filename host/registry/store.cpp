@@ -276,8 +276,9 @@ void Store::describe(const json::object& obj, storage::CachedObject& out) const 
   strategy_->selectableFields(obj, selectable);
   out.fields = selection::objectFields(fieldNames_, nameOf(obj), namespaceOf(obj), std::move(selectable));
   const json::object* m = objectField(obj, "metadata");
-  out.ownership = m != nullptr && (m->contains("ownerReferences") || m->contains("finalizers") ||
-                                   m->contains("deletionTimestamp"));
+  out.ownership = m != nullptr && (member(*m, "ownerReferences") != nullptr ||
+                                   member(*m, "finalizers") != nullptr ||
+                                   member(*m, "deletionTimestamp") != nullptr);
 }
 
 std::string Store::encodePrimed(const std::string& key, json::object& obj, std::string* servedCopy,

@@ -1,5 +1,7 @@
 #include "selection/set.h"
 
+#include <apiserver/object.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -130,10 +132,10 @@ Labels labelsFromJson(const boost::json::object& labels) {
 }
 
 Labels labelsOfObject(const boost::json::object& object) {
-  const auto* metadata = object.if_contains("metadata");
+  const auto* metadata = member(object, "metadata");
   if (metadata == nullptr || !metadata->is_object())
     return {};
-  const auto* labels = metadata->get_object().if_contains("labels");
+  const auto* labels = member(metadata->get_object(), "labels");
   if (labels == nullptr || !labels->is_object())
     return {};
   return labelsFromJson(labels->get_object());

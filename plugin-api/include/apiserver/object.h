@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 /// @file object.h
 /// Helpers over objects in their unstructured form (a boost::json::object), in the manner of
@@ -23,11 +24,30 @@ namespace json = boost::json;
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
+/// member is obj.if_contains(key), inline for the small objects most documents are made of: a
+/// scan that compares each key's length, then its first byte, before its bytes. (boost::json
+/// makes two calls into its library per lookup and a memcmp call per key of the same length;
+/// an object past kScanMembers has boost::json's index, which it keeps using.)
+inline constexpr std::size_t kScanMembers = 16;
+inline const json::value* member(const json::object& obj, std::string_view key) noexcept {
+  if (obj.size() > kScanMembers)
+    return obj.if_contains(key);
+  for (const json::key_value_pair& kv : obj) {
+    const std::string_view k = kv.key();
+    if (k.size() == key.size() && (key.empty() || (k[0] == key[0] && k == key)))
+      return &kv.value();
+  }
+  return nullptr;
+}
+inline json::value* member(json::object& obj, std::string_view key) noexcept {
+  return const_cast<json::value*>(member(std::as_const(obj), key));
+}
+
 /// field(obj, "spec", "nodeName") returns the value at that path, or nullptr if any step is
 /// missing or not an object.
 template <class... Keys>
 const json::value* field(const json::object& obj, std::string_view first, Keys... rest) {
-  const json::value* v = obj.if_contains(first);
+  const json::value* v = member(obj, first);
   if constexpr (sizeof...(rest) == 0) {
     return v;
   } else {

@@ -38,7 +38,7 @@ bool contains(const std::vector<std::string>& list, std::string_view v) {
 /// The field's path (`parent`.`key`) is built only for an error.
 void checkEnum(const json::object& o, std::string_view key, std::string_view parent,
                const std::vector<std::string>& allowed, bool required, FieldErrors& out) {
-  const json::value* v = o.if_contains(key);
+  const json::value* v = member(o, key);
   std::string_view s = stringOf(v);
   if (s.empty()) {
     if (v != nullptr && !v->is_null() && !v->is_string()) {
@@ -114,7 +114,7 @@ void validateResources(const json::object& container, const std::string& path, F
     return;
   for (const auto& kv : *requests) {
     auto req = quantityOf(kv.value());
-    const json::value* limV = limits != nullptr ? limits->if_contains(kv.key()) : nullptr;
+    const json::value* limV = limits != nullptr ? member(*limits, kv.key()) : nullptr;
     if (!req)
       continue;
     if (limV == nullptr) {
@@ -150,7 +150,7 @@ void validateContainerPorts(const json::object& container, const std::string& pa
       out.push_back(invalidField(p, (*ports)[i], "must be an object"));
       continue;
     }
-    std::string_view name = stringOf(port->if_contains("name"));
+    std::string_view name = stringOf(member(*port, "name"));
     if (!name.empty()) {
       auto msgs = isValidPortName(name);
       if (!msgs.empty()) {
@@ -162,14 +162,14 @@ void validateContainerPorts(const json::object& container, const std::string& pa
         names.emplace(name);
       }
     }
-    auto containerPort = int64Of(port->if_contains("containerPort"));
+    auto containerPort = int64Of(member(*port, "containerPort"));
     if (!containerPort || *containerPort == 0) {
       out.push_back(requiredField(childPath(p, "containerPort")));
     } else {
       for (auto& m : isValidPortNum(*containerPort))
         out.push_back(invalidField(childPath(p, "containerPort"), json::value(*containerPort), m));
     }
-    auto hostPort = int64Of(port->if_contains("hostPort"));
+    auto hostPort = int64Of(member(*port, "hostPort"));
     if (hostPort && *hostPort != 0) {
       for (auto& m : isValidPortNum(*hostPort))
         out.push_back(invalidField(childPath(p, "hostPort"), json::value(*hostPort), m));
@@ -177,7 +177,7 @@ void validateContainerPorts(const json::object& container, const std::string& pa
     if (hostNetwork && containerPort && hostPort && *hostPort != *containerPort)
       out.push_back(invalidField(childPath(p, "hostPort"), json::value(*hostPort),
                                  "must match `containerPort` when `hostNetwork` is true"));
-    validateProtocol(port->if_contains("protocol"), childPath(p, "protocol"), out);
+    validateProtocol(member(*port, "protocol"), childPath(p, "protocol"), out);
   }
 }
 
@@ -192,13 +192,13 @@ void validateVolumeMounts(const json::object& container, const std::string& path
     const json::object* m = objectOf(&(*mounts)[i]);
     if (m == nullptr)
       continue;
-    std::string_view name = stringOf(m->if_contains("name"));
+    std::string_view name = stringOf(member(*m, "name"));
     if (name.empty()) {
       out.push_back(requiredField(childPath(p, "name")));
     } else if (volumes.count(name) == 0) {
       out.push_back({FieldError::Type::NotFound, childPath(p, "name"), json::value(name), {}});
     }
-    std::string_view mountPath = stringOf(m->if_contains("mountPath"));
+    std::string_view mountPath = stringOf(member(*m, "mountPath"));
     if (mountPath.empty()) {
       out.push_back(requiredField(childPath(p, "mountPath")));
     } else if (mountPaths.count(mountPath) != 0) {
@@ -218,7 +218,7 @@ void validateEnv(const json::object& container, const std::string& path, FieldEr
     const json::object* e = objectOf(&(*env)[i]);
     if (e == nullptr)
       continue;
-    std::string_view name = stringOf(e->if_contains("name"));
+    std::string_view name = stringOf(member(*e, "name"));
     const std::string p = childPath(indexPath(childPath(path, "env"), i), "name");
     if (name.empty()) {
       out.push_back(requiredField(p));
@@ -237,7 +237,7 @@ void validateContainers(const json::object& spec, std::string_view list, bool in
                         const std::set<std::string, std::less<>>& volumes,
                         std::set<std::string, std::less<>>& names, FieldErrors& out) {
   const std::string listPath = childPath("spec", list);
-  const json::value* v = spec.if_contains(list);
+  const json::value* v = member(spec, list);
   const json::array* containers = arrayOf(v);
   if (containers == nullptr || containers->empty()) {
     if (!init) {
@@ -249,7 +249,7 @@ void validateContainers(const json::object& spec, std::string_view list, bool in
     }
     return;
   }
-  const bool hostNetwork = boolOf(spec.if_contains("hostNetwork"));
+  const bool hostNetwork = boolOf(member(spec, "hostNetwork"));
   for (std::size_t i = 0; i < containers->size(); ++i) {
     const std::string p = indexPath(listPath, i);
     const json::object* c = objectOf(&(*containers)[i]);
@@ -257,7 +257,7 @@ void validateContainers(const json::object& spec, std::string_view list, bool in
       out.push_back(invalidField(p, (*containers)[i], "must be an object"));
       continue;
     }
-    std::string_view name = stringOf(c->if_contains("name"));
+    std::string_view name = stringOf(member(*c, "name"));
     if (name.empty()) {
       out.push_back(requiredField(childPath(p, "name")));
     } else {
@@ -268,7 +268,7 @@ void validateContainers(const json::object& spec, std::string_view list, bool in
         names.emplace(name);
       }
     }
-    std::string_view image = stringOf(c->if_contains("image"));
+    std::string_view image = stringOf(member(*c, "image"));
     if (image.empty()) {
       out.push_back(requiredField(childPath(p, "image")));
     } else if (image.front() == ' ' || image.back() == ' ' || image.front() == '\t' ||
@@ -301,7 +301,7 @@ std::set<std::string, std::less<>> validateVolumes(const json::object& spec, Fie
     const json::object* v = objectOf(&(*volumes)[i]);
     if (v == nullptr)
       continue;
-    std::string_view name = stringOf(v->if_contains("name"));
+    std::string_view name = stringOf(member(*v, "name"));
     if (name.empty()) {
       out.push_back(requiredField(childPath(p, "name")));
       continue;
@@ -324,24 +324,24 @@ void validateTolerations(const json::array* tolerations, FieldErrors& out) {
     const json::object* t = objectOf(&(*tolerations)[i]);
     if (t == nullptr)
       continue;
-    std::string_view key = stringOf(t->if_contains("key"));
-    std::string_view op = stringOf(t->if_contains("operator"));
+    std::string_view key = stringOf(member(*t, "key"));
+    std::string_view op = stringOf(member(*t, "operator"));
     if (!key.empty())
       validateQualifiedName(key, childPath(p, "key"), out);
     if (key.empty() && op != "Exists")
       out.push_back(invalidField(childPath(p, "operator"), json::value(op),
                                  "operator must be Exists when `key` is empty, which means "
                                  "\"match all values and all keys\""));
-    if (isSet(*t, "tolerationSeconds") && stringOf(t->if_contains("effect")) != "NoExecute")
+    if (isSet(*t, "tolerationSeconds") && stringOf(member(*t, "effect")) != "NoExecute")
       out.push_back(invalidField(childPath(p, "effect"),
-                                 json::value(stringOf(t->if_contains("effect"))),
+                                 json::value(stringOf(member(*t, "effect"))),
                                  "effect must be 'NoExecute' when `tolerationSeconds` is set"));
     if (op.empty() || op == "Equal") {
-      validation::addInvalid(out, childPath(p, "value"), stringOf(t->if_contains("value")),
-                             validation::isValidLabelValue(stringOf(t->if_contains("value"))));
+      validation::addInvalid(out, childPath(p, "value"), stringOf(member(*t, "value")),
+                             validation::isValidLabelValue(stringOf(member(*t, "value"))));
     } else if (op == "Exists") {
-      if (!stringOf(t->if_contains("value")).empty())
-        out.push_back(invalidField(childPath(p, "operator"), *t->if_contains("value"),
+      if (!stringOf(member(*t, "value")).empty())
+        out.push_back(invalidField(childPath(p, "operator"), *member(*t, "value"),
                                    "value must be empty when `operator` is 'Exists'"));
     } else {
       out.push_back(
@@ -362,8 +362,8 @@ std::string specDiff(const json::object& oldSpec, const json::object& newSpec) {
   static const json::value kNull;
   std::string diff = "  core.PodSpec{\n";
   for (const auto& k : keys) {
-    const json::value* o = oldSpec.if_contains(k);
-    const json::value* n = newSpec.if_contains(k);
+    const json::value* o = member(oldSpec, k);
+    const json::value* n = member(newSpec, k);
     if (semanticEqual(o != nullptr ? *o : kNull, n != nullptr ? *n : kNull))
       continue;
     if (o != nullptr && !isEmptyValue(o))
@@ -403,16 +403,16 @@ FieldErrors validatePod(const json::object& pod) {
 
   checkEnum(spec, "restartPolicy", "spec", kRestartPolicies, true, errs);
   checkEnum(spec, "dnsPolicy", "spec", kDnsPolicies, true, errs);
-  if (const json::value* ads = spec.if_contains("activeDeadlineSeconds");
+  if (const json::value* ads = member(spec, "activeDeadlineSeconds");
       ads != nullptr && !ads->is_null()) {
     auto v = int64Of(ads);
     if (!v || *v < 1 || *v > kMaxInt32)
       errs.push_back(
           invalidField("spec.activeDeadlineSeconds", *ads, inclusiveRangeError(1, kMaxInt32)));
   }
-  if (std::string_view node = stringOf(spec.if_contains("nodeName")); !node.empty())
+  if (std::string_view node = stringOf(member(spec, "nodeName")); !node.empty())
     validateDns1123Subdomain(node, "spec.nodeName", errs);
-  if (std::string_view sa = stringOf(spec.if_contains("serviceAccountName")); !sa.empty())
+  if (std::string_view sa = stringOf(member(spec, "serviceAccountName")); !sa.empty())
     validateDns1123Subdomain(sa, "spec.serviceAccountName", errs);
   validateTolerations(arrayField(spec, "tolerations"), errs);
   return errs;
@@ -445,7 +445,7 @@ FieldErrors validatePodUpdate(const json::object& pod, const json::object& old) 
       if (!(*m)[i].is_object())
         continue;
       const json::object* oc = objectOf(&(*o)[i]);
-      const json::value* oldImage = oc != nullptr ? oc->if_contains("image") : nullptr;
+      const json::value* oldImage = oc != nullptr ? member(*oc, "image") : nullptr;
       if (oldImage != nullptr) {
         (*m)[i].get_object()["image"] = *oldImage;
       } else {
@@ -455,8 +455,8 @@ FieldErrors validatePodUpdate(const json::object& pod, const json::object& old) 
   }
 
   // activeDeadlineSeconds may be set, or lowered, but not raised or removed.
-  const json::value* newAds = newSpec.if_contains("activeDeadlineSeconds");
-  const json::value* oldAds = oldSpec.if_contains("activeDeadlineSeconds");
+  const json::value* newAds = member(newSpec, "activeDeadlineSeconds");
+  const json::value* oldAds = member(oldSpec, "activeDeadlineSeconds");
   const bool newSet = newAds != nullptr && !newAds->is_null();
   const bool oldSet = oldAds != nullptr && !oldAds->is_null();
   if (newSet) {
@@ -499,7 +499,7 @@ FieldErrors validatePodUpdate(const json::object& pod, const json::object& old) 
     }
   }
   for (const char* key : {"tolerations", "schedulingGates"}) {
-    if (const json::value* o = oldSpec.if_contains(key)) {
+    if (const json::value* o = member(oldSpec, key)) {
       munged[key] = *o;
     } else {
       munged.erase(key);
@@ -507,8 +507,8 @@ FieldErrors validatePodUpdate(const json::object& pod, const json::object& old) 
   }
 
   // terminationGracePeriodSeconds may go from a negative value to 1.
-  auto oldGrace = int64Of(oldSpec.if_contains("terminationGracePeriodSeconds"));
-  auto newGrace = int64Of(newSpec.if_contains("terminationGracePeriodSeconds"));
+  auto oldGrace = int64Of(member(oldSpec, "terminationGracePeriodSeconds"));
+  auto newGrace = int64Of(member(newSpec, "terminationGracePeriodSeconds"));
   if (oldGrace && *oldGrace < 0 && newGrace && *newGrace == 1)
     munged["terminationGracePeriodSeconds"] = *oldGrace;
 
@@ -538,7 +538,7 @@ FieldErrors validatePodStatusUpdate(const json::object& pod, const json::object&
     std::set<std::string, std::less<>> seen;
     for (std::size_t i = 0; i < ips->size(); ++i) {
       const json::object* o = objectOf(&(*ips)[i]);
-      std::string_view ip = o != nullptr ? stringOf(o->if_contains("ip")) : std::string_view{};
+      std::string_view ip = o != nullptr ? stringOf(member(*o, "ip")) : std::string_view{};
       const std::string p = indexPath("status.podIPs", i);
       validateIp(ip, p, errs);
       if (seen.count(ip) != 0)

@@ -66,7 +66,7 @@ void defaultContainer(json::object& c, bool hostNetwork) {
   setDefault(c, "terminationMessagePath", "/dev/termination-log");
   setDefault(c, "terminationMessagePolicy", "File");
   if (!isSet(c, "imagePullPolicy"))
-    c["imagePullPolicy"] = defaultPullPolicy(stringOf(c.if_contains("image")));
+    c["imagePullPolicy"] = defaultPullPolicy(stringOf(member(c, "image")));
   if (json::array* ports = mutableArray(c, "ports")) {
     for (auto& p : *ports) {
       if (!p.is_object())
@@ -231,7 +231,7 @@ class PodStrategy final : public Strategy {
           continue;
         if (!podIps.empty())
           podIps += ",";
-        podIps += stringOf(io->if_contains("ip"));
+        podIps += stringOf(member(*io, "ip"));
       }
     }
     std::string podIp = podIps.substr(0, podIps.find(','));
@@ -254,9 +254,9 @@ void defaultPod(json::object& pod) {
     return;
   spec->reserve(spec->size() + 7);  // the defaults below, added without regrowing the object
   // v1 conversion keeps the deprecated serviceAccount in step with serviceAccountName.
-  if (!isSet(*spec, "serviceAccountName") && !stringOf(spec->if_contains("serviceAccount")).empty())
+  if (!isSet(*spec, "serviceAccountName") && !stringOf(member(*spec, "serviceAccount")).empty())
     (*spec)["serviceAccountName"] = json::value((*spec)["serviceAccount"]);
-  if (!stringOf(spec->if_contains("serviceAccountName")).empty())
+  if (!stringOf(member(*spec, "serviceAccountName")).empty())
     (*spec)["serviceAccount"] = json::value((*spec)["serviceAccountName"]);
 
   setDefault(*spec, "dnsPolicy", "ClusterFirst");
@@ -265,7 +265,7 @@ void defaultPod(json::object& pod) {
   setDefault(*spec, "securityContext", json::object());
   setDefault(*spec, "schedulerName", "default-scheduler");
   setDefault(*spec, "enableServiceLinks", true);
-  const bool hostNetwork = boolOf(spec->if_contains("hostNetwork"));
+  const bool hostNetwork = boolOf(member(*spec, "hostNetwork"));
   for (const char* list : {"containers", "initContainers"}) {
     json::array* containers = mutableArray(*spec, list);
     if (containers == nullptr)

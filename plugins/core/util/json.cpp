@@ -3,7 +3,7 @@
 namespace apiserver::plugins::core {
 
 bool isSet(const json::object& obj, std::string_view key) {
-  const json::value* v = obj.if_contains(key);
+  const json::value* v = member(obj, key);
   return v != nullptr && !v->is_null();
 }
 
@@ -15,12 +15,12 @@ json::object* ensureObject(json::object& obj, std::string_view key) {
 }
 
 json::object* mutableObject(json::object& obj, std::string_view key) {
-  json::value* v = obj.if_contains(key);
+  json::value* v = member(obj, key);
   return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
 }
 
 json::array* mutableArray(json::object& obj, std::string_view key) {
-  json::value* v = obj.if_contains(key);
+  json::value* v = member(obj, key);
   return v != nullptr && v->is_array() ? &v->get_array() : nullptr;
 }
 
