@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include "server/io_contexts.h"
+#include "server/request_target.h"
 #include "server/response_head.h"
 #include "server/tls_stream.h"
 #include "tls/cert_pool.h"
@@ -21,7 +22,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include <array>
 #include <atomic>
@@ -400,13 +400,10 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     Request req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
-    auto url = boost::urls::parse_origin_form(req.target);
-    if (!url) {
+    if (!parseTarget(req.target, req.path, req.query)) {
       keepAlive_ = false;
       return send(statusResponse(ApiError::badRequest("malformed request target")));
     }
-    req.path = url->path();
-    for (auto p : url->params()) req.query.items.emplace_back(p.key, p.has_value ? p.value : std::string());
     BeastHeaders headers(msg.base());
     req.headers = &headers;
     req.body = std::move(msg.body());
