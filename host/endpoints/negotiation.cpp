@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cctype>
 #include <string>
 #include <vector>
 
@@ -30,9 +29,12 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+/// iequals compares ASCII case-insensitively (media types and their parameters are ASCII), inline:
+/// std::tolower is a library call per character, and content negotiation makes dozens per request.
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 struct MediaRange {
