@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <string>
@@ -25,6 +26,21 @@ bool nameOrder(std::string_view a, std::string_view b) noexcept {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
+/// nameHash mixes a property name's length with its first and last eight bytes: enough to tell
+/// a schema's names apart in a few instructions (a collision only costs a probe).
+std::uint64_t nameHash(std::string_view name) noexcept {
+  std::uint64_t head = 0;
+  std::uint64_t tail = 0;
+  if (name.size() >= 8) {
+    std::memcpy(&head, name.data(), 8);
+    std::memcpy(&tail, name.data() + name.size() - 8, 8);
+  } else if (!name.empty()) {
+    std::memcpy(&head, name.data(), name.size());
+  }
+  std::uint64_t h = head * 0x9E3779B97F4A7C15ULL ^ (tail + name.size()) * 0xC2B2AE3D27D4EB4FULL;
+  return h ^ (h >> 29);
+}
+
 }  // namespace
 
 /// PropertyTable is the merged `properties` of a node's layers. It depends only on the sequence
@@ -33,6 +49,38 @@ bool nameOrder(std::string_view a, std::string_view b) noexcept {
 struct PropertyTable {
   std::vector<Property> properties;  ///< object-valued declarations, schema order, first wins
   std::vector<PropertyEntry> index;  ///< every declared name once, in nameOrder
+  /// slots hash `index` for lookups: open addressing, linear probing, each slot an entry's
+  /// position + 1 (0: empty); a power of two at least twice the entries. Empty: no entries.
+  std::vector<std::uint32_t> slots;
+
+  void hashIndex() {
+    if (index.empty())
+      return;
+    std::size_t size = 4;
+    while (size < 2 * index.size())
+      size *= 2;
+    slots.assign(size, 0);
+    for (std::size_t e = 0; e < index.size(); ++e) {
+      std::size_t i = nameHash(index[e].name) & (size - 1);
+      while (slots[i] != 0)
+        i = (i + 1) & (size - 1);
+      slots[i] = static_cast<std::uint32_t>(e + 1);
+    }
+  }
+
+  const PropertyEntry* find(std::string_view name) const noexcept {
+    if (slots.empty())
+      return nullptr;
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = nameHash(name) & mask;; i = (i + 1) & mask) {
+      const std::uint32_t slot = slots[i];
+      if (slot == 0)
+        return nullptr;
+      const PropertyEntry& e = index[slot - 1];
+      if (e.name.size() == name.size() && e.name == name)
+        return &e;
+    }
+  }
 };
 
 /// SiteLists are the list answers of a site; most sites have none and share no storage.
@@ -415,6 +463,7 @@ void SchemaSetData::compile() {
     for (std::size_t d = 0; d < declarations.size(); ++d)
       if (listed[d])
         table.properties.push_back(Property{declarations[d].name, node(declarations[d].site)});
+    table.hashIndex();
     slot->second = &table;
     site.properties = &table;
   }
@@ -433,11 +482,7 @@ namespace {
 const PropertyEntry* findProperty(const CompiledSite* site, std::string_view name) {
   if (site == nullptr || site->properties == nullptr)
     return nullptr;
-  const auto& index = site->properties->index;
-  auto it = std::lower_bound(
-      index.begin(), index.end(), name,
-      [](const PropertyEntry& e, std::string_view n) { return nameOrder(e.name, n); });
-  return it != index.end() && it->name == name ? &*it : nullptr;
+  return site->properties->find(name);
 }
 
 }  // namespace

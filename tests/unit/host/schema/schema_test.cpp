@@ -339,6 +339,26 @@ TEST(SchemaSetTest, PropertiesMergeOverLayersInSchemaOrder) {
   EXPECT_EQ(m.itemsKeyword(), nullptr);
 }
 
+TEST(SchemaSetTest, ManyPropertiesWithSharedBytesAreEachFound) {
+  // Names that share their length and their first and last eight bytes, the empty name, and
+  // many properties: every declared one is found (with its own schema), no other is.
+  std::vector<std::string> names = {
+      "", "a", "aaaaaaaaXaaaaaaaa", "aaaaaaaaYaaaaaaaa", "aaaaaaaaaaaaaaaa", "spec", "status"};
+  for (int i = 0; i < 200; ++i)
+    names.push_back("prop" + std::to_string(i));
+  json::object props;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    props[names[i]] = json::object{{"type", i % 2 == 0 ? "string" : "integer"}};
+  SchemaSet set(json::object{{"type", "object"}, {"properties", props}}, json::object());
+  const SchemaNode root = set.root();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    ASSERT_TRUE(root.hasProperty(names[i])) << names[i];
+    EXPECT_EQ(root.field(names[i]).type(), i % 2 == 0 ? Type::String : Type::Integer) << names[i];
+  }
+  for (const std::string absent : {"aaaaaaaaZaaaaaaaa", "prop200", "pro", "specs", "b", "aaaaaaaa"})
+    EXPECT_FALSE(root.hasProperty(absent)) << absent;
+}
+
 TEST(SchemaSetTest, NonObjectPropertyValues) {
   SchemaSet set(json::object(), layeredDefinitions());
   SchemaNode m = set.definition("test.Merged");
