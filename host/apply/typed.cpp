@@ -526,7 +526,7 @@ class ChangedFieldsWriter {
       if (stripped)
         return;
       makeKey();
-      out.emplace(key_, json::object(sp_));
+      out.emplace(key_, json::object_kind);  // made in place, in out's memory
       return;
     }
     member = member && !stripped;
@@ -536,7 +536,7 @@ class ChangedFieldsWriter {
     const json::array* rlist = rhs.if_array();  // either may be null: a null replacing a value
     sub.reserve((rmap != nullptr ? rmap->size() : rlist != nullptr ? rlist->size() : 0) + 1);
     if (member)
-      sub.emplace(".", json::object(sp_));
+      sub.emplace(".", json::object_kind);
     if (shape == Shape::Map) {
       mapChildren(mapOf(lhs), rmap, t, below, sub, depth);
     } else {
