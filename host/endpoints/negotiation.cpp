@@ -5,6 +5,7 @@
 #include "codec/yaml_json.h"
 #include "schema/validate.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -29,13 +30,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-/// iequals compares ASCII case-insensitively (media types and their parameters are ASCII), inline:
-/// std::tolower is a library call per character, and content negotiation makes dozens per request.
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
+using boost::beast::iequals;  // ASCII, inline (the C locale's tolower, without a call per byte)
 
 struct MediaRange {
   std::string_view type;

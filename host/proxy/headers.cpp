@@ -1,18 +1,15 @@
 #include "proxy/headers.h"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace apiserver::proxy {
 
 namespace {
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
+using boost::beast::iequals;  // ASCII, inline (the C locale's tolower, without a call per byte)
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
