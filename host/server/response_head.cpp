@@ -4,7 +4,6 @@
 #include <boost/beast/http/status.hpp>
 
 #include <charconv>
-#include <cstdio>
 
 namespace apiserver::server {
 
@@ -81,9 +80,9 @@ void appendHead(std::string& out, unsigned version, const Response& res, std::st
 }
 
 void appendChunkSize(std::string& out, std::size_t size) {
-  char line[24];
-  const int n = std::snprintf(line, sizeof line, "%zx\r\n", size);
-  out.append(line, static_cast<std::size_t>(n));
+  char digits[24];
+  const char* end = std::to_chars(digits, digits + sizeof digits, size, 16).ptr;  // lower case
+  out.append(digits, static_cast<std::size_t>(end - digits)).append("\r\n");
 }
 
 }  // namespace apiserver::server
