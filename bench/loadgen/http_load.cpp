@@ -264,11 +264,9 @@ class Conn : public std::enable_shared_from_this<Conn> {
  private:
   /// appendLength ends the head with Content-Length (the empty line included).
   void appendLength(std::size_t n) {
-    char digits[24];
-    out_.append("Content-Length: ")
-        .append(digits,
-                static_cast<std::size_t>(std::to_chars(digits, digits + 24, n).ptr - digits))
-        .append("\r\n\r\n");
+    out_.append("Content-Length: ");
+    appendNumber(out_, n);
+    out_.append("\r\n\r\n");
   }
 
   void complete() {

@@ -82,30 +82,30 @@ Template::Template(std::string_view text) {
     parts_.push_back({Kind::kText, std::move(literal)});
 }
 
+void appendNumber(std::string& out, std::uint64_t v) {
+  char digits[24];
+  out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + 24, v).ptr - digits));
+}
+
 void Template::render(std::string& out, std::uint64_t n, std::uint64_t r, std::uint64_t ts) const {
   out.clear();
   append(out, n, r, ts);
 }
 
 void Template::append(std::string& out, std::uint64_t n, std::uint64_t r, std::uint64_t ts) const {
-  auto number = [&out](std::uint64_t v) {
-    char digits[24];
-    out.append(digits,
-               static_cast<std::size_t>(std::to_chars(digits, digits + 24, v).ptr - digits));
-  };
   for (const auto& p : parts_) {
     switch (p.kind) {
       case Kind::kText:
         out += p.text;
         break;
       case Kind::kN:
-        number(n);
+        appendNumber(out, n);
         break;
       case Kind::kR:
-        number(r);
+        appendNumber(out, r);
         break;
       case Kind::kTs:
-        number(ts);
+        appendNumber(out, ts);
         break;
     }
   }

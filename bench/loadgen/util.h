@@ -27,6 +27,9 @@ double selfCpuSeconds();
 
 std::string readFile(const std::string& path);
 
+/// appendNumber appends `v` in decimal.
+void appendNumber(std::string& out, std::uint64_t v);
+
 // A text with placeholders, rendered cheaply many times:
 //   {{n}}  a sequence number (unique per request)
 //   {{r}}  a random number in [0, range)
