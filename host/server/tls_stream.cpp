@@ -114,19 +114,17 @@ TlsStream::Step TlsStream::attempt(const Call& call, boost::system::error_code& 
   // call): the queue is read only when the call fails, and a failure that is not wanting input
   // may be an entry other code on this thread left there, so the call is made once more on an
   // empty queue, and that answer counts. A connection in a failed state fails again.
-  int ret = call();
-  if (ret == 1)
-    return Step::Done;
-  int e = SSL_get_error(ssl_, ret);
-  if (e == SSL_ERROR_WANT_READ)
-    return Step::NeedInput;
-  ERR_clear_error();
-  ret = call();
-  if (ret == 1)
-    return Step::Done;
-  e = SSL_get_error(ssl_, ret);
-  if (e == SSL_ERROR_WANT_READ)
-    return Step::NeedInput;
+  int e = SSL_ERROR_NONE;
+  for (int tries = 0; tries < 2; ++tries) {
+    if (tries > 0)
+      ERR_clear_error();
+    const int ret = call();
+    if (ret == 1)
+      return Step::Done;
+    e = SSL_get_error(ssl_, ret);
+    if (e == SSL_ERROR_WANT_READ)
+      return Step::NeedInput;
+  }
   if (e == SSL_ERROR_ZERO_RETURN) {
     ec = net::error::eof;  // the peer's close_notify
   } else if (e == SSL_ERROR_SSL) {
