@@ -238,7 +238,9 @@ void Cacher::apply(const Event& ev, apiserver::Result<CachedObjectPtr> obj) {
   Change c;
   c.revision = ev.revision;
   c.key = ev.key;
-  auto cur = objects_.find(ev.key);
+  // One descent of the tree finds the key or where it goes.
+  auto at = objects_.lower_bound(ev.key);
+  auto cur = at != objects_.end() && at->first == ev.key ? at : objects_.end();
   if (cur != objects_.end()) c.previous = cur->second;
   if (ev.type == EventType::Put) {
     if (!obj) {
@@ -250,7 +252,7 @@ void Cacher::apply(const Event& ev, apiserver::Result<CachedObjectPtr> obj) {
     if (cur != objects_.end()) {
       cur->second = c.object;
     } else {
-      objects_.emplace(ev.key, c.object);
+      objects_.emplace_hint(at, ev.key, c.object);
     }
   } else {
     if (cur == objects_.end()) {

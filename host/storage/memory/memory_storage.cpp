@@ -95,10 +95,13 @@ Result<std::int64_t> MemoryStorage::create(std::string_view key, std::string val
   std::int64_t rev;
   {
     std::lock_guard lock(mu_);
-    if (data_.find(key) != data_.end()) return fail(Error::keyExists(key));
+    // One descent of the tree finds the key or where it goes.
+    auto at = data_.lower_bound(key);
+    if (at != data_.end() && at->first == key)
+      return fail(Error::keyExists(key));
     rev = ++revision_;
     auto bytes = makeBytes(std::move(value));
-    data_.emplace(std::string(key), Record{bytes, rev, rev});
+    data_.emplace_hint(at, std::string(key), Record{bytes, rev, rev});
     appendLocked(Event{EventType::Put, std::string(key), rev, rev, bytes, nullptr, 0});
   }
   dispatch();
