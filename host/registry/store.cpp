@@ -15,6 +15,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -153,12 +154,19 @@ Result<std::shared_ptr<const json::object>> parsedObject(const storage::CachedOb
 /// parse.
 struct Store::PrimedWrites {
   static constexpr std::size_t kMax = 1024;
+  /// Object is what the cache will hold for a primed write: described (labels and fields) when
+  /// the write is encoded, finished (key, revision, JSON) by the decode, which then sets
+  /// `decoded` (release). The writer keeps it too: once decoded, its answer is the cached JSON.
+  struct Object {
+    storage::CachedObject cached;
+    std::atomic<bool> decoded{false};
+  };
   /// Entry is one create's served JSON with the placeholder's member in it: the bytes written are
   /// that JSON without the member, and the JSON served at revision R has R for the placeholder.
   struct Entry {
     std::string served;
     std::size_t at = 0;  ///< where the member starts
-    std::shared_ptr<storage::CachedObject> described;  ///< labels and fields; the rest is the decode's
+    std::shared_ptr<Object> object;
   };
   /// placeholder stands for the revision while the served JSON is rendered; random per store, so
   /// that no object holds it by chance.
@@ -199,15 +207,25 @@ struct Store::PrimedWrites {
   }
 };
 
+/// PrimedAnswer is how a create's answer is rendered without serializing the object again.
+struct Store::PrimedAnswer {
+  /// A backend whose writes wait delivers the write to the cache after it answers: a copy of
+  /// the primed JSON, with the placeholder's member at `member`, gives the answer.
+  std::string served;
+  std::size_t member = 0;
+  /// Any other backend decodes the write during it, on its own thread most of the time: the
+  /// answer is then the cached JSON, taken from here without asking the cache.
+  std::shared_ptr<const PrimedWrites::Object> object;
+};
+
 /// PreparedCreate is a create up to its write (prepareCreate).
 struct Store::PreparedCreate {
   std::shared_ptr<const void> keepAlive;  ///< WriteOptions::keepAlive: destroyed after `object`
   json::object object;
   std::string name;
-  std::string key;         ///< empty for a dry run: nothing is written
-  std::string value;       ///< what is written under key
-  std::string served;      ///< the primed JSON, kept when the cache decodes the write later
-  std::size_t member = 0;  ///< where the placeholder's member starts in `served`
+  std::string key;      ///< empty for a dry run: nothing is written
+  std::string value;    ///< what is written under key
+  PrimedAnswer answer;  ///< empty when the write was not primed
 };
 
 Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy,
@@ -281,8 +299,8 @@ void Store::describe(const json::object& obj, storage::CachedObject& out) const 
                                    member(*m, "deletionTimestamp") != nullptr);
 }
 
-std::string Store::encodePrimed(const std::string& key, json::object& obj, std::string* servedCopy,
-                                std::size_t* memberAt) const {
+std::string Store::encodePrimed(const std::string& key, json::object& obj,
+                                PrimedAnswer* answer) const {
   // One serialization gives both forms: the JSON the decode would serve, with the revision as a
   // placeholder member last in metadata (as the decode sets it), and the stored value, which is
   // the same bytes without that member (encodeForStorage's output).
@@ -300,24 +318,29 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj, std::
   value.reserve(served.size() - member.size());
   value.append(served, 0, at).append(served, at + member.size());
   e.at = at;
-  if (servedCopy != nullptr) {
-    *servedCopy = served;
-    *memberAt = at;
+  e.object = std::make_shared<PrimedWrites::Object>();
+  describe(obj, e.object->cached);
+  if (answer != nullptr) {
+    if (backend_->writesWait()) {
+      answer->served = served;
+      answer->member = at;
+    } else {
+      answer->object = e.object;
+    }
   }
   e.served = std::move(served);
-  e.described = std::make_shared<storage::CachedObject>();
-  describe(obj, *e.described);
   primed_->put(key, std::move(e));
   return value;
 }
 
 Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::string& value, std::int64_t revision) const {
   if (auto p = primed_->take(key, value)) {
-    auto out = std::move(p->described);
-    out->key = std::string(key);
-    out->revision = revision;
-    out->json = makeBytes(primed_->servedAt(std::move(p->served), p->at, revision));
-    return storage::CachedObjectPtr(std::move(out));
+    storage::CachedObject& out = p->object->cached;
+    out.key = std::string(key);
+    out.revision = revision;
+    out.json = makeBytes(primed_->servedAt(std::move(p->served), p->at, revision));
+    p->object->decoded.store(true, std::memory_order_release);
+    return storage::CachedObjectPtr(p->object, &out);
   }
   auto out = std::make_shared<storage::CachedObject>();
   out->key = std::string(key);
@@ -609,10 +632,14 @@ Result<WriteResult> Store::finishCreate(PreparedCreate& p,
     return fail(translate(rev.error(), p.name));
   setResourceVersion(p.object, *rev);
   WriteResult out{std::move(p.object), true};
-  if (!p.served.empty()) {
+  PrimedAnswer& a = p.answer;
+  if (!a.served.empty()) {
     // A backend whose writes wait: the cache most likely has not seen the write yet, and asking
     // it would take its lock on the thread that answers the backend's writes.
-    out.json = makeBytes(primed_->servedAt(std::move(p.served), p.member, *rev));
+    out.json = makeBytes(primed_->servedAt(std::move(a.served), a.member, *rev));
+  } else if (a.object != nullptr && a.object->decoded.load(std::memory_order_acquire) &&
+             a.object->cached.revision == *rev) {
+    out.json = a.object->cached.json;  // decoded during the write: no lock, no lookup
   } else if (auto cached = cacher_->get(p.key); cached && (*cached)->revision == *rev) {
     out.json = (*cached)->json;
   }
@@ -666,16 +693,12 @@ Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::ob
     return PreparedCreate{opts.keepAlive, std::move(obj), std::move(name)};
   }
   std::string k = key(ns, name);
-  // A backend whose writes wait delivers the write to the cache after it answers: the answer is
-  // then rendered from a copy of the primed JSON rather than by serializing the object again.
   // (The object is moved into place, never assigned: it lives in the request's arena, and
   // assigning it to an object of other memory would copy it.)
-  std::string served;
-  std::size_t member = 0;
-  std::string value =
-      backend_->writesWait() ? encodePrimed(k, obj, &served, &member) : encodePrimed(k, obj);
-  return PreparedCreate{opts.keepAlive,   std::move(obj),    std::move(name), std::move(k),
-                        std::move(value), std::move(served), member};
+  PrimedAnswer answer;
+  std::string value = encodePrimed(k, obj, &answer);
+  return PreparedCreate{opts.keepAlive, std::move(obj),   std::move(name),
+                        std::move(k),   std::move(value), std::move(answer)};
 }
 
 Result<WriteResult> Store::update(std::string_view ns, std::string_view name, json::object obj, bool status,

@@ -244,14 +244,15 @@ class Store {
 
   /// describe sets what the cache indexes an object by (labels, selectable fields).
   void describe(const json::object& obj, storage::CachedObject& out) const;
+  struct PrimedWrites;  // store.cpp
+  struct PrimedAnswer;  // store.cpp
+
   /// encodePrimed is encodeForStorage for a value this store is about to write under `key`, and
   /// hands the cacher's decode its decoded form, so that it does not parse the value back.
-  /// `served`, when given, gets a copy of the served JSON with the placeholder (and `memberAt`
-  /// where its member starts), for rendering the answer before the cache has decoded the write.
-  std::string encodePrimed(const std::string& key, json::object& obj, std::string* served = nullptr,
-                           std::size_t* memberAt = nullptr) const;
-
-  struct PrimedWrites;  // store.cpp
+  /// `answer`, when given, gets what renders the write's answer without serializing the object
+  /// again.
+  std::string encodePrimed(const std::string& key, json::object& obj,
+                           PrimedAnswer* answer = nullptr) const;
 
   ResourceSpec spec_;
   std::shared_ptr<const Strategy> strategy_;

@@ -173,6 +173,8 @@ TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
   EXPECT_EQ((*primed)->namespace_(), "ns1");
   EXPECT_EQ(rvOf(objectOf(*primed)), (*primed)->revision);
   EXPECT_EQ(json::serialize(created->object), *(*primed)->json);
+  // The create's answer is the cached bytes themselves, not a second rendering of them.
+  EXPECT_EQ(created->json.get(), (*primed)->json.get());
   // What was stored is the object without its resourceVersion, as encodeForStorage writes it.
   json::object unversioned = created->object;
   auto stored = backend_->get((*primed)->key);
