@@ -196,7 +196,7 @@ void appendKeyFields(std::string& out, std::span<const KeyFieldView> fields) {
       out.push_back(',');
     golang::appendGoString(out, fields[i].name);
     out.push_back(':');
-    out += golang::goMarshal(*fields[i].value);
+    golang::appendGoMarshal(out, *fields[i].value);
   }
   out.push_back('}');
 }
@@ -268,7 +268,8 @@ void PathElement::appendSerialized(std::string& out) const {
       appendKeyFields(out, keyViews(key_));
       return;
     case Kind::Value:
-      out.append("v:").append(golang::goMarshal(value_));
+      out.append("v:");
+      golang::appendGoMarshal(out, value_);
       return;
     case Kind::Index:
       out.append("i:").append(std::to_string(index_));

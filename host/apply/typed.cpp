@@ -104,7 +104,8 @@ struct ItemRef {
         appendKeyFields(out, key);
         return;
       case PathElement::Kind::Value:
-        out.append("v:").append(golang::goMarshal(*value));
+        out.append("v:");
+        golang::appendGoMarshal(out, *value);
         return;
       default:
         out.append("i:").append(std::to_string(index));

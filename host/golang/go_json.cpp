@@ -503,6 +503,12 @@ void formatTo(std::string& out, const json::value& v, char verb) {
     out.push_back(')');
 }
 
+/// isPlainGoByte: printable ASCII that Go's encoder writes as it is — not '"' or '\\', nor the
+/// HTML characters '<', '>' and '&' it escapes.
+constexpr bool isPlainGoByte(unsigned char c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
 void appendU4(std::string& out, unsigned v) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += "\\u";
@@ -715,6 +721,15 @@ std::string goFormatFloat(double f) {
 void appendGoString(std::string& out, std::string_view s) {
   out.push_back('"');
   for (std::size_t i = 0; i < s.size();) {
+    // A run of printable ASCII that needs no escape is appended at once.
+    std::size_t plain = i;
+    while (plain < s.size() && isPlainGoByte(static_cast<unsigned char>(s[plain])))
+      ++plain;
+    if (plain != i) {
+      out.append(s.data() + i, plain - i);
+      i = plain;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
@@ -771,6 +786,10 @@ std::string goMarshal(const json::value& v) {
   std::string out;
   marshal(out, v);
   return out;
+}
+
+void appendGoMarshal(std::string& out, const json::value& v) {
+  marshal(out, v);
 }
 
 std::string smdToString(const json::value& v) {

@@ -101,6 +101,8 @@ void appendGoString(std::string& out, std::string_view s);
 /// integers as integers and floats as goFormatFloat. A uint64 (beyond int64) is written with
 /// its exact digits, as Boost.JSON holds it.
 std::string goMarshal(const json::value& v);
+/// appendGoMarshal appends goMarshal(v) to `out`.
+void appendGoMarshal(std::string& out, const json::value& v);
 
 // --- structured-merge-diff ---
 

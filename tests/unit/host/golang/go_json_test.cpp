@@ -196,6 +196,18 @@ TEST(GoJsonTest, MarshalEscapesAsEncodingJson) {
   EXPECT_EQ(goMarshal(J(R"([true,false,null,-3,{}])")), "[true,false,null,-3,{}]");
 }
 
+TEST(GoJsonTest, PlainRunsBetweenEscapesAreKeptWhole) {
+  // Runs of plain ASCII (DEL included) are copied at once; every byte Go escapes ends a run.
+  std::string out = "k:";
+  appendGoString(out, "registry.example.com/app:1 <a&b> \x7f\x7f\"q\\ end\n\xC3\xA9tail");
+  EXPECT_EQ(out,
+            "k:\"registry.example.com/app:1 \\u003ca\\u0026b\\u003e \x7f\x7f\\\"q\\\\ "
+            "end\\n\xC3\xA9tail\"");
+  out = "v:";
+  appendGoMarshal(out, J(R"({"b":"x","a":[1,"<"]})"));
+  EXPECT_EQ(out, R"(v:{"a":[1,"\u003c"],"b":"x"})");
+}
+
 TEST(GoJsonTest, SmdToStringIsValueToString) {
   EXPECT_EQ(smdToString(J("null")), "null");
   EXPECT_EQ(smdToString(J("\"a\\\"b\"")), R"("a\"b")");
