@@ -50,13 +50,13 @@ std::string randomUuid() {
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // variant 10
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
+  std::string s(36, '-');  // the dashes stay where no digit is written
+  char* p = s.data();
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10)
-      s.push_back('-');
-    s.push_back(kHex[b[i] >> 4]);
-    s.push_back(kHex[b[i] & 0x0f]);
+      ++p;
+    *p++ = kHex[b[i] >> 4];
+    *p++ = kHex[b[i] & 0x0f];
   }
   return s;
 }
