@@ -4,6 +4,7 @@
 #include "codec/protobuf_decoder.h"
 #include "codec/yaml_json.h"
 #include "schema/validate.h"
+#include "server/http_text.h"
 
 #include <boost/beast/core/string.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -24,11 +25,7 @@ namespace {
 constexpr std::size_t kArenaBytesPerBodyByte = 4;
 constexpr std::size_t kArenaMinBytes = 8192;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using server::trimOws;
 
 using boost::beast::iequals;  // ASCII, inline (the C locale's tolower, without a call per byte)
 
@@ -45,21 +42,23 @@ struct MediaRange {
 MediaRange parseRange(std::string_view s) {
   MediaRange r;
   auto semi = s.find(';');
-  r.type = trim(s.substr(0, semi));
+  r.type = trimOws(s.substr(0, semi));
   while (semi != std::string_view::npos) {
     s.remove_prefix(semi + 1);
     semi = s.find(';');
-    std::string_view p = trim(s.substr(0, semi));
+    std::string_view p = trimOws(s.substr(0, semi));
     auto eq = p.find('=');
     if (eq == std::string_view::npos) continue;
-    r.params.emplace_back(trim(p.substr(0, eq)), trim(p.substr(eq + 1)));
+    r.params.emplace_back(trimOws(p.substr(0, eq)), trimOws(p.substr(eq + 1)));
   }
   return r;
 }
 
 }  // namespace
 
-std::string_view mediaTypeOf(std::string_view contentType) { return trim(contentType.substr(0, contentType.find(';'))); }
+std::string_view mediaTypeOf(std::string_view contentType) {
+  return trimOws(contentType.substr(0, contentType.find(';')));
+}
 
 Result<Output> negotiateOutput(const Request& req) {
   Output out;
@@ -71,7 +70,8 @@ Result<Output> negotiateOutput(const Request& req) {
                                           "\": supported values: \"Metadata\", \"None\", \"Object\""));
   }
   auto accept = req.header("Accept");
-  if (!accept || trim(*accept).empty()) return out;
+  if (!accept || trimOws(*accept).empty())
+    return out;
   // Media ranges in order of preference: by q-value (default 1), stable; q=0 means "not this".
   std::vector<std::pair<double, MediaRange>> ranges;
   std::string_view rest = *accept;

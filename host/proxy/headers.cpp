@@ -1,5 +1,7 @@
 #include "proxy/headers.h"
 
+#include "server/http_text.h"
+
 #include <boost/beast/core/string.hpp>
 
 #include <algorithm>
@@ -11,11 +13,7 @@ namespace {
 
 using boost::beast::iequals;  // ASCII, inline (the C locale's tolower, without a call per byte)
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using server::trimOws;
 
 }  // namespace
 
@@ -39,7 +37,7 @@ bool ConnectionFields::hopByHop(std::string_view name) const {
   for (std::string_view value : values_) {
     while (!value.empty()) {
       const auto comma = value.find(',');
-      const std::string_view token = trim(value.substr(0, comma));
+      const std::string_view token = trimOws(value.substr(0, comma));
       if (!token.empty() && iequals(token, name)) return true;
       value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
     }

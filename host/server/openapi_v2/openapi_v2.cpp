@@ -1,6 +1,7 @@
 #include "server/openapi_v2/openapi_v2.h"
 
 #include "codec/yaml_json.h"
+#include "server/http_text.h"
 
 #include <apiserver/version.h>
 
@@ -872,14 +873,6 @@ std::string httpDateNow() {
   return buf;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 /// AcceptClause is one media range of an Accept header (goautoneg's Accept).
 struct AcceptClause {
   std::string type;
@@ -893,8 +886,8 @@ std::vector<AcceptClause> parseAccept(std::string_view header) {
   std::vector<AcceptClause> out;
   while (true) {
     const auto comma = header.find(',');
-    std::string_view part = trim(header.substr(0, comma));
-    std::string_view range = trim(part.substr(0, part.find(';')));
+    std::string_view part = trimOws(header.substr(0, comma));
+    std::string_view range = trimOws(part.substr(0, part.find(';')));
     AcceptClause c;
     const auto slash = range.find('/');
     bool ok = true;
@@ -905,16 +898,16 @@ std::vector<AcceptClause> parseAccept(std::string_view header) {
     } else if (range.find('/', slash + 1) != std::string_view::npos) {
       ok = false;
     } else {
-      c.type = std::string(trim(range.substr(0, slash)));
-      c.subType = std::string(trim(range.substr(slash + 1)));
+      c.type = std::string(trimOws(range.substr(0, slash)));
+      c.subType = std::string(trimOws(range.substr(slash + 1)));
     }
     for (auto semi = part.find(';'); ok && semi != std::string_view::npos;) {
       std::string_view rest = part.substr(semi + 1);
       const auto next = rest.find(';');
       std::string_view param = rest.substr(0, next);
       const auto eq = param.find('=');
-      if (eq != std::string_view::npos && trim(param.substr(0, eq)) == "q") {
-        std::string val(trim(param.substr(eq + 1)));
+      if (eq != std::string_view::npos && trimOws(param.substr(0, eq)) == "q") {
+        std::string val(trimOws(param.substr(eq + 1)));
         char* end = nullptr;
         const double q = std::strtod(val.c_str(), &end);
         c.q = end != val.c_str() ? q : 0.0;
@@ -945,7 +938,7 @@ bool etagMatches(std::string_view header, std::string_view etag) {
     return t;
   };
   while (true) {
-    header = trim(header);
+    header = trimOws(header);
     if (header.empty())
       return false;
     if (header.front() == ',') {
