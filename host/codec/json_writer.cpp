@@ -213,9 +213,11 @@ void appendJsonString(std::string& out, std::string_view s) {
   w.finish();
 }
 
-std::string toJson(const json::object& o) {
+std::string toJson(const json::object& o, std::size_t expect) {
   std::string out;
-  appendJson(out, o);
+  Writer w(out, expect);
+  w.object(o);
+  w.finish();
   // The text is kept (the watch cache holds it for every object): no room the writer's doubling
   // left behind (about a third of the bytes on average).
   if (out.capacity() - out.size() > out.size() / 16)

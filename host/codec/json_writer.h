@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -22,7 +23,8 @@ void appendJson(std::string& out, const boost::json::object& o);
 void appendJsonString(std::string& out, std::string_view s);
 
 /// toJson is the JSON text of `o` (boost::json::serialize's bytes), in a string whose capacity
-/// is about its size: made to be kept.
-std::string toJson(const boost::json::object& o);
+/// is about its size: made to be kept. `expect` is the room taken first: a text that fits in it,
+/// not much smaller, is written without growing or shrinking the string.
+std::string toJson(const boost::json::object& o, std::size_t expect = 1024);
 
 }  // namespace apiserver::codec

@@ -175,6 +175,10 @@ struct Store::PrimedWrites {
   const std::string member = ",\"resourceVersion\":\"" + placeholder + "\"";
   std::mutex mu;
   std::unordered_map<std::string, Entry> byKey;
+  /// servedSize is the size of the last served JSON rendered: the next one's first guess (objects
+  /// of one resource written in a row are mostly alike), so that it is rendered in one buffer.
+  std::atomic<std::size_t> servedSize{1024};
+  static constexpr std::size_t kServedSlack = 64;
 
   /// wrote tells whether `value` is e's served JSON without the member.
   bool wrote(const Entry& e, std::string_view value) const {
@@ -308,7 +312,9 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj,
   meta.stable_erase("resourceVersion");
   if (meta.empty()) return encodeForStorage(obj);  // no member before it to cut the comma after
   meta["resourceVersion"] = primed_->placeholder;
-  std::string served = codec::toJson(obj);
+  std::string served = codec::toJson(
+      obj, primed_->servedSize.load(std::memory_order_relaxed) + PrimedWrites::kServedSlack);
+  primed_->servedSize.store(served.size(), std::memory_order_relaxed);
   meta.stable_erase("resourceVersion");
   const std::string& member = primed_->member;
   const auto at = served.find(member);

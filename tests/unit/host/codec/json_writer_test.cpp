@@ -101,6 +101,19 @@ TEST(JsonWriterTest, TheTextsCapacityIsAboutItsSize) {
   }
 }
 
+// A first guess of the size, too small, about right or far too large, changes nothing but how
+// the string gets there: the same bytes, about as much room as they need.
+TEST(JsonWriterTest, AnyFirstGuessGivesTheSameTextInRoomAboutItsSize) {
+  const json::object o{{"k", std::string(1300, 'v')}, {"n", 1}};
+  const std::string want = json::serialize(o);
+  for (std::size_t expect :
+       {std::size_t{0}, std::size_t{64}, want.size(), want.size() + 64, std::size_t{1} << 20}) {
+    const std::string text = toJson(o, expect);
+    EXPECT_EQ(text, want) << expect;
+    EXPECT_LE(text.capacity(), text.size() + text.size() / 16) << expect;
+  }
+}
+
 TEST(JsonWriterTest, AppendKeepsWhatIsAlreadyThere) {
   std::string out = "prefix:";
   appendJson(out, json::object{{"k", "v"}});
