@@ -146,6 +146,11 @@ TlsStream::Step TlsStream::readStep(net::mutable_buffer into, boost::system::err
   n = 0;
   if (into.size() == 0)
     return Step::Done;
+  // Nothing received and nothing held by OpenSSL (a record, or plaintext a smaller read left):
+  // once the handshake is done, the call could only ask for input, so the socket is asked at
+  // once (a keep-alive connection's read of its next request starts this way every time).
+  if (inBegin_ == inEnd_ && SSL_is_init_finished(ssl_) == 1 && SSL_has_pending(ssl_) == 0)
+    return Step::NeedInput;
   return attempt([&] { return SSL_read_ex(ssl_, into.data(), into.size(), &n); }, ec);
 }
 

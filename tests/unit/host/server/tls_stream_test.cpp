@@ -125,6 +125,31 @@ TEST_F(TlsStreamTest, AReadCompletesOnlyAfterItsCallReturns) {
   EXPECT_TRUE(completed);
 }
 
+TEST_F(TlsStreamTest, PlaintextOpenSslHoldsIsReadWithoutMoreFromTheSocket) {
+  // One record, read 5 bytes at a time: after the first read nothing is left in the stream's
+  // input, but OpenSSL holds the record's rest, and every read gets it without the client
+  // sending anything more.
+  connect();
+  handshake();
+  const std::string request = "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\n\r\n";
+  net::write(client_, net::buffer(request));
+  std::string received;
+  while (received.size() < request.size()) {
+    std::array<char, 5> piece{};
+    std::size_t got = 0;
+    error_code readEc;
+    server_->async_read_some(net::buffer(piece), [&](error_code ec, std::size_t n) {
+      readEc = ec;
+      got = n;
+    });
+    run();
+    ASSERT_FALSE(readEc) << readEc.message();
+    ASSERT_GT(got, 0U);
+    received.append(piece.data(), got);
+  }
+  EXPECT_EQ(received, request);
+}
+
 TEST_F(TlsStreamTest, ThePeersCloseNotifyAndAClosedSocketAreTheEndOfTheStream) {
   connect();
   handshake();
