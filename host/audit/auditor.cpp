@@ -2,6 +2,7 @@
 
 #include "codec/protobuf_decoder.h"
 #include "codec/yaml_json.h"
+#include "server/http_text.h"
 #include "server/request_info.h"
 
 #include <boost/json.hpp>
@@ -28,12 +29,6 @@ std::string microTime(Clock::time_point t) {
 }
 
 namespace {
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
 
 // canonicalIp returns the address in its canonical text form, or "" if `s` is not an address.
 std::string canonicalIp(const std::string& s) {
@@ -310,13 +305,14 @@ std::vector<std::string> sourceIps(const Request& req) {
     std::string_view rest = *xff;
     for (;;) {
       auto comma = rest.find(',');
-      if (auto ip = canonicalIp(trim(rest.substr(0, comma))); !ip.empty()) ips.push_back(std::move(ip));
+      if (auto ip = canonicalIp(std::string(server::trimOws(rest.substr(0, comma)))); !ip.empty())
+        ips.push_back(std::move(ip));
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
   }
   if (auto real = req.header("X-Real-Ip"); real && !real->empty()) {
-    auto ip = canonicalIp(trim(*real));
+    auto ip = canonicalIp(std::string(server::trimOws(*real)));
     if (!ip.empty() && std::find(ips.begin(), ips.end(), ip) == ips.end()) ips.push_back(std::move(ip));
   }
   std::string remote = req.remoteAddress;
@@ -396,10 +392,10 @@ void Auditor::failedAuthentication(const Request& req, int code) {
   ev->user = json::object();
   // kube's getAuthMethods: which credentials the request tried.
   std::vector<std::string> methods;
-  const std::string auth = trim(req.header("Authorization").value_or(""));
+  const std::string_view auth = server::trimOws(req.header("Authorization").value_or(""));
   const auto space = auth.find(' ');
-  if (space != std::string::npos) {
-    std::string scheme = auth.substr(0, space);
+  if (space != std::string_view::npos) {
+    std::string scheme(auth.substr(0, space));
     for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (scheme == "basic") methods.emplace_back("basic");
     if (scheme == "bearer") methods.emplace_back("bearer");

@@ -1,6 +1,7 @@
 #include "authentication/authenticators.h"
 
 #include "audit/auditor.h"
+#include "server/http_text.h"
 
 #include <boost/beast/core/string.hpp>
 
@@ -129,9 +130,7 @@ class BearerToken final : public Authenticator {
   AuthResult authenticate(const Request& req) const override {
     auto auth = req.header("Authorization");
     if (!auth) return AuthResult::noOpinion();
-    std::string_view a = *auth;
-    while (!a.empty() && (a.front() == ' ' || a.front() == '\t')) a.remove_prefix(1);
-    while (!a.empty() && (a.back() == ' ' || a.back() == '\t')) a.remove_suffix(1);
+    const std::string_view a = server::trimOws(*auth);
     // kube: strings.SplitN(auth, " ", 3): the scheme, the token, and anything after is ignored.
     const auto space = a.find(' ');
     if (space == std::string_view::npos || !iequals(a.substr(0, space), "bearer")) return AuthResult::noOpinion();

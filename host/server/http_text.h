@@ -4,7 +4,8 @@
 
 /// @file http_text.h
 /// Small pieces of HTTP's header grammar shared by the header parsers (content negotiation, the
-/// OpenAPI v2 document's Accept, the proxy's Connection tokens).
+/// OpenAPI v2 document's Accept, the proxy's Connection tokens, the bearer token, the audit
+/// event's source addresses).
 
 namespace apiserver::server {
 
