@@ -33,6 +33,13 @@ void appendField(std::string& out, std::string_view name, std::string_view value
   out.append("\r\n");
 }
 
+/// appendNumber appends `n` in `base` (lower-case digits).
+void appendNumber(std::string& out, std::size_t n, int base = 10) {
+  char digits[24];
+  const char* end = std::to_chars(digits, digits + sizeof digits, n, base).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
 }  // namespace
 
 void appendHead(std::string& out, unsigned version, const Response& res, std::string_view auditId,
@@ -71,18 +78,16 @@ void appendHead(std::string& out, unsigned version, const Response& res, std::st
   if (framing == Framing::Chunked) {
     out.append("Transfer-Encoding: chunked\r\n");
   } else if (res.status != 304 && res.status != 204) {
-    char length[24];
-    const char* lengthEnd = std::to_chars(length, length + sizeof length, res.bodySize()).ptr;
-    out.append("Content-Length: ").append(length, static_cast<std::size_t>(lengthEnd - length));
+    out.append("Content-Length: ");
+    appendNumber(out, res.bodySize());
     out.append("\r\n");
   }
   out.append("\r\n");
 }
 
 void appendChunkSize(std::string& out, std::size_t size) {
-  char digits[24];
-  const char* end = std::to_chars(digits, digits + sizeof digits, size, 16).ptr;  // lower case
-  out.append(digits, static_cast<std::size_t>(end - digits)).append("\r\n");
+  appendNumber(out, size, 16);
+  out.append("\r\n");
 }
 
 }  // namespace apiserver::server
