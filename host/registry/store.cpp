@@ -304,7 +304,7 @@ void Store::describe(const json::object& obj, storage::CachedObject& out) const 
 }
 
 std::string Store::encodePrimed(const std::string& key, json::object& obj,
-                                PrimedAnswer* answer) const {
+                                PrimedAnswer& answer) const {
   // One serialization gives both forms: the JSON the decode would serve, with the revision as a
   // placeholder member last in metadata (as the decode sets it), and the stored value, which is
   // the same bytes without that member (encodeForStorage's output).
@@ -326,13 +326,11 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj,
   e.at = at;
   e.object = std::make_shared<PrimedWrites::Object>();
   describe(obj, e.object->cached);
-  if (answer != nullptr) {
-    if (backend_->writesWait()) {
-      answer->served = served;
-      answer->member = at;
-    } else {
-      answer->object = e.object;
-    }
+  if (backend_->writesWait()) {
+    answer.served = served;
+    answer.member = at;
+  } else {
+    answer.object = e.object;
   }
   e.served = std::move(served);
   primed_->put(key, std::move(e));
@@ -702,7 +700,7 @@ Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::ob
   // (The object is moved into place, never assigned: it lives in the request's arena, and
   // assigning it to an object of other memory would copy it.)
   PrimedAnswer answer;
-  std::string value = encodePrimed(k, obj, &answer);
+  std::string value = encodePrimed(k, obj, answer);
   return PreparedCreate{opts.keepAlive, std::move(obj),   std::move(name),
                         std::move(k),   std::move(value), std::move(answer)};
 }

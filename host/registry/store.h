@@ -249,10 +249,9 @@ class Store {
 
   /// encodePrimed is encodeForStorage for a value this store is about to write under `key`, and
   /// hands the cacher's decode its decoded form, so that it does not parse the value back.
-  /// `answer`, when given, gets what renders the write's answer without serializing the object
-  /// again.
-  std::string encodePrimed(const std::string& key, json::object& obj,
-                           PrimedAnswer* answer = nullptr) const;
+  /// `answer` gets what renders the write's answer without serializing the object again (left
+  /// empty when the write is not primed).
+  std::string encodePrimed(const std::string& key, json::object& obj, PrimedAnswer& answer) const;
 
   ResourceSpec spec_;
   std::shared_ptr<const Strategy> strategy_;
