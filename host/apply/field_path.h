@@ -18,6 +18,14 @@ namespace apiserver::apply {
 
 namespace json = boost::json;
 
+/// nameLess orders field names as `a < b` does (bytes, unsigned), deciding on the first bytes
+/// when they differ, as they mostly do among an object's names, without calling memcmp.
+inline bool nameLess(std::string_view a, std::string_view b) noexcept {
+  if (!a.empty() && !b.empty() && a.front() != b.front())
+    return static_cast<unsigned char>(a.front()) < static_cast<unsigned char>(b.front());
+  return a < b;
+}
+
 /// KeyField is one field of a list item's key: `name` and its value.
 struct KeyField {
   std::string name;

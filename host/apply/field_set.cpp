@@ -134,7 +134,7 @@ namespace {
 
 /// fieldBefore orders an element before the field `name` (fields sort first, by name).
 bool fieldBefore(const PathElement& e, std::string_view name) {
-  return e.kind() == PathElement::Kind::Field && std::string_view(e.fieldName()) < name;
+  return e.kind() == PathElement::Kind::Field && nameLess(e.fieldName(), name);
 }
 
 bool isField(const PathElement& e, std::string_view name) {

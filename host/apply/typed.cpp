@@ -457,7 +457,7 @@ class ChangedFieldsWriter {
       entries.push_back(&kv);
     std::sort(entries.begin(), entries.end(),
               [](const json::key_value_pair* a, const json::key_value_pair* b) {
-                return a->key() < b->key();
+                return nameLess(a->key(), b->key());
               });
     out.reserve(out.size() + entries.size());
     for (const json::key_value_pair* kv : entries) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace apiserver::apply {
@@ -84,6 +85,19 @@ TEST(PathElementTest, DeserializeErrors) {
   EXPECT_TRUE(err.unknownType);
   EXPECT_FALSE(PathElement::deserialize("i:x", &err).has_value());
   EXPECT_FALSE(PathElement::deserialize("k:{", &err).has_value());
+}
+
+TEST(PathElementTest, NameLessIsTheBytesOrder) {
+  // Every pair from names that differ in their first byte, share it, are prefixes of each other,
+  // are empty or have bytes past 0x7f: nameLess agrees with string_view's own order.
+  const std::vector<std::string> names = {"",         "a",    "ab",   "abc",    "b",
+                                          "ba",       "Z",    "_x",   "\x7f",   "\x80",
+                                          "\xc3\xa9", "\xff", "spec", "status", "s"};
+  for (const auto& a : names) {
+    for (const auto& b : names) {
+      EXPECT_EQ(nameLess(a, b), std::string_view(a) < std::string_view(b)) << a << " / " << b;
+    }
+  }
 }
 
 TEST(PathTest, ConflictPathString) {
