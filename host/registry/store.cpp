@@ -16,8 +16,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -163,11 +165,15 @@ struct Store::PrimedWrites {
     std::atomic<bool> decoded{false};
   };
   /// Entry is one create's served JSON with the placeholder's member in it: the bytes written are
-  /// that JSON without the member, and the JSON served at revision R has R for the placeholder.
+  /// that JSON without the member (or, to a backend that stamps revisions, the JSON itself), and
+  /// the JSON served at revision R has R for the placeholder.
   struct Entry {
     std::string served;
     std::size_t at = 0;  ///< where the member starts
     std::shared_ptr<Object> object;
+    /// stamped: the backend stamps revisions, and was given `served` itself to write with the
+    /// revision's digits for the placeholder; the cache keeps the stamped value as it is.
+    bool stamped = false;
   };
   /// placeholder stands for the revision while the served JSON is rendered; random per store, so
   /// that no object holds it by chance.
@@ -189,26 +195,38 @@ struct Store::PrimedWrites {
   std::atomic<std::size_t> servedSize{1024};
   static constexpr std::size_t kServedSlack = 64;
 
-  /// wrote tells whether `value` is e's served JSON without the member.
-  bool wrote(const Entry& e, std::string_view value) const {
+  /// digitsAt is where the placeholder starts in a served JSON whose member starts at `at`: after
+  /// the opening quote.
+  std::size_t digitsAt(std::size_t at) const { return at + member.size() - 1 - placeholder.size(); }
+  /// wrote tells whether `value` is what e's write wrote at `revision`: its served JSON without
+  /// the member, or when stamped, with the revision's digits for the placeholder.
+  bool wrote(const Entry& e, std::string_view value, std::int64_t revision) const {
     const std::string_view s(e.served);
-    return value.size() == s.size() - member.size() && value.substr(0, e.at) == s.substr(0, e.at) &&
-           value.substr(e.at) == s.substr(e.at + member.size());
+    if (!e.stamped)
+      return value.size() == s.size() - member.size() &&
+             value.substr(0, e.at) == s.substr(0, e.at) &&
+             value.substr(e.at) == s.substr(e.at + member.size());
+    char buf[24];
+    const std::string_view digits(
+        buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, revision).ptr - buf));
+    const std::size_t d = digitsAt(e.at);
+    return value.size() == s.size() - placeholder.size() + digits.size() &&
+           value.substr(0, d) == s.substr(0, d) && value.substr(d, digits.size()) == digits &&
+           value.substr(d + digits.size()) == s.substr(d + placeholder.size());
   }
   /// servedAt is `served` (an entry's served JSON, its member at `at`) with `revision` for the
   /// placeholder, made in place: the revision's digits are never longer than the placeholder, so
   /// the tail only moves left.
   std::string servedAt(std::string served, std::size_t at, std::int64_t revision) const {
-    const std::size_t digits =
-        at + member.size() - 1 - placeholder.size();  // after the opening quote
-    served.replace(digits, placeholder.size(), std::to_string(revision));
+    served.replace(digitsAt(at), placeholder.size(), std::to_string(revision));
     return served;
   }
 
-  std::optional<Entry> take(std::string_view key, const std::string& value) {
+  std::optional<Entry> take(std::string_view key, const std::string& value, std::int64_t revision) {
     std::lock_guard lock(mu);
     auto it = byKey.find(std::string(key));
-    if (it == byKey.end() || !wrote(it->second, value)) return std::nullopt;
+    if (it == byKey.end() || !wrote(it->second, value, revision))
+      return std::nullopt;
     Entry e = std::move(it->second);
     byKey.erase(it);
     return e;
@@ -229,6 +247,9 @@ struct Store::PrimedAnswer {
   /// Any other backend decodes the write during it, on its own thread most of the time: the
   /// answer is then the cached JSON, taken from here without asking the cache.
   std::shared_ptr<const PrimedWrites::Object> object;
+  /// A backend that stamps revisions is given the served JSON itself to write, its placeholder
+  /// here, so that the value it keeps and the cached JSON are one buffer.
+  std::optional<storage::RevisionStamp> stamp;
 };
 
 /// PreparedCreate is a create up to its write (prepareCreate).
@@ -269,7 +290,9 @@ Store::Store(ResourceSpec spec, std::shared_ptr<const Strategy> strategy,
   storage::Cacher::Options co;
   co.prefix = prefix("");
   co.historySize = opts_.watchCacheSize;
-  co.decode = [this](std::string_view key, const std::string& value, std::int64_t rev) { return decode(key, value, rev); };
+  co.decode = [this](std::string_view key, const SharedBytes& value, std::int64_t rev) {
+    return decode(key, value, rev);
+  };
   co.logError = opts_.logError;
   cacher_ = std::make_unique<storage::Cacher>(backend_, std::move(co));
 }
@@ -329,12 +352,21 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj,
   const auto at = primed_->memberAt(served);
   if (at == std::string::npos) return encodeForStorage(obj);
   PrimedWrites::Entry e;
-  std::string value;
-  value.reserve(served.size() - member.size());
-  value.append(served, 0, at).append(served, at + member.size());
   e.at = at;
   e.object = std::make_shared<PrimedWrites::Object>();
   describe(obj, e.object->cached);
+  if (backend_->stampsRevisions()) {
+    // The entry keeps a copy to recognize the write by, until the decode takes it.
+    answer.stamp = storage::RevisionStamp{primed_->digitsAt(at), primed_->placeholder.size()};
+    answer.object = e.object;
+    e.stamped = true;
+    e.served = served;
+    primed_->put(key, std::move(e));
+    return served;
+  }
+  std::string value;
+  value.reserve(served.size() - member.size());
+  value.append(served, 0, at).append(served, at + member.size());
   if (backend_->writesWait()) {
     answer.served = served;
     answer.member = at;
@@ -346,19 +378,21 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj,
   return value;
 }
 
-Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const std::string& value, std::int64_t revision) const {
-  if (auto p = primed_->take(key, value)) {
+Result<storage::CachedObjectPtr> Store::decode(std::string_view key, const SharedBytes& value,
+                                               std::int64_t revision) const {
+  if (auto p = primed_->take(key, *value, revision)) {
     storage::CachedObject& out = p->object->cached;
     out.key = std::string(key);
     out.revision = revision;
-    out.json = makeBytes(primed_->servedAt(std::move(p->served), p->at, revision));
+    out.json =
+        p->stamped ? value : makeBytes(primed_->servedAt(std::move(p->served), p->at, revision));
     p->object->decoded.store(true, std::memory_order_release);
     return storage::CachedObjectPtr(p->object, &out);
   }
   auto out = std::make_shared<storage::CachedObject>();
   out->key = std::string(key);
   out->revision = revision;
-  auto obj = parseObject(value);
+  auto obj = parseObject(*value);
   if (!obj) return fail(std::move(obj).error());
   setResourceVersion(*obj, revision);
   describe(*obj, *out);
@@ -626,6 +660,8 @@ void Store::createAsync(std::string_view ns, json::object obj, const WriteOption
     return done(fail(std::move(p).error()));
   if (p->key.empty())
     return done(WriteResult{std::move(p->object), true});
+  if (p->answer.stamp)  // a backend that stamps revisions keeps the value in memory: no wait
+    return done(finishCreate(*p, writeNew(*p)));
   auto state = std::make_shared<PreparedCreate>(std::move(*p));
   asyncCreates_->begin();  // never closed: stop() waits, later creates still run
   backend_->createAsync(state->key, std::move(state->value),
@@ -665,7 +701,13 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
     return fail(std::move(p).error());
   if (p->key.empty())
     return WriteResult{std::move(p->object), true};
-  return finishCreate(*p, backend_->create(p->key, std::move(p->value)));
+  return finishCreate(*p, writeNew(*p));
+}
+
+storage::Result<std::int64_t> Store::writeNew(PreparedCreate& p) const {
+  if (p.answer.stamp)
+    return backend_->createStamped(p.key, std::move(p.value), *p.answer.stamp);
+  return backend_->create(p.key, std::move(p.value));
 }
 
 Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::object obj,

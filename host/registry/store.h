@@ -209,7 +209,8 @@ class Store {
                                const WriteOptions& opts) const;
 
   /// decode turns a stored value into a cached object (used by the watch cache).
-  Result<storage::CachedObjectPtr> decode(std::string_view key, const std::string& value, std::int64_t revision) const;
+  Result<storage::CachedObjectPtr> decode(std::string_view key, const SharedBytes& value,
+                                          std::int64_t revision) const;
   /// key is the storage key of an object.
   std::string key(std::string_view ns, std::string_view name) const;
   /// prefix is the key prefix of all objects (ns empty) or of one namespace.
@@ -229,6 +230,8 @@ class Store {
   /// validated, and the key and value to write (none for a dry run).
   Result<PreparedCreate> prepareCreate(std::string_view ns, json::object obj,
                                        const WriteOptions& opts) const;
+  /// writeNew makes a prepared create's write, synchronously.
+  storage::Result<std::int64_t> writeNew(PreparedCreate& p) const;
   /// finishCreate is the create's answer once the backend answered its write.
   Result<WriteResult> finishCreate(PreparedCreate& p, storage::Result<std::int64_t> rev) const;
   FieldErrors validateMeta(const json::object& obj) const;
@@ -250,7 +253,9 @@ class Store {
   /// encodePrimed is encodeForStorage for a value this store is about to write under `key`, and
   /// hands the cacher's decode its decoded form, so that it does not parse the value back.
   /// `answer` gets what renders the write's answer without serializing the object again (left
-  /// empty when the write is not primed).
+  /// empty when the write is not primed). To a backend that stamps revisions the value is the
+  /// JSON as served, a placeholder for the revision at `answer.stamp`: the backend and the cache
+  /// then keep one buffer.
   std::string encodePrimed(const std::string& key, json::object& obj, PrimedAnswer& answer) const;
 
   ResourceSpec spec_;

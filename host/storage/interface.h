@@ -146,6 +146,13 @@ class RemovingWatch final : public Watch {
   const std::function<void()> remove_;
 };
 
+/// RevisionStamp is where a value holds a placeholder for the revision its write gets: `size`
+/// bytes at `at` (see Interface::createStamped).
+struct RevisionStamp {
+  std::size_t at = 0;
+  std::size_t size = 0;
+};
+
 /// CreateCallback receives the answer of an asynchronous create: the write's revision or why it
 /// failed.
 using CreateCallback = std::function<void(Result<std::int64_t>)>;
@@ -168,6 +175,18 @@ class Interface {
   /// must not call back into this backend's writes.
   virtual void createAsync(std::string_view key, std::string value, CreateCallback done) {
     done(create(key, std::move(value)));
+  }
+  /// stampsRevisions tells whether createStamped is supported.
+  virtual bool stampsRevisions() const { return false; }
+  /// createStamped is create, with the write's revision first written (in decimal) over the
+  /// placeholder `stamp` marks in `value`: what the backend keeps, returns and delivers to its
+  /// watchers is the value as that revision makes it. A backend that keeps values in memory can
+  /// then share one buffer with a cache that serves them with their revision. Only where
+  /// stampsRevisions(); Internal otherwise, or when the stamp lies outside the value.
+  virtual Result<std::int64_t> createStamped(std::string_view key, std::string value,
+                                             RevisionStamp stamp) {
+    (void)key, (void)value, (void)stamp;
+    return fail(Error::internal("this storage backend does not stamp revisions"));
   }
   /// update replaces key's value if its mod revision is `expectedModRevision` (Conflict carrying
   /// the current one otherwise; KeyNotFound if it is gone). Returns the write's revision.

@@ -95,7 +95,7 @@ Result<void> Cacher::fill() {
     objects_.clear();
     history_.clear();
     for (auto& kv : listed->items) {
-      auto obj = opts_.decode(kv.key, *kv.value, kv.modRevision);
+      auto obj = opts_.decode(kv.key, kv.value, kv.modRevision);
       // The value read is dropped as soon as it is decoded, so that the decoded objects reuse
       // its memory: filling does not end holding every stored value twice, a peak the
       // allocator would keep.
@@ -222,7 +222,7 @@ void Cacher::onNotification(WatchNotification&& n) {
   decoded.reserve(n.events.size());
   for (const auto& ev : n.events)
     decoded.push_back(ev.type == EventType::Put
-                          ? opts_.decode(ev.key, *ev.value, ev.revision)
+                          ? opts_.decode(ev.key, ev.value, ev.revision)
                           : apiserver::Result<CachedObjectPtr>(CachedObjectPtr()));
   {
     std::unique_lock lock(mu_);
@@ -261,7 +261,7 @@ void Cacher::apply(const Event& ev, apiserver::Result<CachedObjectPtr> obj) {
     }
     // A deleted object is reported in its last state, at the deletion's revision: encoded once
     // here for every watcher, now and on replay.
-    auto last = opts_.decode(ev.key, *c.previous->json, ev.revision);
+    auto last = opts_.decode(ev.key, c.previous->json, ev.revision);
     c.deleted = last ? std::move(*last) : c.previous;
     objects_.erase(cur);
   }
@@ -381,7 +381,7 @@ std::optional<WatchEvent> Cacher::eventFor(const Filter& f, const Change& c) con
   // Stopped matching: kube reports DELETED with the last state that matched, at this revision.
   std::lock_guard lock(previousAtMu_);  // readers of the history may get here at once
   if (!c.previousAt) {
-    auto at = opts_.decode(c.key, *c.previous->json, c.revision);
+    auto at = opts_.decode(c.key, c.previous->json, c.revision);
     c.previousAt = at ? std::move(*at) : c.previous;
   }
   return WatchEvent{WatchEventType::Deleted, c.previousAt, c.revision};

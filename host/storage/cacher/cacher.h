@@ -50,10 +50,11 @@ struct CachedObject {
 };
 using CachedObjectPtr = std::shared_ptr<const CachedObject>;
 
-/// Decoder turns a stored value into a CachedObject at `revision` (setting resourceVersion).
-/// It must be thread-safe. A failure means the stored value is unusable (logged and skipped).
-using Decoder = std::function<apiserver::Result<CachedObjectPtr>(std::string_view key, const std::string& value,
-                                                                 std::int64_t revision)>;
+/// Decoder turns a stored value into a CachedObject at `revision` (setting resourceVersion); it
+/// may keep the value's bytes as the object's JSON when they are that already. It must be
+/// thread-safe. A failure means the stored value is unusable (logged and skipped).
+using Decoder = std::function<apiserver::Result<CachedObjectPtr>(
+    std::string_view key, const SharedBytes& value, std::int64_t revision)>;
 
 /// Filter selects objects: by key prefix (all of a resource, or one namespace), optionally one
 /// exact key, and label/field selectors.

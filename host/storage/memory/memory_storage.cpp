@@ -92,6 +92,18 @@ void MemoryStorage::compactLocked(std::int64_t revision) {
 }
 
 Result<std::int64_t> MemoryStorage::create(std::string_view key, std::string value) {
+  return insert(key, std::move(value), nullptr);
+}
+
+Result<std::int64_t> MemoryStorage::createStamped(std::string_view key, std::string value,
+                                                  RevisionStamp stamp) {
+  if (stamp.at > value.size() || stamp.size > value.size() - stamp.at)
+    return fail(Error::internal("revision stamp outside the value"));
+  return insert(key, std::move(value), &stamp);
+}
+
+Result<std::int64_t> MemoryStorage::insert(std::string_view key, std::string value,
+                                           const RevisionStamp* stamp) {
   std::int64_t rev;
   {
     std::lock_guard lock(mu_);
@@ -100,6 +112,8 @@ Result<std::int64_t> MemoryStorage::create(std::string_view key, std::string val
     if (at != data_.end() && at->first == key)
       return fail(Error::keyExists(key));
     rev = ++revision_;
+    if (stamp != nullptr)
+      value.replace(stamp->at, stamp->size, std::to_string(rev));
     auto bytes = makeBytes(std::move(value));
     data_.emplace_hint(at, std::string(key), Record{bytes, rev, rev});
     appendLocked(Event{EventType::Put, std::string(key), rev, rev, bytes, nullptr, 0});

@@ -27,6 +27,9 @@ class MemoryStorage final : public Interface {
   Result<KeyValue> get(std::string_view key) override;
   Result<ListResult> list(std::string_view prefix, const ListOptions& opts) override;
   Result<std::int64_t> create(std::string_view key, std::string value) override;
+  bool stampsRevisions() const override { return true; }
+  Result<std::int64_t> createStamped(std::string_view key, std::string value,
+                                     RevisionStamp stamp) override;
   Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expectedModRevision) override;
   Result<DeleteResult> remove(std::string_view key, std::int64_t expectedModRevision) override;
   Result<std::unique_ptr<Watch>> watch(std::string_view prefix, std::int64_t afterRevision,
@@ -45,6 +48,8 @@ class MemoryStorage final : public Interface {
     std::int64_t modRevision = 0;
   };
 
+  // create, with the revision written over `stamp` when there is one.
+  Result<std::int64_t> insert(std::string_view key, std::string value, const RevisionStamp* stamp);
   // Both called with mu_ held.
   void appendLocked(Event event);
   void compactLocked(std::int64_t revision);

@@ -140,7 +140,10 @@ TEST_F(StoreTest, CreateFillsTheSystemFields) {
   auto stored = backend_->get("/registry/example.com/widgets/ns1/w");
   ASSERT_TRUE(stored) << "kube's key layout: <prefix>/<group>/<resource>/<namespace>/<name>";
   auto storedObj = json::parse(*stored->value).as_object();
-  EXPECT_EQ(resourceVersionOf(storedObj), "") << "resourceVersion is not stored";
+  // The memory backend keeps the value as it is served, its revision stamped in
+  // (Interface::createStamped); a backend that does not stamp stores none (below).
+  EXPECT_EQ(resourceVersionOf(storedObj), resourceVersionOf(o));
+  EXPECT_EQ(stored->modRevision, rvOf(o));
   EXPECT_EQ(uidOf(storedObj), uidOf(o));
 
   auto got = mustGet("w");
@@ -175,11 +178,10 @@ TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
   EXPECT_EQ(json::serialize(created->object), *(*primed)->json);
   // The create's answer is the cached bytes themselves, not a second rendering of them.
   EXPECT_EQ(created->json.get(), (*primed)->json.get());
-  // What was stored is the object without its resourceVersion, as encodeForStorage writes it.
-  json::object unversioned = created->object;
+  // The memory backend stamps revisions: what it keeps is the cached buffer itself.
   auto stored = backend_->get((*primed)->key);
   ASSERT_TRUE(stored);
-  EXPECT_EQ(*stored->value, encodeForStorage(unversioned));
+  EXPECT_EQ(stored->value.get(), (*primed)->json.get());
   other.stop();
 }
 
@@ -217,16 +219,30 @@ class ForwardingBackend : public storage::Interface {
 /// bytes for the same key would differ from what the store primed.
 class RewritingBackend final : public ForwardingBackend {
  public:
-  RewritingBackend(std::shared_ptr<storage::Interface> inner, std::string from, std::string to)
-      : ForwardingBackend(std::move(inner)), from_(std::move(from)), to_(std::move(to)) {}
+  /// `stamps`: it stamps revisions (passing on the stamp, which lies before the bytes rewritten).
+  RewritingBackend(std::shared_ptr<storage::Interface> inner, std::string from, std::string to,
+                   bool stamps = false)
+      : ForwardingBackend(std::move(inner)),
+        from_(std::move(from)),
+        to_(std::move(to)),
+        stamps_(stamps) {}
   storage::Result<std::int64_t> create(std::string_view key, std::string value) override {
-    if (auto at = value.find(from_); at != std::string::npos)
-      value.replace(at, from_.size(), to_);
-    return inner_->create(key, std::move(value));
+    return inner_->create(key, rewrite(std::move(value)));
+  }
+  bool stampsRevisions() const override { return stamps_; }
+  storage::Result<std::int64_t> createStamped(std::string_view key, std::string value,
+                                              storage::RevisionStamp stamp) override {
+    return inner_->createStamped(key, rewrite(std::move(value)), stamp);
   }
 
  private:
+  std::string rewrite(std::string value) const {
+    if (auto at = value.find(from_); at != std::string::npos)
+      value.replace(at, from_.size(), to_);
+    return value;
+  }
   std::string from_, to_;
+  bool stamps_;
 };
 
 /// DeferringBackend answers an asynchronous create only when the test says so, as a durable
@@ -354,23 +370,48 @@ TEST_F(StoreTest, ACreateWaitsWhenItsBackendOrAnAdmissionStepMay) {
 TEST_F(StoreTest, ACreateWhoseStoredBytesDifferIsCachedAsStored) {
   // Same length and different length: the cache must parse what storage holds, never serve the
   // creating store's rendering of other bytes.
-  for (const auto& [to, name] : {std::pair<std::string, std::string>{R"("color":"gree")", "same-length"},
-                                 {R"("color":"green!")", "longer"}}) {
-    Store::Options o;
-    o.clock = std::make_shared<FixedClock>();
-    auto rewriting = std::make_shared<RewritingBackend>(backend_, R"("color":"blue")", to);
-    Store s(registrytest::widgetSpec(), strategy_, rewriting, std::move(o));
-    ASSERT_TRUE(s.start());
-    auto created = s.create("ns1", widget(name, "blue"), WriteOptions{});
-    ASSERT_TRUE(created) << created.error().message;
-    auto cached = s.get("ns1", name, ReadOptions{}, soon());
-    ASSERT_TRUE(cached) << cached.error().message;
-    auto stored = backend_->get((*cached)->key);
-    ASSERT_TRUE(stored);
-    EXPECT_NE(stored->value->find(to), std::string::npos) << *stored->value;
-    EXPECT_NE((*cached)->json->find(to), std::string::npos) << name << ": " << *(*cached)->json;
-    s.stop();
-  }
+  for (const auto& [to, base] :
+       {std::pair<std::string, std::string>{R"("color":"gree")", "same-length"},
+        {R"("color":"green!")", "longer"}})
+    for (bool stamps : {false, true}) {
+      const std::string name = base + (stamps ? "-stamped" : "");
+      Store::Options o;
+      o.clock = std::make_shared<FixedClock>();
+      auto rewriting =
+          std::make_shared<RewritingBackend>(backend_, R"("color":"blue")", to, stamps);
+      Store s(registrytest::widgetSpec(), strategy_, rewriting, std::move(o));
+      ASSERT_TRUE(s.start());
+      auto created = s.create("ns1", widget(name, "blue"), WriteOptions{});
+      ASSERT_TRUE(created) << created.error().message;
+      auto cached = s.get("ns1", name, ReadOptions{}, soon());
+      ASSERT_TRUE(cached) << cached.error().message;
+      auto stored = backend_->get((*cached)->key);
+      ASSERT_TRUE(stored);
+      EXPECT_NE(stored->value->find(to), std::string::npos) << *stored->value;
+      EXPECT_NE((*cached)->json->find(to), std::string::npos) << name << ": " << *(*cached)->json;
+      s.stop();
+    }
+}
+
+TEST_F(StoreTest, ABackendThatDoesNotStampStoresTheObjectWithoutItsResourceVersion) {
+  Store::Options o;
+  o.clock = std::make_shared<FixedClock>();
+  Store s(registrytest::widgetSpec(), strategy_, std::make_shared<ForwardingBackend>(backend_),
+          std::move(o));
+  ASSERT_TRUE(s.start());
+  auto created = s.create("ns1", widget("plain", "blue"), WriteOptions{});
+  ASSERT_TRUE(created) << created.error().message;
+  auto cached = s.get("ns1", "plain", ReadOptions{}, soon());
+  ASSERT_TRUE(cached) << cached.error().message;
+  auto stored = backend_->get((*cached)->key);
+  ASSERT_TRUE(stored);
+  // kube's etcd3 store: the object without its resourceVersion, as encodeForStorage writes it.
+  json::object unversioned = created->object;
+  EXPECT_EQ(*stored->value, encodeForStorage(unversioned));
+  EXPECT_EQ(resourceVersionOf(json::parse(*stored->value).as_object()), "");
+  EXPECT_EQ(json::serialize(created->object), *(*cached)->json);
+  EXPECT_EQ(rvOf(objectOf(*cached)), stored->modRevision);
+  s.stop();
 }
 
 TEST_F(StoreTest, TheCacheTellsWhichObjectsCarryOwnershipMetadata) {

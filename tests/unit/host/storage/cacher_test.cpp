@@ -43,10 +43,10 @@ std::string widget(std::string_view ns, std::string_view name,
 }
 
 // The decoder a Store would install: parse, stamp resourceVersion, derive labels and fields.
-apiserver::Result<CachedObjectPtr> decodeWidget(std::string_view key, const std::string& value,
+apiserver::Result<CachedObjectPtr> decodeWidget(std::string_view key, const SharedBytes& value,
                                                 std::int64_t revision) {
   boost::system::error_code ec;
-  json::value v = json::parse(value, ec);
+  json::value v = json::parse(*value, ec);
   if (ec || !v.is_object())
     return fail(ApiError::internal("not a JSON object"));
   json::object& o = v.get_object();

@@ -94,6 +94,38 @@ TEST(MemoryStorage, WatchFromAFutureRevisionSkipsEverythingUpToIt) {
   EXPECT_EQ(evs[0].revision, *r3);
 }
 
+TEST(MemoryStorage, ACreateStampedWritesItsRevisionOverThePlaceholder) {
+  MemoryStorage s;
+  EXPECT_TRUE(s.stampsRevisions());
+  Recorder rec;
+  auto w = s.watch("/p/", *s.currentRevision(), rec.callback());
+  ASSERT_TRUE(w);
+  // The placeholder is longer than the revision's digits: the bytes after it move up.
+  const std::string value = R"({"rv":"PLACEHOLDER","x":1})";
+  auto rev = s.createStamped("/p/a", value, RevisionStamp{7, 11});
+  ASSERT_TRUE(rev);
+  const std::string want = R"({"rv":")" + std::to_string(*rev) + R"(","x":1})";
+  auto got = s.get("/p/a");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got->value, want);
+  ASSERT_TRUE(rec.waitForRevision(*rev));
+  auto evs = rec.events();
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].value.get(), got->value.get()) << "watchers get the stored buffer itself";
+  // An existing key is refused as by create; a stamp outside the value writes nothing.
+  auto again = s.createStamped("/p/a", value, RevisionStamp{7, 11});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::KeyExists);
+  const std::int64_t before = *s.currentRevision();
+  for (const RevisionStamp bad : {RevisionStamp{7, 100}, RevisionStamp{100, 0}}) {
+    auto r = s.createStamped("/p/b", value, bad);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::Internal);
+  }
+  EXPECT_EQ(*s.currentRevision(), before);
+  EXPECT_FALSE(s.get("/p/b"));
+}
+
 TEST(MemoryStorage, AWatchStartsAndStopsWhileAnotherThreadKeepsWriting) {
   // Writers leave their events to the thread delivering; a thread that starts or stops a watch
   // delivers what was left meanwhile. With a watcher slower than the writer, that thread must
