@@ -183,9 +183,8 @@ class Interface {
   /// watchers is the value as that revision makes it. A backend that keeps values in memory can
   /// then share one buffer with a cache that serves them with their revision. Only where
   /// stampsRevisions(); Internal otherwise, or when the stamp lies outside the value.
-  virtual Result<std::int64_t> createStamped(std::string_view key, std::string value,
-                                             RevisionStamp stamp) {
-    (void)key, (void)value, (void)stamp;
+  virtual Result<std::int64_t> createStamped(std::string_view /*key*/, std::string /*value*/,
+                                             RevisionStamp /*stamp*/) {
     return fail(Error::internal("this storage backend does not stamp revisions"));
   }
   /// update replaces key's value if its mod revision is `expectedModRevision` (Conflict carrying

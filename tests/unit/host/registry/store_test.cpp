@@ -394,10 +394,15 @@ TEST_F(StoreTest, ACreateWhoseStoredBytesDifferIsCachedAsStored) {
 }
 
 TEST_F(StoreTest, ABackendThatDoesNotStampStoresTheObjectWithoutItsResourceVersion) {
+  auto forwarding = std::make_shared<ForwardingBackend>(backend_);
+  // A backend that does not stamp refuses a stamped create (the store never asks it for one).
+  EXPECT_FALSE(forwarding->stampsRevisions());
+  auto refused = forwarding->createStamped("/k", "{}", storage::RevisionStamp{0, 1});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, storage::ErrorCode::Internal);
   Store::Options o;
   o.clock = std::make_shared<FixedClock>();
-  Store s(registrytest::widgetSpec(), strategy_, std::make_shared<ForwardingBackend>(backend_),
-          std::move(o));
+  Store s(registrytest::widgetSpec(), strategy_, forwarding, std::move(o));
   ASSERT_TRUE(s.start());
   auto created = s.create("ns1", widget("plain", "blue"), WriteOptions{});
   ASSERT_TRUE(created) << created.error().message;
