@@ -201,18 +201,19 @@ struct Store::PrimedWrites {
   /// wrote tells whether `value` is what e's write wrote at `revision`: its served JSON without
   /// the member, or when stamped, with the revision's digits for the placeholder.
   bool wrote(const Entry& e, std::string_view value, std::int64_t revision) const {
-    const std::string_view s(e.served);
     if (!e.stamped)
-      return value.size() == s.size() - member.size() &&
-             value.substr(0, e.at) == s.substr(0, e.at) &&
-             value.substr(e.at) == s.substr(e.at + member.size());
+      return isReplaced(value, e.served, e.at, member.size(), {});
     char buf[24];
     const std::string_view digits(
         buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, revision).ptr - buf));
-    const std::size_t d = digitsAt(e.at);
-    return value.size() == s.size() - placeholder.size() + digits.size() &&
-           value.substr(0, d) == s.substr(0, d) && value.substr(d, digits.size()) == digits &&
-           value.substr(d + digits.size()) == s.substr(d + placeholder.size());
+    return isReplaced(value, e.served, digitsAt(e.at), placeholder.size(), digits);
+  }
+  /// isReplaced tells whether `value` is `s` with its `n` bytes at `pos` replaced by `with`.
+  static bool isReplaced(std::string_view value, std::string_view s, std::size_t pos, std::size_t n,
+                         std::string_view with) {
+    return value.size() == s.size() - n + with.size() && value.substr(0, pos) == s.substr(0, pos) &&
+           value.substr(pos, with.size()) == with &&
+           value.substr(pos + with.size()) == s.substr(pos + n);
   }
   /// servedAt is `served` (an entry's served JSON, its member at `at`) with `revision` for the
   /// placeholder, made in place: the revision's digits are never longer than the placeholder, so
