@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -11,6 +12,10 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -60,10 +65,10 @@ struct Watcher {
   explicit Watcher(net::io_context& ioc) : sock(ioc) {}
   enum class State { kIdle, kConnecting, kHeaders, kStreaming, kEnded };
   enum class Chunk { kSize, kData, kDataEnd };
-  tcp::socket sock;
-  // The first bytes of each read land here: an async_read_some into a buffer of the watch's
-  // own (async_wait would re-register the socket with epoll on every call). A read that fills
-  // it is drained further into the thread's large buffer.
+  tcp::socket sock;  // until the response head is read; then `fd`, read by readLoop
+  int fd = -1;
+  // The response head lands here: an async_read_some into a buffer of the watch's own. A read
+  // that fills it is drained further into the thread's large buffer.
   std::array<char, 4096> in;
   State state = State::kIdle;
   Chunk chunk = Chunk::kSize;
@@ -107,6 +112,15 @@ class Fanout {
   // took feeds what a read of a `capacity`-byte buffer brought and tells whether the socket may
   // hold more (the read filled the buffer); after a short read it waits for the next (arm).
   bool took(Watcher* w, const char* data, std::size_t n, std::size_t capacity);
+  // stream hands a watch whose response head is read to one of the epoll sets (readLoop).
+  void stream(Watcher* w);
+  // readLoop reads the streaming watches of one epoll set until the run stops: each ready socket
+  // until a read comes back short (its queue is empty; new bytes raise a new edge), so a
+  // delivered event costs the load generator one recv. Through Asio it cost two: the event's, and
+  // the speculative one of the next async_read_some, which finds the socket empty.
+  void readLoop(int epfd);
+  // readStream reads a ready watch and tells whether it may hold more (it read 8 full buffers).
+  bool readStream(Watcher* w);
   void ended(Watcher* w);
   void feed(Watcher* w, const char* p, std::size_t n, std::uint64_t now);
   void body(Watcher* w, const char* p, std::size_t n, std::uint64_t now);
@@ -128,6 +142,8 @@ class Fanout {
   Template body_;
 
   std::vector<std::unique_ptr<Watcher>> watchers_;
+  std::vector<int> readers_;  // one epoll set per thread reading watches
+  std::atomic<bool> stopping_{false};
   std::size_t nextToOpen_ = 0;
   std::atomic<int> established_{0};
   std::atomic<int> failedToOpen_{0};
@@ -209,6 +225,8 @@ void Fanout::opened(Watcher* w, bool ok) {
 }
 
 void Fanout::arm(Watcher* w) {
+  if (w->state == Watcher::State::kStreaming)
+    return stream(w);
   w->sock.async_read_some(net::buffer(w->in), [this, w](beast::error_code ec, std::size_t n) {
     if (ec)
       return ended(w);
@@ -244,6 +262,60 @@ void Fanout::readAll(Watcher* w) {
   net::post(ioc_, [this, w] { readAll(w); });
 }
 
+void Fanout::stream(Watcher* w) {
+  beast::error_code ec;
+  const int fd = w->sock.release(ec);
+  if (ec)
+    return ended(w);
+  w->fd = fd;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = w;
+  const int epfd = readers_[static_cast<std::size_t>(fd) % readers_.size()];
+  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+    ended(w);
+}
+
+void Fanout::readLoop(int epfd) {
+  std::array<epoll_event, 256> events;
+  std::vector<Watcher*> busy, stillBusy;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    const int k =
+        ::epoll_wait(epfd, events.data(), static_cast<int>(events.size()), busy.empty() ? 50 : 0);
+    for (int i = 0; i < k; ++i) {
+      auto* w = static_cast<Watcher*>(events[static_cast<std::size_t>(i)].data.ptr);
+      if (readStream(w))
+        stillBusy.push_back(w);
+    }
+    for (Watcher* w : busy)
+      if (readStream(w))
+        stillBusy.push_back(w);
+    busy.swap(stillBusy);
+    stillBusy.clear();
+  }
+}
+
+bool Fanout::readStream(Watcher* w) {
+  auto& buf = tlsBuf;
+  for (int round = 0; round < 8; ++round) {
+    if (w->state != Watcher::State::kStreaming)
+      return false;  // ended by an earlier read
+    const ssize_t n = ::recv(w->fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return false;
+    if (n <= 0) {
+      ended(w);
+      return false;
+    }
+    feed(w, buf.data(), static_cast<std::size_t>(n), nowNs());
+    if (static_cast<std::size_t>(n) < buf.size())
+      return false;
+  }
+  return w->state == Watcher::State::kStreaming;  // a very busy stream: the others first
+}
+
 void Fanout::ended(Watcher* w) {
   if (w->state == Watcher::State::kHeaders) {
     w->state = Watcher::State::kEnded;
@@ -254,6 +326,10 @@ void Fanout::ended(Watcher* w) {
   w->state = Watcher::State::kEnded;
   beast::error_code ec;
   w->sock.close(ec);
+  if (w->fd >= 0) {
+    ::close(w->fd);
+    w->fd = -1;
+  }
 }
 
 void Fanout::feed(Watcher* w, const char* p, std::size_t n, std::uint64_t now) {
@@ -498,10 +574,19 @@ boost::json::object Fanout::run() {
   auto work = net::make_work_guard(ioc_);
   auto writerWork = net::make_work_guard(writerIoc_);
   std::vector<std::thread> threads;
+  for (int i = 0; i < o_.threads; ++i) {
+    const int epfd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0)
+      throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    readers_.push_back(epfd);
+  }
   for (int i = 0; i < o_.threads; ++i)
     threads.emplace_back([this] { ioc_.run(); });
+  for (const int epfd : readers_)
+    threads.emplace_back([this, epfd] { readLoop(epfd); });
   threads.emplace_back([this] { writerIoc_.run(); });
   auto stopAll = [&] {
+    stopping_ = true;
     work.reset();
     writerWork.reset();
     ioc_.stop();
@@ -589,7 +674,11 @@ boost::json::object Fanout::run() {
   for (auto& w : watchers_) {
     beast::error_code ec;
     w->sock.close(ec);
+    if (w->fd >= 0)
+      ::close(w->fd);
   }
+  for (const int epfd : readers_)
+    ::close(epfd);
 
   Stats total;
   for (const auto& s : allStats_) {
