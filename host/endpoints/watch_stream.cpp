@@ -10,12 +10,23 @@ namespace json = boost::json;
 
 namespace {
 
+// staticBytes shares a constant without counting references. Every watcher's event line holds
+// the same prefix and suffix, and the threads delivering an event to a thousand watchers would
+// otherwise take turns at one shared counter for each (a cache line moving between the cores).
+SharedBytes staticBytes(const std::string& s) {
+  return SharedBytes(SharedBytes(), &s);
+}
+
 // The fixed parts of an event line; the object bytes between them come from the cache.
 const SharedBytes& framePrefix(storage::WatchEventType t) {
-  static const SharedBytes kAdded = makeBytes(R"({"type":"ADDED","object":)");
-  static const SharedBytes kModified = makeBytes(R"({"type":"MODIFIED","object":)");
-  static const SharedBytes kDeleted = makeBytes(R"({"type":"DELETED","object":)");
-  static const SharedBytes kBookmark = makeBytes(R"({"type":"BOOKMARK","object":)");
+  static const std::string kAddedText = R"({"type":"ADDED","object":)";
+  static const std::string kModifiedText = R"({"type":"MODIFIED","object":)";
+  static const std::string kDeletedText = R"({"type":"DELETED","object":)";
+  static const std::string kBookmarkText = R"({"type":"BOOKMARK","object":)";
+  static const SharedBytes kAdded = staticBytes(kAddedText);
+  static const SharedBytes kModified = staticBytes(kModifiedText);
+  static const SharedBytes kDeleted = staticBytes(kDeletedText);
+  static const SharedBytes kBookmark = staticBytes(kBookmarkText);
   switch (t) {
     case storage::WatchEventType::Added: return kAdded;
     case storage::WatchEventType::Modified: return kModified;
@@ -32,7 +43,8 @@ const SharedBytes& framePrefix(storage::WatchEventType t) {
 constexpr std::size_t kBatch = 20;
 
 const SharedBytes& frameSuffix() {
-  static const SharedBytes kSuffix = makeBytes("}\n");
+  static const std::string kSuffixText = "}\n";
+  static const SharedBytes kSuffix = staticBytes(kSuffixText);
   return kSuffix;
 }
 
@@ -52,10 +64,20 @@ WatchStream::WatchStream(std::shared_ptr<const registry::Store> store, storage::
 
 WatchStream::~WatchStream() { cancel(); }
 
-void WatchStream::start(std::function<void()> wake) { watcher_->setWake(std::move(wake)); }
+void WatchStream::start(std::function<void()> wake) {
+  watcher_->setWake([woke = woke_, wake = std::move(wake)] {
+    woke->store(true);
+    wake();
+  });
+}
 
 bool WatchStream::poll(std::vector<SharedBytes>& out) {
   if (ended_) return false;
+  // A take that came back short read everything there was: until the watcher is woken again
+  // (a change for it, its end) another take finds nothing. The session polls once more after
+  // each write; that poll costs no locks.
+  if (!woke_->exchange(false) && caughtUp_)
+    return true;
   auto& events = events_;  // reused from poll to poll; empty between polls
   bool more;
   bool full;
@@ -66,6 +88,7 @@ bool WatchStream::poll(std::vector<SharedBytes>& out) {
       frame(ev, out);
     events.clear();  // the objects are referenced by `out` now
   } while (more && full && out.empty());
+  caughtUp_ = !full;
   if (more) return true;
   ended_ = true;
   if (auto err = watcher_->endError(); err && !cancelled_.load()) out.push_back(errorEvent(*err));

@@ -39,6 +39,10 @@ class WatchStream final : public BodyStream {
   std::shared_ptr<const WallClock> clock_;
   std::vector<storage::WatchEvent> events_;  // poll's batch, kept for the next poll
   std::atomic<bool> cancelled_{false};
+  // woke_ is set by the watcher's wake-up (shared with it: the watcher may outlive the stream)
+  // and cleared by poll; caughtUp_: the last take came back short.
+  std::shared_ptr<std::atomic<bool>> woke_ = std::make_shared<std::atomic<bool>>(false);
+  bool caughtUp_ = false;
   bool columnsSent_ = false;
   bool ended_ = false;
 };
