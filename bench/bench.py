@@ -1080,6 +1080,11 @@ class Bench:
         for n in z.watch_sizes:
             r = self.watch_run(n)
             self.raw[f"watch_{n}"] = r
+            if r["established"] and r["updates_in_window"] and not r["events_delivered"]:
+                # Not a threshold: no event at all means the load generator or the server is
+                # broken, in quick mode too.
+                raise RuntimeError(f"{n} watchers: no event of the {r['updates_in_window']} "
+                                   f"updates in the window was delivered")
             d = r["delivery"]
             frac = r["delivered_fraction"]
             srv = r["server"]
