@@ -65,11 +65,8 @@ struct Watcher {
   explicit Watcher(net::io_context& ioc) : sock(ioc) {}
   enum class State { kIdle, kConnecting, kHeaders, kStreaming, kEnded };
   enum class Chunk { kSize, kData, kDataEnd };
-  tcp::socket sock;  // until the response head is read; then `fd`, read by readLoop
+  tcp::socket sock;  // until the request is sent; then `fd`, read by readLoop
   int fd = -1;
-  // The response head lands here: an async_read_some into a buffer of the watch's own. A read
-  // that fills it is drained further into the thread's large buffer.
-  std::array<char, 4096> in;
   State state = State::kIdle;
   Chunk chunk = Chunk::kSize;
   bool chunked = false;
@@ -107,17 +104,13 @@ class Fanout {
   // Watchers.
   void openNext();
   void opened(Watcher* w, bool ok);
-  void arm(Watcher* w);
-  void readAll(Watcher* w);
-  // took feeds what a read of a `capacity`-byte buffer brought and tells whether the socket may
-  // hold more (the read filled the buffer); after a short read it waits for the next (arm).
-  bool took(Watcher* w, const char* data, std::size_t n, std::size_t capacity);
-  // stream hands a watch whose response head is read to one of the epoll sets (readLoop).
+  // stream hands a watch whose request is sent to one of the epoll sets (readLoop).
   void stream(Watcher* w);
-  // readLoop reads the streaming watches of one epoll set until the run stops: each ready socket
-  // until a read comes back short (its queue is empty; new bytes raise a new edge), so a
-  // delivered event costs the load generator one recv. Through Asio it cost two: the event's, and
-  // the speculative one of the next async_read_some, which finds the socket empty.
+  // readLoop reads the watches of one epoll set, their response heads and then their events,
+  // until the run stops: each ready socket until a read comes back short (its queue is empty;
+  // new bytes raise a new edge), so a delivered event costs the load generator one recv. Through
+  // Asio it cost two: the event's, and the speculative one of the next async_read_some, which
+  // finds the socket empty.
   void readLoop(int epfd);
   // readStream reads a ready watch and tells whether it may hold more (it read 8 full buffers).
   bool readStream(Watcher* w);
@@ -203,9 +196,8 @@ void Fanout::openNext() {
                        [this, w](beast::error_code ec2, std::size_t) {
                          if (ec2)
                            return opened(w, false);
-                         w->sock.non_blocking(true);
                          w->state = Watcher::State::kHeaders;
-                         arm(w);
+                         stream(w);
                        });
     });
   }
@@ -222,44 +214,6 @@ void Fanout::opened(Watcher* w, bool ok) {
   }
   --opening_;
   openNext();
-}
-
-void Fanout::arm(Watcher* w) {
-  if (w->state == Watcher::State::kStreaming)
-    return stream(w);
-  w->sock.async_read_some(net::buffer(w->in), [this, w](beast::error_code ec, std::size_t n) {
-    if (ec)
-      return ended(w);
-    if (took(w, w->in.data(), n, w->in.size()))
-      readAll(w);
-  });
-}
-
-bool Fanout::took(Watcher* w, const char* data, std::size_t n, std::size_t capacity) {
-  feed(w, data, n, nowNs());
-  if (w->state == Watcher::State::kEnded)
-    return false;
-  if (n < capacity) {
-    arm(w);
-    return false;
-  }
-  return true;
-}
-
-void Fanout::readAll(Watcher* w) {
-  auto& buf = tlsBuf;
-  for (int round = 0; round < 8; ++round) {
-    beast::error_code ec;
-    const std::size_t n = w->sock.read_some(net::buffer(buf), ec);
-    if (ec == net::error::would_block)
-      return arm(w);
-    if (ec)
-      return ended(w);
-    if (!took(w, buf.data(), n, buf.size()))
-      return;
-  }
-  // A very busy stream: let the others have a turn.
-  net::post(ioc_, [this, w] { readAll(w); });
 }
 
 void Fanout::stream(Watcher* w) {
@@ -298,7 +252,7 @@ void Fanout::readLoop(int epfd) {
 bool Fanout::readStream(Watcher* w) {
   auto& buf = tlsBuf;
   for (int round = 0; round < 8; ++round) {
-    if (w->state != Watcher::State::kStreaming)
+    if (w->state == Watcher::State::kEnded)
       return false;  // ended by an earlier read
     const ssize_t n = ::recv(w->fd, buf.data(), buf.size(), MSG_DONTWAIT);
     if (n < 0 && errno == EINTR)
@@ -313,16 +267,11 @@ bool Fanout::readStream(Watcher* w) {
     if (static_cast<std::size_t>(n) < buf.size())
       return false;
   }
-  return w->state == Watcher::State::kStreaming;  // a very busy stream: the others first
+  return w->state != Watcher::State::kEnded;  // a very busy stream: the others first
 }
 
 void Fanout::ended(Watcher* w) {
-  if (w->state == Watcher::State::kHeaders) {
-    w->state = Watcher::State::kEnded;
-    return opened(w, false);
-  }
-  if (w->state == Watcher::State::kStreaming)
-    ++endedEarly_;
+  const Watcher::State was = w->state;
   w->state = Watcher::State::kEnded;
   beast::error_code ec;
   w->sock.close(ec);
@@ -330,6 +279,10 @@ void Fanout::ended(Watcher* w) {
     ::close(w->fd);
     w->fd = -1;
   }
+  if (was == Watcher::State::kHeaders)
+    return opened(w, false);
+  if (was == Watcher::State::kStreaming)
+    ++endedEarly_;
 }
 
 void Fanout::feed(Watcher* w, const char* p, std::size_t n, std::uint64_t now) {
@@ -346,12 +299,12 @@ void Fanout::feed(Watcher* w, const char* p, std::size_t n, std::uint64_t now) {
     for (auto& c : head)
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (head.rfind("http/1.1 200", 0) != 0) {
-      std::lock_guard lock(mu_);
-      if (firstWatchError_.empty())
-        firstWatchError_ = w->carry.substr(0, 300);
-      w->sock.close();
-      w->state = Watcher::State::kEnded;
-      return opened(w, false);
+      {
+        std::lock_guard lock(mu_);  // (let go before opened, which takes it again)
+        if (firstWatchError_.empty())
+          firstWatchError_ = w->carry.substr(0, 300);
+      }
+      return ended(w);
     }
     w->chunked = head.find("transfer-encoding: chunked") != std::string::npos;
     w->state = Watcher::State::kStreaming;
