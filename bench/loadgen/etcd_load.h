@@ -3,6 +3,8 @@
 //   put    Put(key_n, value_n)                               (the write reference)
 //   txn    Txn(if create_revision(key_n) == 0 then Put)     (what a create costs the backend)
 //   range  Range(prefix) with every key and value           (the LIST reference)
+// With a watch prefix, a Watch stream on the same channel (with prev_kv, as an API server's watch
+// cache keeps one) receives every event under the prefix while the calls run.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,7 @@ struct EtcdOptions {
   std::string keyTemplate = "/bench/pods/default/bench-{{n}}";
   std::string valueFile;  // value with {{n}}
   std::string rangePrefix = "/registry/pods/";
+  std::string watchPrefix;  // non-empty: watch it while the calls run
   double timeoutS = 900;
   bool progress = false;
 };

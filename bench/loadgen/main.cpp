@@ -3,7 +3,7 @@
 //
 //   loadgen http   --port P --connections 32 --duration 10 [--rate R] --request "1 GET /path"
 //   loadgen watch  --port P --watchers 1000 --rate 200 --body-file update.json
-//   loadgen etcd   --endpoint 127.0.0.1:2379 --op put|txn|range --concurrency 32
+//   loadgen etcd   --endpoint 127.0.0.1:2379 --op put|txn|range --concurrency 32 [--watch P]
 //   loadgen sqlite --db /tmp/x.db --concurrency 32 --value-file pod.json
 #include <iostream>
 #include <string>
@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
           "key", po::value(&o.keyTemplate)->default_value(o.keyTemplate), "key with {{n}}")(
           "value-file", po::value(&o.valueFile), "value with {{n}} (put, txn)")(
           "range-prefix", po::value(&o.rangePrefix)->default_value(o.rangePrefix), "range: prefix")(
+          "watch", po::value(&o.watchPrefix), "watch this prefix (prev_kv) while the calls run")(
           "timeout", po::value(&o.timeoutS)->default_value(o.timeoutS), "hard limit of the run")(
           "progress", po::bool_switch(&o.progress), "progress on stderr");
       if (int rc = parse(argc, argv, mode, d))
