@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <utility>
@@ -505,10 +506,97 @@ void FieldManager::update(const json::object* live, json::object& object, std::s
   setManagedFields(object, managed);
 }
 
+struct FieldManager::CreatedFields {
+  std::string subresource;
+  std::string shape;
+  json::object fields;  // in its own (default) storage
+};
+
+namespace {
+
+void appendSized(std::string& out, std::string_view s) {
+  const auto n = static_cast<std::uint32_t>(s.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n).append(s);
+}
+
+template <class T>
+void appendRaw(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+/// appendShape writes all of `v` that the FieldsV1 of its creation depends on: every member's
+/// name and the kind of its value, and every list in full (its items are told apart by their
+/// keys or values). Objects of one shape differ only in scalars outside lists, which
+/// changedFieldsV1 against the zero object reads as leaves.
+void appendShape(const json::value& v, std::string& out, bool inList) {
+  switch (v.kind()) {
+    case json::kind::object:
+      out += '{';
+      for (const auto& kv : v.get_object()) {
+        appendSized(out, kv.key());
+        appendShape(kv.value(), out, inList);
+      }
+      out += '}';
+      return;
+    case json::kind::array:
+      out += '[';
+      for (const auto& item : v.get_array())
+        appendShape(item, out, true);
+      out += ']';
+      return;
+    case json::kind::string:
+      out += 's';
+      if (inList)
+        appendSized(out, v.get_string());
+      return;
+    case json::kind::int64:
+      out += 'i';
+      if (inList)
+        appendRaw(out, v.get_int64());
+      return;
+    case json::kind::uint64:
+      out += 'u';
+      if (inList)
+        appendRaw(out, v.get_uint64());
+      return;
+    case json::kind::double_:
+      out += 'd';
+      if (inList)
+        appendRaw(out, v.get_double());
+      return;
+    case json::kind::bool_:
+      out += inList ? (v.get_bool() ? 'T' : 'F') : 'b';
+      return;
+    case json::kind::null:
+      out += 'z';
+      return;
+  }
+}
+
+}  // namespace
+
+json::object FieldManager::createdFields(const json::object& object,
+                                         std::string_view subresource) const {
+  auto fresh = std::make_shared<CreatedFields>();
+  fresh->subresource = subresource;
+  fresh->shape.reserve(512);
+  fresh->shape += '{';
+  for (const auto& kv : object) {
+    appendSized(fresh->shape, kv.key());
+    appendShape(kv.value(), fresh->shape, false);
+  }
+  if (auto last = lastCreated_.load(std::memory_order_acquire);
+      last != nullptr && last->subresource == subresource && last->shape == fresh->shape)
+    return json::object(last->fields, object.storage());
+  fresh->fields = changedFieldsV1(zero_, object, root_, ignoredFor(subresource), stripSet_, {});
+  json::object fields(fresh->fields, object.storage());
+  lastCreated_.store(std::move(fresh), std::memory_order_release);
+  return fields;
+}
+
 void FieldManager::recordCreate(json::object& object, std::string_view manager,
                                 std::string_view subresource, TimePoint now) const {
-  json::object fields =
-      changedFieldsV1(zero_, object, root_, ignoredFor(subresource), stripSet_, object.storage());
+  json::object fields = createdFields(object, subresource);
   if (fields.empty())
     return;  // nothing of the object is anyone's: no entry, as stripMeta leaves none
   json::object& meta = metadata(object);

@@ -11,6 +11,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -130,6 +132,14 @@ class FieldManager {
   void stripMeta(Managed& managed, const std::string& id) const;
   void capUpdateManagers(Managed& managed) const;
 
+  /// CreatedFields is the FieldsV1 recordCreate last computed, with the shape of the object and
+  /// the subresource it was computed for: objects created from one template (a ReplicaSet's
+  /// pods, the benchmark's) differ only in what the FieldsV1 does not depend on.
+  struct CreatedFields;
+  /// createdFields returns the FieldsV1 of a new `object` (in its storage): a copy of
+  /// lastCreated_'s when the object has its shape, else computed (and kept in lastCreated_).
+  json::object createdFields(const json::object& object, std::string_view subresource) const;
+
   TypeRef root_;
   json::object zero_;  // zeroObject(root_): what a create is compared against, built once
   Options opts_;
@@ -138,6 +148,7 @@ class FieldManager {
   FieldSet ignoredMain_;
   FieldSet ignoredStatus_;
   FieldSet noFields_;
+  mutable std::atomic<std::shared_ptr<const CreatedFields>> lastCreated_;
 };
 
 }  // namespace apiserver::apply

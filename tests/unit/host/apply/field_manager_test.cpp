@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,82 @@ TEST_F(FieldManagerTest, CreateRecordsWhatKubeRecords) {
               kClientSideAppliedNginxFields + "}]"));
   // managedFields come last in metadata, as in kube's ObjectMeta.
   EXPECT_EQ(std::prev(metadata(pod).end())->key(), "managedFields");
+}
+
+// One manager remembers the FieldsV1 of the last create and reuses it for an object of the same
+// shape: every create through it must record what a manager that never created anything does.
+TEST_F(FieldManagerTest, CreatesOfOneShapeShareTheirFieldsAndOthersDoNot) {
+  const std::vector<std::pair<std::string, std::string>> variants = {
+      {"base", R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{"app":"x"}},
+          "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80}]}]}})"},
+      // Same shape: only scalars outside lists differ.
+      {"base", R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"b","labels":{"app":"y"}},
+          "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80}]}]}})"},
+      {"other label",
+       R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{"tier":"x"}},
+          "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80}]}]}})"},
+      {"other container",
+       R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{"app":"x"}},
+          "spec":{"containers":[{"name":"d","image":"i","ports":[{"containerPort":80}]}]}})"},
+      {"other port",
+       R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{"app":"x"}},
+          "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":81}]}]}})"},
+      {"protocol", R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{"app":"x"}},
+          "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80,"protocol":"UDP"}]}]}})"},
+      {"two containers",
+       R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{"app":"x"}},
+          "spec":{"containers":[{"name":"c","image":"i"},{"name":"e","image":"i"}]}})"},
+      {"same name twice",
+       R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{"app":"x"}},
+          "spec":{"containers":[{"name":"c","image":"i"},{"name":"c","image":"j"}]}})"},
+      {"empty labels", R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{}},
+          "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80}]}]}})"},
+      {"null labels", R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":null},
+          "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80}]}]}})"},
+      {"args", R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a"},
+          "spec":{"containers":[{"name":"c","image":"i","args":["x"]}]}})"},
+      {"finalizer", R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","finalizers":["f"]},
+          "spec":{"containers":[{"name":"c","image":"i"}]}})"},
+      {"other finalizer",
+       R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","finalizers":["g"]},
+          "spec":{"containers":[{"name":"c","image":"i"}]}})"},
+      {"status", R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","labels":{"app":"x"}},
+          "spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80}]}]},
+          "status":{"phase":"Pending"}})"},
+  };
+  auto created = [](const FieldManager& m, const std::string& text, std::string_view sub) {
+    json::object obj = O(text);
+    m.update(nullptr, obj, "m", sub, at(kT1));
+    return json::serialize(managed(obj));
+  };
+  const FieldManager shared = pods();
+  std::map<std::string, std::string> byShape;
+  // Every variant after every other, through the sharing manager, on either subresource after
+  // either.
+  for (std::string_view sub : {"", "status"})
+    for (std::string_view beforeSub : {"", "status"})
+      for (const auto& [before, beforeText] : variants)
+        for (const auto& [shape, text] : variants) {
+          SCOPED_TRACE(shape + "/" + std::string(sub) + " after " + before + "/" +
+                       std::string(beforeSub));
+          created(shared, beforeText, beforeSub);
+          const std::string got = created(shared, text, sub);
+          EXPECT_EQ(got, created(pods(), text, sub));
+          // Objects of one shape get the same fields; others do not.
+          auto [it, fresh] = byShape.emplace(std::string(sub) + "/" + shape, got);
+          if (!fresh) {
+            EXPECT_EQ(it->second, got);
+          }
+        }
+  // Each variant records other fields than the base object, so a wrongly shared entry shows;
+  // but status is nobody's through the main resource, and only status is through /status.
+  for (const auto& [shape, fields] : byShape)
+    if (shape != "/base" && shape != "/status" && shape.front() == '/') {
+      EXPECT_NE(fields, byShape["/base"]) << shape;
+    }
+  EXPECT_EQ(byShape["/status"], byShape["/base"]);
+  EXPECT_EQ(byShape["status/base"], "null");
+  EXPECT_NE(byShape["status/status"], "null");
 }
 
 TEST_F(FieldManagerTest, ConfigMapCreate) {
