@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <utility>
@@ -514,64 +515,91 @@ struct FieldManager::CreatedFields {
 
 namespace {
 
-void appendSized(std::string& out, std::string_view s) {
-  const auto n = static_cast<std::uint32_t>(s.size());
-  out.append(reinterpret_cast<const char*>(&n), sizeof n).append(s);
-}
-
-template <class T>
-void appendRaw(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-/// appendShape writes all of `v` that the FieldsV1 of its creation depends on: every member's
-/// name and the kind of its value, and every list in full (its items are told apart by their
-/// keys or values). Objects of one shape differ only in scalars outside lists, which
-/// changedFieldsV1 against the zero object reads as leaves.
-void appendShape(const json::value& v, std::string& out, bool inList) {
-  switch (v.kind()) {
-    case json::kind::object:
-      out += '{';
-      for (const auto& kv : v.get_object()) {
-        appendSized(out, kv.key());
-        appendShape(kv.value(), out, inList);
-      }
-      out += '}';
-      return;
-    case json::kind::array:
-      out += '[';
-      for (const auto& item : v.get_array())
-        appendShape(item, out, true);
-      out += ']';
-      return;
-    case json::kind::string:
-      out += 's';
-      if (inList)
-        appendSized(out, v.get_string());
-      return;
-    case json::kind::int64:
-      out += 'i';
-      if (inList)
-        appendRaw(out, v.get_int64());
-      return;
-    case json::kind::uint64:
-      out += 'u';
-      if (inList)
-        appendRaw(out, v.get_uint64());
-      return;
-    case json::kind::double_:
-      out += 'd';
-      if (inList)
-        appendRaw(out, v.get_double());
-      return;
-    case json::kind::bool_:
-      out += inList ? (v.get_bool() ? 'T' : 'F') : 'b';
-      return;
-    case json::kind::null:
-      out += 'z';
-      return;
+/// ShapeWriter writes all of an object that the FieldsV1 of its creation depends on: every
+/// member's name and the kind of its value, and every list in full (its items are told apart by
+/// their keys or values). Objects of one shape differ only in scalars outside lists, which
+/// changedFieldsV1 against the zero object reads as leaves. Names and strings are written with
+/// their length first, so that no two shapes write the same bytes.
+class ShapeWriter {
+ public:
+  /// write replaces `out` with the shape of `o`.
+  static void write(const json::object& o, std::string& out) {
+    out.resize(std::max<std::size_t>(out.capacity(), 1024));
+    ShapeWriter w(out);
+    w.object(o, false);
+    out.resize(w.used_);
   }
-}
+
+ private:
+  explicit ShapeWriter(std::string& out) : out_(out) {}
+
+  void object(const json::object& o, bool inList) {
+    put('{');
+    for (const auto& kv : o) {
+      sized(kv.key());
+      value(kv.value(), inList);
+    }
+    put('}');
+  }
+
+  void value(const json::value& v, bool inList) {
+    switch (v.kind()) {
+      case json::kind::object:
+        return object(v.get_object(), inList);
+      case json::kind::array:
+        put('[');
+        for (const auto& item : v.get_array())
+          value(item, true);
+        return put(']');
+      case json::kind::string:
+        put('s');
+        if (inList)
+          sized(v.get_string());
+        return;
+      case json::kind::int64:
+        return scalar('i', v.get_int64(), inList);
+      case json::kind::uint64:
+        return scalar('u', v.get_uint64(), inList);
+      case json::kind::double_:
+        return scalar('d', v.get_double(), inList);
+      case json::kind::bool_:
+        return put(inList ? (v.get_bool() ? 'T' : 'F') : 'b');
+      case json::kind::null:
+        return put('z');
+    }
+  }
+
+  char* room(std::size_t n) {
+    if (used_ + n > out_.size())
+      out_.resize(std::max(out_.size() * 2, used_ + n));
+    return out_.data() + used_;
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++used_;
+  }
+  void sized(std::string_view s) {
+    const auto n = static_cast<std::uint32_t>(s.size());
+    char* p = room(sizeof n + s.size());
+    std::memcpy(p, &n, sizeof n);
+    std::memcpy(p + sizeof n, s.data(), s.size());
+    used_ += sizeof n + s.size();
+  }
+  template <class T>
+  void scalar(char kind, T v, bool inList) {
+    char* p = room(1 + sizeof v);
+    *p = kind;
+    std::size_t n = 1;
+    if (inList) {
+      std::memcpy(p + 1, &v, sizeof v);
+      n += sizeof v;
+    }
+    used_ += n;
+  }
+
+  std::string& out_;
+  std::size_t used_ = 0;
+};
 
 }  // namespace
 
@@ -579,12 +607,7 @@ json::object FieldManager::createdFields(const json::object& object,
                                          std::string_view subresource) const {
   auto fresh = std::make_shared<CreatedFields>();
   fresh->subresource = subresource;
-  fresh->shape.reserve(512);
-  fresh->shape += '{';
-  for (const auto& kv : object) {
-    appendSized(fresh->shape, kv.key());
-    appendShape(kv.value(), fresh->shape, false);
-  }
+  ShapeWriter::write(object, fresh->shape);
   if (auto last = lastCreated_.load(std::memory_order_acquire);
       last != nullptr && last->subresource == subresource && last->shape == fresh->shape)
     return json::object(last->fields, object.storage());
