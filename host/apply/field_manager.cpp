@@ -605,12 +605,16 @@ class ShapeWriter {
 
 json::object FieldManager::createdFields(const json::object& object,
                                          std::string_view subresource) const {
+  // The shape is written into a buffer of the thread's: a create that finds it kept allocates
+  // nothing for it.
+  thread_local std::string shape;
+  ShapeWriter::write(object, shape);
+  if (auto last = lastCreated_.load(std::memory_order_acquire);
+      last != nullptr && last->subresource == subresource && last->shape == shape)
+    return json::object(last->fields, object.storage());
   auto fresh = std::make_shared<CreatedFields>();
   fresh->subresource = subresource;
-  ShapeWriter::write(object, fresh->shape);
-  if (auto last = lastCreated_.load(std::memory_order_acquire);
-      last != nullptr && last->subresource == subresource && last->shape == fresh->shape)
-    return json::object(last->fields, object.storage());
+  fresh->shape = shape;
   fresh->fields = changedFieldsV1(zero_, object, root_, ignoredFor(subresource), stripSet_, {});
   json::object fields(fresh->fields, object.storage());
   lastCreated_.store(std::move(fresh), std::memory_order_release);
