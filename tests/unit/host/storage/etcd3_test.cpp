@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <thread>
 
 namespace apiserver::storage {
@@ -155,6 +157,45 @@ TEST_F(Etcd3Test, LostEtcdFailsFastAndTheBackendRecovers) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].key, "/r/after");
   EXPECT_FALSE(rec.error());
+}
+
+TEST_F(Etcd3Test, AsyncCreatesFromManyThreadsAreEachAnsweredOnceEvenWhenTheBackendCloses) {
+  // Creates queued from several threads are started in batches by the backend's completion
+  // thread; closing the backend right after them still answers each one, exactly once, before
+  // the backend is gone, and every create answered with a revision is stored at it.
+  auto s = open();
+  ASSERT_TRUE(s);
+  constexpr int kThreads = 4;
+  constexpr int kEach = 150;
+  std::mutex mu;
+  std::map<std::string, std::vector<Result<std::int64_t>>> answers;
+  {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          const std::string key = "/r/c-" + std::to_string(t) + "-" + std::to_string(i);
+          s->createAsync(key, "v", [&mu, &answers, key](Result<std::int64_t> r) {
+            std::lock_guard lock(mu);
+            answers[key].push_back(std::move(r));
+          });
+        }
+      });
+    for (auto& th : threads)
+      th.join();
+  }
+  s.reset();  // the last reference: closes the backend with creates still in flight
+  std::lock_guard lock(mu);
+  ASSERT_EQ(answers.size(), static_cast<std::size_t>(kThreads * kEach));
+  auto again = open();
+  ASSERT_TRUE(again);
+  for (const auto& [key, got] : answers) {
+    ASSERT_EQ(got.size(), 1u) << key;
+    ASSERT_TRUE(got.front()) << key << ": " << got.front().error().message;
+    auto stored = again->get(key);
+    ASSERT_TRUE(stored) << key;
+    EXPECT_EQ(stored->modRevision, *got.front()) << key;
+  }
 }
 
 TEST_F(Etcd3Test, OpenFailsWithUnreachableWhenNoMemberAnswers) {
