@@ -326,10 +326,11 @@ struct Etcd3Storage::Core {
   }
   // put writes key under the compares; a lost lease (etcd restored, lease revoked) is replaced
   // once.
-  // startTxn sends t's Txn without waiting; the completion queue's thread answers it.
+  // startTxn queues t's Txn without waiting; the completion queue's thread starts it
+  // (launchQueued, launchTxn) and answers it (finishTxn).
   void startTxn(std::unique_ptr<AsyncTxn> t);
-  void launchTxn(std::unique_ptr<AsyncTxn> t);
   void launchQueued();
+  void launchTxn(std::unique_ptr<AsyncTxn> t);
   void finishTxn(std::unique_ptr<AsyncTxn> t);
   void cqLoop();
   // putRequest is the Txn that puts key (on the events' lease if key takes one) if `compares`
