@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -196,6 +197,43 @@ TEST_F(Etcd3Test, AsyncCreatesFromManyThreadsAreEachAnsweredOnceEvenWhenTheBacke
     ASSERT_TRUE(stored) << key;
     EXPECT_EQ(stored->modRevision, *got.front()) << key;
   }
+}
+
+TEST_F(Etcd3Test, AsyncCreateWithEtcdGoneFailsFastAndOneAfterItsReturnSucceeds) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto createAsync = [&](const std::string& key) {
+    auto answer = std::make_shared<std::promise<Result<std::int64_t>>>();
+    auto got = answer->get_future();
+    s->createAsync(key, "1", [answer](Result<std::int64_t> r) { answer->set_value(std::move(r)); });
+    return got;
+  };
+  ASSERT_TRUE(createAsync("/a/before").get());
+
+  cluster_->kill(0);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto during = createAsync("/a/during");
+  ASSERT_EQ(during.wait_for(10s), std::future_status::ready) << "a create was never answered";
+  const auto took = std::chrono::steady_clock::now() - t0;
+  auto failed = during.get();
+  ASSERT_FALSE(failed);
+  EXPECT_TRUE(failed.error().code == ErrorCode::Unreachable ||
+              failed.error().code == ErrorCode::Timeout)
+      << failed.error().message;
+  EXPECT_LT(took, 6s);
+
+  ASSERT_TRUE(cluster_->restart(0));
+  ASSERT_TRUE(cluster_->waitHealthy(0, 30));
+  Result<std::int64_t> after = Error::internal("not tried");
+  for (int i = 0; i < 100 && !after; ++i) {
+    after = createAsync("/a/after").get();
+    if (!after)
+      std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(after) << after.error().message;
+  auto stored = s->get("/a/after");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->modRevision, *after);
 }
 
 TEST_F(Etcd3Test, OpenFailsWithUnreachableWhenNoMemberAnswers) {
