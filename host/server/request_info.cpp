@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -13,13 +14,15 @@ namespace apiserver::server {
 
 namespace {
 
-std::vector<std::string> splitPath(std::string_view path) {
-  std::vector<std::string> parts;
+/// splitPath splits a path into its segments (no empty ones at either end), as views into it.
+std::vector<std::string_view> splitPath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  parts.reserve(8);  // /apis/group/version/namespaces/ns/resource/name/subresource
   while (!path.empty() && path.front() == '/') path.remove_prefix(1);
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   while (!path.empty()) {
     auto slash = path.find('/');
-    parts.emplace_back(path.substr(0, slash));
+    parts.push_back(path.substr(0, slash));
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash + 1);
   }
@@ -68,11 +71,13 @@ RequestInfo resolveRequestInfo(const Request& req) {
       return info;
     }
   }
-  std::vector<std::string> rest(parts.begin() + static_cast<std::ptrdiff_t>(i), parts.end());
+  std::span<const std::string_view> rest(parts.begin() + static_cast<std::ptrdiff_t>(i),
+                                         parts.end());
   if (rest[0] == "namespaces") {
     if (rest.size() > 1) {
       info.namespace_ = rest[1];
-      if (rest.size() > 2 && rest[2] != "status" && rest[2] != "finalize") rest.erase(rest.begin(), rest.begin() + 2);
+      if (rest.size() > 2 && rest[2] != "status" && rest[2] != "finalize")
+        rest = rest.subspan(2);
     }
   }
   if (rest.size() >= 3 && !proxy) info.subresource = rest[2];  // proxy takes the rest as a path
