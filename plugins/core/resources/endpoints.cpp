@@ -34,7 +34,7 @@ void validateAddress(const json::object& addr, const std::string& path, FieldErr
   std::size_t before = out.size();
   validateIp(ip, childPath(path, "ip"), out);
   if (std::string_view host = stringOf(addr.if_contains("hostname")); !host.empty())
-    validateDns1123Label(host, childPath(path, "hostname"), out);
+    validateDns1123Label(host, path, "hostname", out);
   if (const json::value* node = addr.if_contains("nodeName"); node != nullptr && node->is_string())
     validateDns1123Subdomain(node->get_string(), childPath(path, "nodeName"), out);
   if (out.size() == before)
@@ -143,12 +143,12 @@ class EndpointsStrategy final : public Strategy {
         if (ports->size() > 1 && name.empty()) {
           errs.push_back(requiredField(childPath(pp, "name")));
         } else if (!name.empty()) {
-          validateDns1123Label(name, childPath(pp, "name"), errs);
+          validateDns1123Label(name, pp, "name", errs);
         }
         std::int64_t num = int64Of(port->if_contains("port")).value_or(0);
         for (auto& m : isValidPortNum(num))
           errs.push_back(invalidField(childPath(pp, "port"), json::value(num), m));
-        validateProtocol(port->if_contains("protocol"), childPath(pp, "protocol"), errs);
+        validateProtocol(port->if_contains("protocol"), pp, "protocol", errs);
       }
     }
     return errs;

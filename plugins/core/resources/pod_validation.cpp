@@ -177,7 +177,7 @@ void validateContainerPorts(const json::object& container, const std::string& pa
     if (hostNetwork && containerPort && hostPort && *hostPort != *containerPort)
       out.push_back(invalidField(childPath(p, "hostPort"), json::value(*hostPort),
                                  "must match `containerPort` when `hostNetwork` is true"));
-    validateProtocol(member(*port, "protocol"), childPath(p, "protocol"), out);
+    validateProtocol(member(*port, "protocol"), p, "protocol", out);
   }
 }
 
@@ -261,7 +261,7 @@ void validateContainers(const json::object& spec, std::string_view list, bool in
     if (name.empty()) {
       out.push_back(requiredField(childPath(p, "name")));
     } else {
-      validateDns1123Label(name, childPath(p, "name"), out);
+      validateDns1123Label(name, p, "name", out);
       if (names.count(name) != 0) {
         out.push_back(duplicateField(childPath(p, "name"), json::value(name)));
       } else {
@@ -306,7 +306,7 @@ std::set<std::string, std::less<>> validateVolumes(const json::object& spec, Fie
       out.push_back(requiredField(childPath(p, "name")));
       continue;
     }
-    validateDns1123Label(name, childPath(p, "name"), out);
+    validateDns1123Label(name, p, "name", out);
     if (names.count(name) != 0) {
       out.push_back(duplicateField(childPath(p, "name"), json::value(name)));
     } else {

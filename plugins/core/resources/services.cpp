@@ -204,7 +204,7 @@ void validateServicePort(const json::object& port, bool requireName,
   if (requireName && name.empty()) {
     out.push_back(requiredField(childPath(path, "name")));
   } else if (!name.empty()) {
-    validateDns1123Label(name, childPath(path, "name"), out);
+    validateDns1123Label(name, path, "name", out);
     if (names.count(name) != 0) {
       out.push_back(duplicateField(childPath(path, "name"), json::value(name)));
     } else {
@@ -215,7 +215,7 @@ void validateServicePort(const json::object& port, bool requireName,
   std::int64_t portNum = int64Of(portValue).value_or(0);
   for (auto& m : isValidPortNum(portNum))
     out.push_back(invalidField(childPath(path, "port"), json::value(portNum), m));
-  validateProtocol(port.if_contains("protocol"), childPath(path, "protocol"), out);
+  validateProtocol(port.if_contains("protocol"), path, "protocol", out);
   if (const json::value* target = port.if_contains("targetPort");
       target != nullptr && !target->is_null())
     validatePortNumOrName(*target, childPath(path, "targetPort"), out);

@@ -1,5 +1,8 @@
 #include "core/util/json.h"
 
+#include <charconv>
+#include <initializer_list>
+
 namespace apiserver::plugins::core {
 
 bool isSet(const json::object& obj, std::string_view key) {
@@ -121,18 +124,38 @@ bool semanticEqual(const json::value& a, const json::value& b) {
   return a == b;
 }
 
+namespace {
+
+/// joinPath is base, then each of `pieces`, in one allocation.
+std::string joinPath(std::string_view base, std::initializer_list<std::string_view> pieces) {
+  std::size_t n = base.size();
+  for (auto p : pieces)
+    n += p.size();
+  std::string out;
+  out.reserve(n);
+  out.append(base);
+  for (auto p : pieces)
+    out.append(p);
+  return out;
+}
+
+}  // namespace
+
 std::string indexPath(std::string_view base, std::size_t index) {
-  return std::string(base) + "[" + std::to_string(index) + "]";
+  char digits[24];
+  const char* end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  return joinPath(base,
+                  {"[", std::string_view(digits, static_cast<std::size_t>(end - digits)), "]"});
 }
 
 std::string keyPath(std::string_view base, std::string_view key) {
-  return std::string(base) + "[" + std::string(key) + "]";
+  return joinPath(base, {"[", key, "]"});
 }
 
 std::string childPath(std::string_view base, std::string_view child) {
   if (base.empty())
     return std::string(child);
-  return std::string(base) + "." + std::string(child);
+  return joinPath(base, {".", child});
 }
 
 }  // namespace apiserver::plugins::core

@@ -97,8 +97,10 @@ void validateNonSpecialIp(std::string_view ip, const std::string& field, FieldEr
     out.push_back(invalidField(field, json::value(ip), why));
 }
 
-void validateDns1123Label(std::string_view value, const std::string& field, FieldErrors& out) {
-  validation::addInvalid(out, field, value, validation::isDns1123Label(value));
+void validateDns1123Label(std::string_view value, std::string_view parent, std::string_view key,
+                          FieldErrors& out) {
+  if (auto problems = validation::isDns1123Label(value); !problems.empty())
+    validation::addInvalid(out, childPath(parent, key), value, problems);
 }
 
 void validateDns1123Subdomain(std::string_view value, const std::string& field, FieldErrors& out) {
@@ -109,19 +111,21 @@ void validateQualifiedName(std::string_view value, const std::string& field, Fie
   validation::addInvalid(out, field, value, validation::isQualifiedName(value));
 }
 
-void validateProtocol(const json::value* protocol, const std::string& field, FieldErrors& out) {
+void validateProtocol(const json::value* protocol, std::string_view parent, std::string_view key,
+                      FieldErrors& out) {
   std::string_view p = stringOf(protocol);
   if (p.empty()) {
     if (protocol != nullptr && !protocol->is_null() && !protocol->is_string()) {
-      out.push_back(notSupportedField(field, *protocol, kSupportedPortProtocols));
+      out.push_back(notSupportedField(childPath(parent, key), *protocol, kSupportedPortProtocols));
       return;
     }
-    out.push_back(requiredField(field));
+    out.push_back(requiredField(childPath(parent, key)));
     return;
   }
   if (std::find(kSupportedPortProtocols.begin(), kSupportedPortProtocols.end(), p) ==
       kSupportedPortProtocols.end())
-    out.push_back(notSupportedField(field, json::value(p), kSupportedPortProtocols));
+    out.push_back(
+        notSupportedField(childPath(parent, key), json::value(p), kSupportedPortProtocols));
 }
 
 void validatePortNumOrName(const json::value& port, const std::string& field, FieldErrors& out) {

@@ -49,8 +49,10 @@ void validateIp(std::string_view ip, const std::string& field, FieldErrors& out)
 /// link-local and link-local multicast addresses are refused). `ip` must already be valid.
 void validateNonSpecialIp(std::string_view ip, const std::string& field, FieldErrors& out);
 
-/// validateDns1123Label appends one Invalid error per problem of `value` as a DNS-1123 label.
-void validateDns1123Label(std::string_view value, const std::string& field, FieldErrors& out);
+/// validateDns1123Label appends one Invalid error per problem of `value` as a DNS-1123 label, at
+/// `parent`.`key` (the path is built only for an error).
+void validateDns1123Label(std::string_view value, std::string_view parent, std::string_view key,
+                          FieldErrors& out);
 
 /// validateDns1123Subdomain appends one Invalid error per problem of `value` as a DNS subdomain.
 void validateDns1123Subdomain(std::string_view value, const std::string& field, FieldErrors& out);
@@ -59,8 +61,9 @@ void validateDns1123Subdomain(std::string_view value, const std::string& field, 
 void validateQualifiedName(std::string_view value, const std::string& field, FieldErrors& out);
 
 /// validateProtocol checks a port protocol: Required when missing or empty, NotSupported unless
-/// TCP, UDP or SCTP.
-void validateProtocol(const json::value* protocol, const std::string& field, FieldErrors& out);
+/// TCP, UDP or SCTP; at `parent`.`key` (the path is built only for an error).
+void validateProtocol(const json::value* protocol, std::string_view parent, std::string_view key,
+                      FieldErrors& out);
 
 /// validatePortNumOrName checks an IntOrString port (kube's ValidatePortNumOrName).
 void validatePortNumOrName(const json::value& port, const std::string& field, FieldErrors& out);
