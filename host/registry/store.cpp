@@ -249,8 +249,10 @@ struct Store::PrimedAnswer {
   /// answer is then the cached JSON, taken from here without asking the cache.
   std::shared_ptr<const PrimedWrites::Object> object;
   /// A backend that stamps revisions is given the served JSON itself to write, its placeholder
-  /// here, so that the value it keeps and the cached JSON are one buffer.
+  /// here, so that the value it keeps and the cached JSON are one buffer; the answer is that
+  /// buffer too (`stored`, once written), whether or not the cache has it yet.
   std::optional<storage::RevisionStamp> stamp;
+  SharedBytes stored;
 };
 
 /// PreparedCreate is a create up to its write (prepareCreate).
@@ -359,7 +361,6 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj,
   if (backend_->stampsRevisions()) {
     // The entry keeps a copy to recognize the write by, until the decode takes it.
     answer.stamp = storage::RevisionStamp{primed_->digitsAt(at), primed_->placeholder.size()};
-    answer.object = e.object;
     e.stamped = true;
     e.served = served;
     primed_->put(key, std::move(e));
@@ -683,7 +684,9 @@ Result<WriteResult> Store::finishCreate(PreparedCreate& p,
   setResourceVersion(p.object, *rev);
   WriteResult out{std::move(p.object), true};
   PrimedAnswer& a = p.answer;
-  if (!a.served.empty()) {
+  if (a.stored) {
+    out.json = std::move(a.stored);  // what the backend keeps, and the cache will serve
+  } else if (!a.served.empty()) {
     // A backend whose writes wait: the cache most likely has not seen the write yet, and asking
     // it would take its lock on the thread that answers the backend's writes.
     out.json = makeBytes(primed_->servedAt(std::move(a.served), a.member, *rev));
@@ -706,9 +709,13 @@ Result<WriteResult> Store::createObject(std::string_view ns, json::object obj, c
 }
 
 storage::Result<std::int64_t> Store::writeNew(PreparedCreate& p) const {
-  if (p.answer.stamp)
-    return backend_->createStamped(p.key, std::move(p.value), *p.answer.stamp);
-  return backend_->create(p.key, std::move(p.value));
+  if (!p.answer.stamp)
+    return backend_->create(p.key, std::move(p.value));
+  auto w = backend_->createStamped(p.key, std::move(p.value), *p.answer.stamp);
+  if (!w)
+    return fail(std::move(w).error());
+  p.answer.stored = std::move(w->value);
+  return w->revision;
 }
 
 Result<Store::PreparedCreate> Store::prepareCreate(std::string_view ns, json::object obj,

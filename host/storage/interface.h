@@ -153,6 +153,13 @@ struct RevisionStamp {
   std::size_t size = 0;
 };
 
+/// StampedWrite is what a create with a revision stamp wrote: its revision, and the value as the
+/// backend keeps it (the stamp holding that revision).
+struct StampedWrite {
+  std::int64_t revision = 0;
+  SharedBytes value;
+};
+
 /// CreateCallback receives the answer of an asynchronous create: the write's revision or why it
 /// failed.
 using CreateCallback = std::function<void(Result<std::int64_t>)>;
@@ -181,9 +188,10 @@ class Interface {
   /// createStamped is create, with the write's revision first written (in decimal) over the
   /// placeholder `stamp` marks in `value`: what the backend keeps, returns and delivers to its
   /// watchers is the value as that revision makes it. A backend that keeps values in memory can
-  /// then share one buffer with a cache that serves them with their revision. Only where
-  /// stampsRevisions(); Internal otherwise, or when the stamp lies outside the value.
-  virtual Result<std::int64_t> createStamped(std::string_view /*key*/, std::string /*value*/,
+  /// then share one buffer with a cache that serves them with their revision, and answer the
+  /// write with it too. Only where stampsRevisions(); Internal otherwise, or when the stamp lies
+  /// outside the value.
+  virtual Result<StampedWrite> createStamped(std::string_view /*key*/, std::string /*value*/,
                                              RevisionStamp /*stamp*/) {
     return fail(Error::internal("this storage backend does not stamp revisions"));
   }

@@ -92,19 +92,23 @@ void MemoryStorage::compactLocked(std::int64_t revision) {
 }
 
 Result<std::int64_t> MemoryStorage::create(std::string_view key, std::string value) {
-  return insert(key, std::move(value), nullptr);
+  auto w = insert(key, std::move(value), nullptr);
+  if (!w)
+    return fail(std::move(w).error());
+  return w->revision;
 }
 
-Result<std::int64_t> MemoryStorage::createStamped(std::string_view key, std::string value,
+Result<StampedWrite> MemoryStorage::createStamped(std::string_view key, std::string value,
                                                   RevisionStamp stamp) {
   if (stamp.at > value.size() || stamp.size > value.size() - stamp.at)
     return fail(Error::internal("revision stamp outside the value"));
   return insert(key, std::move(value), &stamp);
 }
 
-Result<std::int64_t> MemoryStorage::insert(std::string_view key, std::string value,
+Result<StampedWrite> MemoryStorage::insert(std::string_view key, std::string value,
                                            const RevisionStamp* stamp) {
   std::int64_t rev;
+  SharedBytes bytes;
   {
     std::lock_guard lock(mu_);
     // One descent of the tree finds the key or where it goes.
@@ -114,12 +118,12 @@ Result<std::int64_t> MemoryStorage::insert(std::string_view key, std::string val
     rev = ++revision_;
     if (stamp != nullptr)
       value.replace(stamp->at, stamp->size, std::to_string(rev));
-    auto bytes = makeBytes(std::move(value));
+    bytes = makeBytes(std::move(value));
     data_.emplace_hint(at, std::string(key), Record{bytes, rev, rev});
     appendLocked(Event{EventType::Put, std::string(key), rev, rev, bytes, nullptr, 0});
   }
   dispatch();
-  return rev;
+  return StampedWrite{rev, std::move(bytes)};
 }
 
 Result<std::int64_t> MemoryStorage::update(std::string_view key, std::string value, std::int64_t expectedModRevision) {

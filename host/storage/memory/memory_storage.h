@@ -28,7 +28,7 @@ class MemoryStorage final : public Interface {
   Result<ListResult> list(std::string_view prefix, const ListOptions& opts) override;
   Result<std::int64_t> create(std::string_view key, std::string value) override;
   bool stampsRevisions() const override { return true; }
-  Result<std::int64_t> createStamped(std::string_view key, std::string value,
+  Result<StampedWrite> createStamped(std::string_view key, std::string value,
                                      RevisionStamp stamp) override;
   Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expectedModRevision) override;
   Result<DeleteResult> remove(std::string_view key, std::int64_t expectedModRevision) override;
@@ -49,7 +49,7 @@ class MemoryStorage final : public Interface {
   };
 
   // create, with the revision written over `stamp` when there is one.
-  Result<std::int64_t> insert(std::string_view key, std::string value, const RevisionStamp* stamp);
+  Result<StampedWrite> insert(std::string_view key, std::string value, const RevisionStamp* stamp);
   // Both called with mu_ held.
   void appendLocked(Event event);
   void compactLocked(std::int64_t revision);

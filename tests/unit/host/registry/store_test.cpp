@@ -230,8 +230,8 @@ class RewritingBackend final : public ForwardingBackend {
     return inner_->create(key, rewrite(std::move(value)));
   }
   bool stampsRevisions() const override { return stamps_; }
-  storage::Result<std::int64_t> createStamped(std::string_view key, std::string value,
-                                              storage::RevisionStamp stamp) override {
+  storage::Result<storage::StampedWrite> createStamped(std::string_view key, std::string value,
+                                                       storage::RevisionStamp stamp) override {
     return inner_->createStamped(key, rewrite(std::move(value)), stamp);
   }
 
@@ -243,6 +243,52 @@ class RewritingBackend final : public ForwardingBackend {
   }
   std::string from_, to_;
   bool stamps_;
+};
+
+/// HeldWatchBackend stamps revisions as the memory backend does, and holds its watchers' events
+/// from hold() until release(): a cache that has not seen a write yet. One watcher (the cache).
+class HeldWatchBackend final : public ForwardingBackend {
+ public:
+  using ForwardingBackend::ForwardingBackend;
+  bool stampsRevisions() const override { return true; }
+  storage::Result<storage::StampedWrite> createStamped(std::string_view key, std::string value,
+                                                       storage::RevisionStamp stamp) override {
+    return inner_->createStamped(key, std::move(value), stamp);
+  }
+  storage::Result<std::unique_ptr<storage::Watch>> watch(std::string_view prefix,
+                                                         std::int64_t after,
+                                                         storage::WatchCallback cb) override {
+    {
+      std::lock_guard lock(mu_);
+      cb_ = std::move(cb);
+    }
+    return inner_->watch(prefix, after, [this](storage::WatchNotification&& n) {
+      std::lock_guard lock(mu_);
+      if (holding_) {
+        held_.push_back(std::move(n));
+      } else {
+        cb_(std::move(n));
+      }
+    });
+  }
+  void hold() {
+    std::lock_guard lock(mu_);
+    holding_ = true;
+  }
+  /// release delivers what was held, in order, and stops holding.
+  void release() {
+    std::lock_guard lock(mu_);
+    for (auto& n : held_)
+      cb_(std::move(n));
+    held_.clear();
+    holding_ = false;
+  }
+
+ private:
+  std::mutex mu_;
+  storage::WatchCallback cb_;
+  bool holding_ = false;
+  std::vector<storage::WatchNotification> held_;
 };
 
 /// DeferringBackend answers an asynchronous create only when the test says so, as a durable
@@ -391,6 +437,31 @@ TEST_F(StoreTest, ACreateWhoseStoredBytesDifferIsCachedAsStored) {
       EXPECT_NE((*cached)->json->find(to), std::string::npos) << name << ": " << *(*cached)->json;
       s.stop();
     }
+}
+
+TEST_F(StoreTest, ACreateIsAnsweredWithTheStoredBytesBeforeTheCacheHasThem) {
+  // Two threads create at once: the other one may be delivering this write to the cache while
+  // this one answers. The answer is the buffer the backend keeps (its revision stamped in),
+  // without waiting for the cache or rendering the object a second time.
+  auto held = std::make_shared<HeldWatchBackend>(backend_);
+  Store::Options o;
+  o.clock = std::make_shared<FixedClock>();
+  Store s(registrytest::widgetSpec(), strategy_, held, std::move(o));
+  ASSERT_TRUE(s.start());
+  held->hold();
+  auto created = s.create("ns1", widget("early", "blue"), WriteOptions{});
+  ASSERT_TRUE(created) << created.error().message;
+  ASSERT_TRUE(created->json) << "answered from the stored bytes, not left to a second rendering";
+  auto stored = backend_->get("/registry/example.com/widgets/ns1/early");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(created->json.get(), stored->value.get());
+  EXPECT_EQ(json::serialize(created->object), *created->json);
+  EXPECT_EQ(resourceVersionOf(created->object), std::to_string(stored->modRevision));
+  held->release();
+  auto got = s.get("ns1", "early", ReadOptions{}, soon());
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ((*got)->json.get(), stored->value.get()) << "the cache keeps the same buffer";
+  s.stop();
 }
 
 TEST_F(StoreTest, ABackendThatDoesNotStampStoresTheObjectWithoutItsResourceVersion) {

@@ -102,13 +102,15 @@ TEST(MemoryStorage, ACreateStampedWritesItsRevisionOverThePlaceholder) {
   ASSERT_TRUE(w);
   // The placeholder is longer than the revision's digits: the bytes after it move up.
   const std::string value = R"({"rv":"PLACEHOLDER","x":1})";
-  auto rev = s.createStamped("/p/a", value, RevisionStamp{7, 11});
-  ASSERT_TRUE(rev);
-  const std::string want = R"({"rv":")" + std::to_string(*rev) + R"(","x":1})";
+  auto written = s.createStamped("/p/a", value, RevisionStamp{7, 11});
+  ASSERT_TRUE(written);
+  const std::int64_t rev = written->revision;
+  const std::string want = R"({"rv":")" + std::to_string(rev) + R"(","x":1})";
   auto got = s.get("/p/a");
   ASSERT_TRUE(got);
   EXPECT_EQ(*got->value, want);
-  ASSERT_TRUE(rec.waitForRevision(*rev));
+  EXPECT_EQ(written->value.get(), got->value.get()) << "the write answers with the stored buffer";
+  ASSERT_TRUE(rec.waitForRevision(rev));
   auto evs = rec.events();
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_EQ(evs[0].value.get(), got->value.get()) << "watchers get the stored buffer itself";
