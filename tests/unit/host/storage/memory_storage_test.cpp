@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace apiserver::storage {
 namespace {
@@ -126,6 +127,33 @@ TEST(MemoryStorage, ACreateStampedWritesItsRevisionOverThePlaceholder) {
   }
   EXPECT_EQ(*s.currentRevision(), before);
   EXPECT_FALSE(s.get("/p/b"));
+}
+
+TEST(MemoryStorage, EveryEventIsDeliveredByTheTimeTheWritesReturn) {
+  // Writers that find another thread delivering leave their events to it, and that thread looks
+  // for them again once it lets go. Delivery is synchronous: once every write has returned,
+  // every event has been delivered, with no later write to carry a stranded one along.
+  MemoryStorage s;
+  Recorder rec;
+  auto w = s.watch("/k/", 1, rec.callback());
+  ASSERT_TRUE(w);
+  constexpr int kRounds = 300, kThreads = 3, kWrites = 20;
+  std::size_t total = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t)
+      writers.emplace_back([&s, round, t] {
+        for (int i = 0; i < kWrites; ++i)
+          ASSERT_TRUE(s.create(
+              "/k/" + std::to_string(round) + "-" + std::to_string(t) + "-" + std::to_string(i),
+              "v"));
+      });
+    for (auto& t : writers)
+      t.join();
+    total += kThreads * kWrites;
+    ASSERT_EQ(rec.events().size(), total) << "round " << round;
+  }
+  (*w)->stop();
 }
 
 TEST(MemoryStorage, AWatchStartsAndStopsWhileAnotherThreadKeepsWriting) {
