@@ -1,5 +1,7 @@
 #include "server/local_client.h"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -10,13 +12,33 @@ namespace {
 std::chrono::steady_clock::time_point deadline() { return std::chrono::steady_clock::now() + std::chrono::seconds(30); }
 }  // namespace
 
-Result<std::shared_ptr<registry::Store>> LocalClient::store(const GroupResource& gr) const {
-  auto stores = stores_.load();
-  if (!stores) return fail(ApiError::serviceUnavailable("the server has not started yet"));
-  auto it = stores->find(gr.group + "/" + gr.resource);
+void LocalClient::attach(std::shared_ptr<const StoreMap> stores) {
+  std::lock_guard lock(attachMu_);
+  attached_.push_back(stores);
+  stores_.store(stores.get(), std::memory_order_release);
+}
+
+Result<LocalClient::StoreRef> LocalClient::store(const GroupResource& gr) const {
+  const StoreMap* stores = stores_.load(std::memory_order_acquire);
+  if (stores == nullptr)
+    return fail(ApiError::serviceUnavailable("the server has not started yet"));
+  // "group/resource", in a buffer of the stack when it fits (it always does for kube's names).
+  std::array<char, 256> buf;
+  std::string long_;
+  std::string_view key;
+  if (gr.group.size() + 1 + gr.resource.size() <= buf.size()) {
+    char* p = std::copy(gr.group.begin(), gr.group.end(), buf.data());
+    *p++ = '/';
+    p = std::copy(gr.resource.begin(), gr.resource.end(), p);
+    key = std::string_view(buf.data(), static_cast<std::size_t>(p - buf.data()));
+  } else {
+    long_ = gr.group + "/" + gr.resource;
+    key = long_;
+  }
+  auto it = stores->find(key);
   if (it == stores->end())
     return fail(ApiError{404, "NotFound", "the server could not find the requested resource (" + gr.str() + ")", {}});
-  return it->second;
+  return StoreRef{&it->second};
 }
 
 Result<json::object> LocalClient::get(const GroupResource& gr, std::string_view ns, std::string_view name) {
@@ -71,7 +93,7 @@ Result<json::object> LocalClient::create(const GroupResource& gr, std::string_vi
 
 std::vector<ResourceSpec> LocalClient::resources() {
   std::vector<ResourceSpec> out;
-  if (auto stores = stores_.load())
+  if (const StoreMap* stores = stores_.load(std::memory_order_acquire))
     for (const auto& [key, s] : *stores) out.push_back(s->spec());
   return out;
 }
@@ -165,7 +187,7 @@ Result<std::unique_ptr<ObjectWatch>> LocalClient::watch(const GroupResource& gr,
   if (!s) return fail(std::move(s).error());
   auto w = (*s)->watch((*s)->namespaced() ? ns : "", {}, deadline());
   if (!w) return fail(std::move(w).error());
-  return std::unique_ptr<ObjectWatch>(std::make_unique<StoreWatch>(*s, *w));
+  return std::unique_ptr<ObjectWatch>(std::make_unique<StoreWatch>(*s->store, *w));
 }
 
 }  // namespace apiserver::server

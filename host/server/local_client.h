@@ -7,7 +7,9 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 /// @file local_client.h
 /// LocalClient: the in-process Client offered to plugins (kube's loopback client, without the
@@ -21,8 +23,10 @@ class LocalClient final : public Client {
   using StoreMap = std::map<std::string, std::shared_ptr<registry::Store>, std::less<>>;  // "group/resource"
 
   /// attach makes the client usable (called once the stores have started).
-  void attach(std::shared_ptr<const StoreMap> stores) { stores_.store(std::move(stores)); }
-  void detach() { stores_.store(nullptr); }
+  void attach(std::shared_ptr<const StoreMap> stores);
+  /// detach makes it answer 503 again; the stores stay alive for the calls under way (the client
+  /// keeps every map it was given).
+  void detach() { stores_.store(nullptr, std::memory_order_release); }
 
   Result<json::object> get(const GroupResource& gr, std::string_view ns, std::string_view name) override;
   Result<std::shared_ptr<const json::object>> getCached(const GroupResource& gr, std::string_view ns,
@@ -38,12 +42,20 @@ class LocalClient final : public Client {
   Result<std::unique_ptr<ObjectWatch>> watch(const GroupResource& gr, std::string_view ns) override;
 
  private:
-  Result<std::shared_ptr<registry::Store>> store(const GroupResource& gr) const;
+  /// StoreRef is a store of the attached map, which lives as long as this client: looking one up
+  /// touches no reference count (a line every thread would write).
+  struct StoreRef {
+    const std::shared_ptr<registry::Store>* store;
+    registry::Store* operator->() const { return store->get(); }
+  };
+  Result<StoreRef> store(const GroupResource& gr) const;
   Result<storage::CachedObjectPtr> read(const GroupResource& gr, std::string_view ns, std::string_view name,
                                         const registry::ReadOptions& opts);
   registry::WriteOptions writeOptions() const { return registry::WriteOptions{false, "apiserver-host", &user_}; }
 
-  std::atomic<std::shared_ptr<const StoreMap>> stores_;
+  std::atomic<const StoreMap*> stores_{nullptr};
+  std::mutex attachMu_;
+  std::vector<std::shared_ptr<const StoreMap>> attached_;  // every map given, kept for stores_
   UserInfo user_{"system:apiserver", "", {"system:masters"}, {}};
 };
 
