@@ -347,9 +347,12 @@ std::string Store::encodePrimed(const std::string& key, json::object& obj,
   meta.stable_erase("resourceVersion");
   if (meta.empty()) return encodeForStorage(obj);  // no member before it to cut the comma after
   meta["resourceVersion"] = primed_->placeholder;
-  std::string served = codec::toJson(
-      obj, primed_->servedSize.load(std::memory_order_relaxed) + PrimedWrites::kServedSlack);
-  primed_->servedSize.store(served.size(), std::memory_order_relaxed);
+  const std::size_t guess = primed_->servedSize.load(std::memory_order_relaxed);
+  std::string served = codec::toJson(obj, guess + PrimedWrites::kServedSlack);
+  // Written only when it changes: creates on every I/O thread read it, and a write each time
+  // would move its cache line between the cores on every create.
+  if (served.size() != guess)
+    primed_->servedSize.store(served.size(), std::memory_order_relaxed);
   meta.stable_erase("resourceVersion");
   const std::string& member = primed_->member;
   const auto at = primed_->memberAt(served);
