@@ -24,7 +24,7 @@ Result<LocalClient::StoreRef> LocalClient::store(const GroupResource& gr) const 
     return fail(ApiError::serviceUnavailable("the server has not started yet"));
   // "group/resource", in a buffer of the stack when it fits (it always does for kube's names).
   std::array<char, 256> buf;
-  std::string long_;
+  std::string spill;
   std::string_view key;
   if (gr.group.size() + 1 + gr.resource.size() <= buf.size()) {
     char* p = std::copy(gr.group.begin(), gr.group.end(), buf.data());
@@ -32,8 +32,8 @@ Result<LocalClient::StoreRef> LocalClient::store(const GroupResource& gr) const 
     p = std::copy(gr.resource.begin(), gr.resource.end(), p);
     key = std::string_view(buf.data(), static_cast<std::size_t>(p - buf.data()));
   } else {
-    long_ = gr.group + "/" + gr.resource;
-    key = long_;
+    spill = gr.group + "/" + gr.resource;
+    key = spill;
   }
   auto it = stores->find(key);
   if (it == stores->end())
