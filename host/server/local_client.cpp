@@ -14,8 +14,9 @@ std::chrono::steady_clock::time_point deadline() { return std::chrono::steady_cl
 
 void LocalClient::attach(std::shared_ptr<const StoreMap> stores) {
   std::lock_guard lock(attachMu_);
-  attached_.push_back(stores);
-  stores_.store(stores.get(), std::memory_order_release);
+  const StoreMap* current = stores.get();
+  attached_.push_back(std::move(stores));
+  stores_.store(current, std::memory_order_release);
 }
 
 Result<LocalClient::StoreRef> LocalClient::store(const GroupResource& gr) const {
