@@ -1437,11 +1437,15 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=0, help="seconds measured per side")
     ap.add_argument("--perf", action="store_true", help="perf record the server during GET")
     ap.add_argument("--keep-tmp", action="store_true", help="keep logs and data of the run")
+    ap.add_argument("--check", action="store_true",
+                    help="only check the arguments (bench/run.sh does, before it installs or builds)")
     args = ap.parse_args()
     names = args.scenarios or list(Bench.SCENARIOS)
     unknown = [n for n in names if n not in Bench.SCENARIOS]
     if unknown:
         ap.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(Bench.SCENARIOS)}")
+    if args.check:
+        return 0
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, _on_signal)
     bench = Bench(args)

@@ -20,14 +20,23 @@ build_dir="$repo/build-bench"
 pass=()
 while (($#)); do
   case "$1" in
+    -h|--help)
+      sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+      echo
+      exec /usr/bin/python3 "$here/bench.py" --help ;;
     --no-install) install=0 ;;
     --no-build) build=0 ;;
-    --build-dir) build_dir=$2; shift ;;
+    --build-dir)
+      (($# > 1)) || { echo "bench: --build-dir needs a directory" >&2; exit 2; }
+      build_dir=$2; shift ;;
     --build-dir=*) build_dir=${1#*=} ;;
     *) pass+=("$1") ;;
   esac
   shift
 done
+
+# A wrong scenario name or option is refused before anything is installed or built.
+/usr/bin/python3 "$here/bench.py" --check --build-dir "$build_dir" ${pass[@]+"${pass[@]}"}
 
 if ((install)); then
   "$here/setup-deps.sh"
