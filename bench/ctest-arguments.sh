@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CTest's bench_arguments: bench/run.sh refuses a wrong scenario name or option before it installs
 # or builds anything (a build directory it would have built into stays absent), and --help prints
-# the usage without doing either.
+# the usage without doing either; bench/instructions.sh answers --help and refuses a bad count.
 #   bench/ctest-arguments.sh SCRATCH_DIR
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,4 +32,13 @@ rc=$?
 grep -q "bench/run.sh get list" <<<"$out" || fail "--help does not show run.sh's usage: $out"
 grep -q "usage: bench.py" <<<"$out" || fail "--help does not show bench.py's options: $out"
 [ ! -e "$scratch/build" ] || fail "--help started a build"
+# bench/instructions.sh: --help, and a count that is not one.
+out=$("$here/instructions.sh" --help 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] || fail "instructions.sh --help: exit $rc, want 0"
+grep -q "bench/instructions.sh \[BUILD_DIR\] \[N\]" <<<"$out" || fail "instructions.sh --help: $out"
+out=$("$here/instructions.sh" "$scratch/build" ten 2>&1)
+rc=$?
+[ "$rc" -eq 2 ] || fail "instructions.sh with N=ten: exit $rc, want 2"
+grep -q "N must be a positive number of creates, not 'ten'" <<<"$out" || fail "instructions.sh: $out"
 echo "bench_arguments: ok"

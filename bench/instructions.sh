@@ -10,8 +10,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+  sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+  exit 0
+fi
+(($# <= 2)) || { echo "instructions: at most two arguments, BUILD_DIR and N (see --help)" >&2; exit 2; }
 build=${1:-$repo/build}
 n=${2:-1000}
+[[ $n =~ ^[1-9][0-9]*$ ]] || { echo "instructions: N must be a positive number of creates, not '$n'" >&2; exit 2; }
 host=$build/bin/apiserver-host
 loadgen=$build/bin/loadgen
 for b in "$host" "$loadgen"; do
