@@ -35,8 +35,11 @@ while (($#)); do
   shift
 done
 
-# A wrong scenario name or option is refused before anything is installed or built.
-/usr/bin/python3 "$here/bench.py" --check --build-dir "$build_dir" ${pass[@]+"${pass[@]}"}
+# A wrong scenario name or option is refused before anything is installed or built (on a fresh
+# machine without Python yet, once the tools are installed: bench.py checks them again).
+if [ -x /usr/bin/python3 ]; then
+  /usr/bin/python3 "$here/bench.py" --check --build-dir "$build_dir" ${pass[@]+"${pass[@]}"}
+fi
 
 if ((install)); then
   "$here/setup-deps.sh"
