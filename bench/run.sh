@@ -22,6 +22,7 @@ while (($#)); do
   case "$1" in
     -h|--help)
       sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+      [ -x /usr/bin/python3 ] || exit 0  # bench.py's own options once the tools are installed
       echo
       exec /usr/bin/python3 "$here/bench.py" --help ;;
     --no-install) install=0 ;;
