@@ -380,7 +380,7 @@ Result<void> GenericApiServer::Impl::build() {
     so.logError = [l](std::string_view m) { l->error(m); };
     auto store = std::make_shared<registry::Store>(r.spec, r.strategy, backend, std::move(so));
     stores.push_back(store);
-    storeMap->emplace(r.spec.group + "/" + r.spec.plural, store);
+    storeMap->emplace(GroupResource{r.spec.group, r.spec.plural}, store);
     endpoints::ResourceHandler::Options ho;
     ho.clock = clock;
     ho.minRequestTimeout = std::chrono::duration_cast<std::chrono::seconds>(cfg.serving.minRequestTimeout);

@@ -1,7 +1,5 @@
 #include "server/local_client.h"
 
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -23,20 +21,7 @@ Result<LocalClient::StoreRef> LocalClient::store(const GroupResource& gr) const 
   const StoreMap* stores = stores_.load(std::memory_order_acquire);
   if (stores == nullptr)
     return fail(ApiError::serviceUnavailable("the server has not started yet"));
-  // "group/resource", in a buffer of the stack when it fits (it always does for kube's names).
-  std::array<char, 256> buf;
-  std::string spill;
-  std::string_view key;
-  if (gr.group.size() + 1 + gr.resource.size() <= buf.size()) {
-    char* p = std::copy(gr.group.begin(), gr.group.end(), buf.data());
-    *p++ = '/';
-    p = std::copy(gr.resource.begin(), gr.resource.end(), p);
-    key = std::string_view(buf.data(), static_cast<std::size_t>(p - buf.data()));
-  } else {
-    spill = gr.group + "/" + gr.resource;
-    key = spill;
-  }
-  auto it = stores->find(key);
+  auto it = stores->find(gr);
   if (it == stores->end())
     return fail(ApiError{404, "NotFound", "the server could not find the requested resource (" + gr.str() + ")", {}});
   return StoreRef{&it->second};

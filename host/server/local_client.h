@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 /// @file local_client.h
@@ -20,7 +21,14 @@ namespace apiserver::server {
 
 class LocalClient final : public Client {
  public:
-  using StoreMap = std::map<std::string, std::shared_ptr<registry::Store>, std::less<>>;  // "group/resource"
+  /// GroupResourceLess orders the stores by group, then resource, so that a lookup compares the
+  /// GroupResource it is given, with no key to build.
+  struct GroupResourceLess {
+    bool operator()(const GroupResource& a, const GroupResource& b) const {
+      return std::tie(a.group, a.resource) < std::tie(b.group, b.resource);
+    }
+  };
+  using StoreMap = std::map<GroupResource, std::shared_ptr<registry::Store>, GroupResourceLess>;
 
   /// attach makes the client usable (called once the stores have started).
   void attach(std::shared_ptr<const StoreMap> stores);
