@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -174,7 +176,8 @@ class Endpoint {
   Clock::time_point lastKick_{};
 };
 
-// AsyncTxn is one Txn on the completion queue (Etcd3Storage::createAsync).
+// AsyncTxn is one Txn on the completion queue: one create (Etcd3Storage::createAsync), or a batch
+// of creates made into one Txn (`members`, each answered with the batch's outcome).
 struct AsyncTxn {
   pb::TxnRequest req;
   grpc::ClientContext ctx;
@@ -186,6 +189,16 @@ struct AsyncTxn {
   int attempt = 0;
   std::unique_ptr<grpc::ClientAsyncResponseReader<pb::TxnResponse>> reader;
   std::function<void(const grpc::Status&, const pb::TxnResponse&)> done;
+  // A batch: the creates whose compare and put `req` holds, in order. Empty for a single call.
+  std::vector<std::unique_ptr<AsyncTxn>> members;
+  bool alone = false;  // to be sent in a Txn of its own (its batch failed as a whole)
+
+  // batchable: a create-if-absent of one key (one compare, one put, no failure branch).
+  bool batchable() const {
+    return !alone && req.compare_size() == 1 && req.success_size() == 1 &&
+           req.failure_size() == 0 && req.success(0).has_request_put();
+  }
+  const std::string& key() const { return req.success(0).request_put().key(); }
 };
 
 }  // namespace
@@ -247,7 +260,17 @@ struct Etcd3Storage::Core {
   // Asynchronous writes: their answers arrive on one completion queue, read by one thread.
   grpc::CompletionQueue cq;
   std::thread cqThread;
-  CallsInFlight asyncCalls;  // closed at shutdown
+  CallsInFlight asyncCalls;  // one per create, from startTxn to its answer; closed at shutdown
+  // Group commit: at most kTxnsInFlight create Txns are in flight; the creates queued meanwhile
+  // go to etcd together, as one Txn that compares and puts each key (up to kBatchOps keys and
+  // about kBatchBytes), and share its revision. At one create at a time nothing waits. One Txn
+  // costs etcd (its gRPC call, its raft entry, the one event message per watcher) about as much
+  // as a Txn of a few keys; docs/storage.md, docs/performance.md.
+  static constexpr int kTxnsInFlight = 4;
+  static constexpr int kBatchOps = 64;                   // etcd's --max-txn-ops: 128
+  static constexpr std::size_t kBatchBytes = 512 << 10;  // etcd's --max-request-bytes: 1.5 MiB
+  std::deque<std::unique_ptr<AsyncTxn>> waiting;         // the completion thread's only
+  int txnsInFlight = 0;                                  // the completion thread's only
   // Calls are started by that thread too, a batch at a time, so that one thread does the
   // channel's work for them (started on the I/O threads, the same creates took 10-20% more of
   // the server's CPU; docs/performance.md). An I/O thread queues its call here and, if the
@@ -330,8 +353,18 @@ struct Etcd3Storage::Core {
   // (launchQueued, launchTxn) and answers it (finishTxn).
   void startTxn(std::unique_ptr<AsyncTxn> t);
   void launchQueued();
+  // launchWaiting starts waiting creates while fewer than kTxnsInFlight Txns are in flight;
+  // nextTxn takes the next Txn from `waiting` (a batch when more than one create can go).
+  void launchWaiting();
+  std::unique_ptr<AsyncTxn> nextTxn();
   void launchTxn(std::unique_ptr<AsyncTxn> t);
   void finishTxn(std::unique_ptr<AsyncTxn> t);
+  void finishBatch(std::unique_ptr<AsyncTxn> t);
+  // answer answers t's create (counted by startTxn).
+  void answer(AsyncTxn& t, const grpc::Status& st, const pb::TxnResponse& resp) {
+    t.done(st, resp);
+    asyncCalls.end();
+  }
   void cqLoop();
   // putRequest is the Txn that puts key (on the events' lease if key takes one) if `compares`
   // hold, and reads it otherwise if `rangeOnFailure`.
@@ -554,14 +587,60 @@ void Etcd3Storage::Core::startTxn(std::unique_ptr<AsyncTxn> t) {
 }
 
 void Etcd3Storage::Core::launchQueued() {
-  std::vector<std::unique_ptr<AsyncTxn>> batch;
+  std::vector<std::unique_ptr<AsyncTxn>> queued;
   {
     std::lock_guard lock(startMu);
-    batch.swap(toStart);
+    queued.swap(toStart);
     wakeSet = false;
   }
-  for (auto& t : batch)
-    launchTxn(std::move(t));
+  for (auto& t : queued)
+    waiting.push_back(std::move(t));
+  launchWaiting();
+}
+
+void Etcd3Storage::Core::launchWaiting() {
+  while (!waiting.empty() && txnsInFlight < kTxnsInFlight) {
+    ++txnsInFlight;
+    launchTxn(nextTxn());
+  }
+}
+
+std::unique_ptr<AsyncTxn> Etcd3Storage::Core::nextTxn() {
+  auto first = std::move(waiting.front());
+  waiting.pop_front();
+  if (waiting.empty() || !first->batchable())
+    return first;
+  auto batch = std::make_unique<AsyncTxn>();
+  std::size_t bytes = first->req.ByteSizeLong();
+  std::set<std::string_view> keys{first->key()};
+  batch->members.push_back(std::move(first));
+  // etcd refuses a Txn that puts one key twice: a second create of a key waits for the next Txn
+  // (and finds the key there).
+  std::vector<std::unique_ptr<AsyncTxn>> later;
+  while (!waiting.empty() && batch->members.size() < static_cast<std::size_t>(kBatchOps)) {
+    auto& t = waiting.front();
+    if (!t->batchable())
+      break;
+    const std::size_t size = t->req.ByteSizeLong();
+    if (bytes + size > kBatchBytes)
+      break;
+    if (keys.insert(t->key()).second) {
+      bytes += size;
+      batch->members.push_back(std::move(t));
+    } else {
+      later.push_back(std::move(t));
+    }
+    waiting.pop_front();
+  }
+  for (auto it = later.rbegin(); it != later.rend(); ++it)
+    waiting.push_front(std::move(*it));
+  if (batch->members.size() == 1)
+    return std::move(batch->members.front());
+  for (auto& m : batch->members) {
+    *batch->req.add_compare() = m->req.compare(0);
+    batch->req.add_success()->Swap(m->req.mutable_success(0));  // the put and its value, moved
+  }
+  return batch;
 }
 
 void Etcd3Storage::Core::launchTxn(std::unique_ptr<AsyncTxn> t) {
@@ -581,12 +660,15 @@ void Etcd3Storage::Core::cqLoop() {
       launchQueued();
       continue;
     }
+    --txnsInFlight;
     finishTxn(std::unique_ptr<AsyncTxn>(static_cast<AsyncTxn*>(tag)));
-    asyncCalls.end();
+    launchWaiting();
   }
 }
 
 void Etcd3Storage::Core::finishTxn(std::unique_ptr<AsyncTxn> t) {
+  if (!t->members.empty())
+    return finishBatch(std::move(t));
   const grpc::Status& st = t->status;
   if (!st.ok() && isEndpointFailure(st)) {
     // As unary() does for a write: not retried (it may have been applied), the next call fails
@@ -596,7 +678,8 @@ void Etcd3Storage::Core::finishTxn(std::unique_ptr<AsyncTxn> t) {
   }
   if (!st.ok() && t->leaseUsed != 0 && t->attempt == 0 &&
       contains(st.error_message(), "lease not found")) {
-    // As putTxn: the shared lease expired; once more with a new one.
+    // As putTxn: the shared lease expired; once more with a new one (still counted as the same
+    // create).
     dropLease(t->leaseUsed);
     auto again = std::make_unique<AsyncTxn>();
     again->req = std::move(t->req);
@@ -604,13 +687,41 @@ void Etcd3Storage::Core::finishTxn(std::unique_ptr<AsyncTxn> t) {
     again->attempt = 1;
     auto id = lease();
     if (!id)
-      return again->done(grpc::Status(grpc::StatusCode::UNAVAILABLE, id.error().message),
-                         again->resp);
+      return answer(*again, grpc::Status(grpc::StatusCode::UNAVAILABLE, id.error().message),
+                    again->resp);
     again->leaseUsed = *id;
     again->req.mutable_success(0)->mutable_request_put()->set_lease(*id);
-    return startTxn(std::move(again));
+    waiting.push_front(std::move(again));
+    return;
   }
-  t->done(st, t->resp);
+  answer(*t, st, t->resp);
+}
+
+void Etcd3Storage::Core::finishBatch(std::unique_ptr<AsyncTxn> t) {
+  const grpc::Status& st = t->status;
+  if (!st.ok() && isEndpointFailure(st)) {
+    endpoints[t->endpoint]->kick();
+    failover(t->endpoint);
+  }
+  // Applied, or surely not applied with nothing to learn from trying each alone (a Txn with a
+  // failed compare applies nothing: every member goes again alone, to learn which key exists;
+  // so do they after a refusal of the batch itself, such as a lost lease or a cluster whose
+  // --max-txn-ops or --max-request-bytes is below ours).
+  const bool again = st.ok() ? !t->resp.succeeded()
+                             : st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+                                   st.error_code() == grpc::StatusCode::NOT_FOUND ||
+                                   st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  if (!again) {
+    for (auto& m : t->members)
+      answer(*m, st, t->resp);
+    return;
+  }
+  for (std::size_t i = t->members.size(); i-- > 0;) {
+    auto& m = t->members[i];
+    m->req.mutable_success(0)->Swap(t->req.mutable_success(static_cast<int>(i)));
+    m->alone = true;
+    waiting.push_front(std::move(m));
+  }
 }
 
 Result<pb::TxnResponse> Etcd3Storage::Core::putTxn(std::string_view key, const std::string& value,

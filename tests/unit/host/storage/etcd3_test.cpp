@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace apiserver::storage {
@@ -234,6 +235,154 @@ TEST_F(Etcd3Test, AsyncCreateWithEtcdGoneFailsFastAndOneAfterItsReturnSucceeds) 
   auto stored = s->get("/a/after");
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->modRevision, *after);
+}
+
+// createAll queues an asynchronous create of each key at once and returns the answers in order.
+std::vector<Result<std::int64_t>> createAll(Etcd3Storage& s, const std::vector<std::string>& keys,
+                                            const std::string& value = "v") {
+  std::vector<std::future<Result<std::int64_t>>> pending;
+  for (const auto& key : keys) {
+    auto answer = std::make_shared<std::promise<Result<std::int64_t>>>();
+    pending.push_back(answer->get_future());
+    s.createAsync(key, value,
+                  [answer](Result<std::int64_t> r) { answer->set_value(std::move(r)); });
+  }
+  std::vector<Result<std::int64_t>> out;
+  for (auto& p : pending) {
+    if (p.wait_for(20s) != std::future_status::ready) {
+      ADD_FAILURE() << "a create was never answered";
+      return out;
+    }
+    out.push_back(p.get());
+  }
+  return out;
+}
+
+std::vector<std::string> numberedKeys(const std::string& prefix, int n) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < n; ++i)
+    keys.push_back(prefix + std::to_string(i));
+  return keys;
+}
+
+TEST_F(Etcd3Test, CreatesQueuedTogetherGoToEtcdInSharedTxnsAndEachRevisionIsDeliveredWhole) {
+  // Creates queued while earlier ones are in flight go to etcd as one Txn: they share its
+  // revision. A watcher gets every event of one revision in one delivery, so a watch cache never
+  // shows half a revision.
+  auto s = open();
+  ASSERT_TRUE(s);
+  std::mutex mu;
+  std::vector<std::vector<std::pair<std::int64_t, std::string>>> deliveries;
+  auto w = s->watch("/batch/", 0, [&](WatchNotification&& n) {
+    std::lock_guard lock(mu);
+    auto& d = deliveries.emplace_back();
+    for (const auto& e : n.events)
+      d.emplace_back(e.revision, e.key);
+  });
+  ASSERT_TRUE(w);
+  const auto keys = numberedKeys("/batch/p-", 300);
+  const auto got = createAll(*s, keys, R"({"kind":"Pod"})");
+  ASSERT_EQ(got.size(), keys.size());
+  std::map<std::int64_t, std::set<std::string>> byRevision;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(got[i]) << keys[i] << ": " << got[i].error().message;
+    byRevision[*got[i]].insert(keys[i]);
+    auto stored = s->get(keys[i]);
+    ASSERT_TRUE(stored) << keys[i];
+    EXPECT_EQ(stored->modRevision, *got[i]) << keys[i];
+    EXPECT_EQ(stored->createRevision, *got[i]) << keys[i];
+    EXPECT_EQ(std::string_view(stored->value->data(), stored->value->size()), R"({"kind":"Pod"})");
+  }
+  EXPECT_LT(byRevision.size(), keys.size()) << "no two creates shared a Txn";
+  // Every revision's events arrive in one delivery, with nothing else.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (;;) {
+    std::size_t seen = 0;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& d : deliveries)
+        seen += d.size();
+    }
+    if (seen >= keys.size() || std::chrono::steady_clock::now() > deadline)
+      break;
+    std::this_thread::sleep_for(10ms);
+  }
+  std::lock_guard lock(mu);
+  std::map<std::int64_t, std::set<std::string>> delivered;
+  for (const auto& d : deliveries) {
+    std::set<std::int64_t> revs;
+    for (const auto& [rev, key] : d) {
+      revs.insert(rev);
+      EXPECT_TRUE(delivered[rev].insert(key).second) << key << " delivered twice";
+    }
+    for (auto rev : revs)
+      EXPECT_EQ(delivered[rev], byRevision[rev])
+          << "revision " << rev << " split between deliveries";
+  }
+  EXPECT_EQ(delivered, byRevision);
+}
+
+TEST_F(Etcd3Test, AKeyThatExistsFailsItsOwnCreateOnlyAndTheOthersQueuedWithItSucceed) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->create("/exists/k-7", "old"));
+  ASSERT_TRUE(s->create("/exists/k-31", "old"));
+  const auto keys = numberedKeys("/exists/k-", 60);
+  const auto got = createAll(*s, keys, "new");
+  ASSERT_EQ(got.size(), keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto stored = s->get(keys[i]);
+    ASSERT_TRUE(stored) << keys[i];
+    if (i == 7 || i == 31) {
+      ASSERT_FALSE(got[i]) << keys[i];
+      EXPECT_EQ(got[i].error().code, ErrorCode::KeyExists) << got[i].error().message;
+      EXPECT_EQ(std::string_view(stored->value->data(), stored->value->size()), "old");
+    } else {
+      ASSERT_TRUE(got[i]) << keys[i] << ": " << got[i].error().message;
+      EXPECT_EQ(stored->modRevision, *got[i]) << keys[i];
+      EXPECT_EQ(std::string_view(stored->value->data(), stored->value->size()), "new");
+    }
+  }
+}
+
+TEST_F(Etcd3Test, CreatesOfOneKeyQueuedTogetherCreateItOnce) {
+  // etcd refuses a Txn that puts one key twice: the second create of a key goes in a later Txn
+  // and finds the key.
+  auto s = open();
+  ASSERT_TRUE(s);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i)
+    keys.push_back(i % 4 == 0 ? "/dup/same" : "/dup/k-" + std::to_string(i));
+  const auto got = createAll(*s, keys);
+  ASSERT_EQ(got.size(), keys.size());
+  int created = 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] != "/dup/same") {
+      EXPECT_TRUE(got[i]) << keys[i] << ": " << got[i].error().message;
+    } else if (got[i]) {
+      ++created;
+      EXPECT_EQ(s->get("/dup/same")->modRevision, *got[i]);
+    } else {
+      EXPECT_EQ(got[i].error().code, ErrorCode::KeyExists) << got[i].error().message;
+    }
+  }
+  EXPECT_EQ(created, 1);
+}
+
+TEST_F(Etcd3Test, EventsCreatedTogetherEachGetTheLease) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  const auto keys = numberedKeys("/registry/events/ns/e-", 50);
+  const auto got = createAll(*s, keys);
+  std::set<std::int64_t> leases;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(got[i]) << keys[i] << ": " << got[i].error().message;
+    auto l = s->leaseOf(keys[i]);
+    ASSERT_TRUE(l) << keys[i];
+    leases.insert(*l);
+  }
+  EXPECT_EQ(leases.size(), 1u);
+  EXPECT_NE(*leases.begin(), 0);
 }
 
 TEST_F(Etcd3Test, OpenFailsWithUnreachableWhenNoMemberAnswers) {
