@@ -270,13 +270,14 @@ struct Etcd3Storage::Core {
   static constexpr int kBatchOps = 64;                   // etcd's --max-txn-ops: 128
   static constexpr std::size_t kBatchBytes = 512 << 10;  // etcd's --max-request-bytes: 1.5 MiB
   std::deque<std::unique_ptr<AsyncTxn>> waiting;         // the completion thread's only
-  int txnsInFlight = 0;                                  // the completion thread's only
-  // Calls are started by that thread too, a batch at a time, so that one thread does the
-  // channel's work for them (started on the I/O threads, the same creates took 10-20% more of
-  // the server's CPU; docs/performance.md). An I/O thread queues its call here and, if the
-  // queue was empty, wakes the completion thread with `wake`.
+  // Calls are started by that thread too, so that one thread does the channel's work for them
+  // (started on the I/O threads, the same creates took 10-20% more of the server's CPU;
+  // docs/performance.md). An I/O thread queues its call in `toStart` and wakes the completion
+  // thread with `wake` if the queue was empty and a Txn may start: while every slot is taken,
+  // the thread takes the queue when a Txn ends.
   std::mutex startMu;
   std::vector<std::unique_ptr<AsyncTxn>> toStart;  // guarded by startMu
+  int txnsInFlight = 0;                            // guarded by startMu
   bool wakeSet = false;                            // `wake` is pending; guarded by startMu
   grpc::Alarm wake;
 
@@ -350,10 +351,10 @@ struct Etcd3Storage::Core {
   // put writes key under the compares; a lost lease (etcd restored, lease revoked) is replaced
   // once.
   // startTxn queues t's Txn without waiting; the completion queue's thread starts it
-  // (launchQueued, launchTxn) and answers it (finishTxn).
+  // (launchWaiting, launchTxn) and answers it (finishTxn).
   void startTxn(std::unique_ptr<AsyncTxn> t);
-  void launchQueued();
-  // launchWaiting starts waiting creates while fewer than kTxnsInFlight Txns are in flight;
+  // launchWaiting moves `toStart` to `waiting`, and starts waiting creates while fewer than
+  // kTxnsInFlight Txns are in flight;
   // nextTxn takes the next Txn from `waiting` (a batch when more than one create can go).
   void launchWaiting();
   std::unique_ptr<AsyncTxn> nextTxn();
@@ -580,27 +581,23 @@ void Etcd3Storage::Core::startTxn(std::unique_ptr<AsyncTxn> t) {
                    t->resp);
   std::lock_guard lock(startMu);
   toStart.push_back(std::move(t));
-  if (!wakeSet) {
+  if (!wakeSet && txnsInFlight < kTxnsInFlight) {
     wakeSet = true;
     wake.Set(&cq, gpr_time_0(GPR_CLOCK_REALTIME), &wake);
   }
 }
 
-void Etcd3Storage::Core::launchQueued() {
-  std::vector<std::unique_ptr<AsyncTxn>> queued;
-  {
-    std::lock_guard lock(startMu);
-    queued.swap(toStart);
-    wakeSet = false;
-  }
-  for (auto& t : queued)
-    waiting.push_back(std::move(t));
-  launchWaiting();
-}
-
 void Etcd3Storage::Core::launchWaiting() {
-  while (!waiting.empty() && txnsInFlight < kTxnsInFlight) {
-    ++txnsInFlight;
+  for (;;) {
+    {
+      std::lock_guard lock(startMu);
+      for (auto& t : toStart)
+        waiting.push_back(std::move(t));
+      toStart.clear();
+      if (waiting.empty() || txnsInFlight >= kTxnsInFlight)
+        return;
+      ++txnsInFlight;
+    }
     launchTxn(nextTxn());
   }
 }
@@ -657,10 +654,17 @@ void Etcd3Storage::Core::cqLoop() {
   bool ok = false;
   while (cq.Next(&tag, &ok)) {
     if (tag == &wake) {
-      launchQueued();
+      {
+        std::lock_guard lock(startMu);
+        wakeSet = false;
+      }
+      launchWaiting();
       continue;
     }
-    --txnsInFlight;
+    {
+      std::lock_guard lock(startMu);
+      --txnsInFlight;
+    }
     finishTxn(std::unique_ptr<AsyncTxn>(static_cast<AsyncTxn*>(tag)));
     launchWaiting();
   }
