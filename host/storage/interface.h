@@ -109,7 +109,9 @@ struct Event {
 };
 
 /// WatchNotification is one delivery to a watcher: events in revision order, or the error that
-/// ended the watch (no further deliveries follow an error). `progress`, when non-zero, says that
+/// ended the watch (no further deliveries follow an error). Writes may share a revision (etcd3
+/// sends creates made at the same moment in one Txn); a delivery then holds every event of each
+/// revision it holds. `progress`, when non-zero, says that
 /// no change under the watched prefix up to that revision remains undelivered (etcd's progress
 /// notification): a watcher of a quiet prefix still learns that the store moved on.
 struct WatchNotification {
@@ -178,8 +180,9 @@ class Interface {
   virtual Result<std::int64_t> create(std::string_view key, std::string value) = 0;
   /// createAsync is create answering through `done`, exactly once: before it returns (the
   /// default, which calls create), or on the backend's own thread once the write is durable, so
-  /// that no thread of the caller's waits for the commit. `done` must be quick, must not throw and
-  /// must not call back into this backend's writes.
+  /// that no thread of the caller's waits for the commit. Creates running at once may be written
+  /// together, at one revision. `done` must be quick, must not throw and must not call back into
+  /// this backend's writes.
   virtual void createAsync(std::string_view key, std::string value, CreateCallback done) {
     done(create(key, std::move(value)));
   }

@@ -261,12 +261,13 @@ struct Etcd3Storage::Core {
   grpc::CompletionQueue cq;
   std::thread cqThread;
   CallsInFlight asyncCalls;  // one per create, from startTxn to its answer; closed at shutdown
-  // Group commit: at most kTxnsInFlight create Txns are in flight; the creates queued meanwhile
-  // go to etcd together, as one Txn that compares and puts each key (up to kBatchOps keys and
-  // about kBatchBytes), and share its revision. At one create at a time nothing waits. One Txn
-  // costs etcd (its gRPC call, its raft entry, the one event message per watcher) about as much
-  // as a Txn of a few keys; docs/storage.md, docs/performance.md.
-  static constexpr int kTxnsInFlight = 4;
+  // Group commit: while a create Txn is in flight (kTxnsInFlight), the creates queued meanwhile
+  // wait, then go to etcd together, as one Txn that compares and puts each key (up to kBatchOps
+  // keys and about kBatchBytes), and share its revision. At one create at a time nothing waits.
+  // One Txn costs etcd (its gRPC call, its raft entry, the one event message per watcher) about
+  // as much as a Txn of a few keys. One in flight gave more creates than two or four, and took
+  // etcd less CPU; docs/storage.md, docs/performance.md.
+  static constexpr int kTxnsInFlight = 1;
   static constexpr int kBatchOps = 64;                   // etcd's --max-txn-ops: 128
   static constexpr std::size_t kBatchBytes = 512 << 10;  // etcd's --max-request-bytes: 1.5 MiB
   std::deque<std::unique_ptr<AsyncTxn>> waiting;         // the completion thread's only
