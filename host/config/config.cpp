@@ -102,6 +102,8 @@ void readEtcd(ConfigReader& r, EtcdConfig& e, const std::filesystem::path& baseD
     if (v->count() < 0) r.error("compactionInterval", "must not be negative");
     e.compactionInterval = *v;
   }
+  if (auto v = r.integer("createsPerTxn", 1, 128))
+    e.createsPerTxn = *v;
 }
 
 void readStorage(ConfigReader& r, StorageConfig& s, const std::filesystem::path& baseDir) {

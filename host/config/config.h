@@ -53,6 +53,9 @@ struct EtcdConfig {
   std::filesystem::path keyFile;   ///< the client certificate's private key (TLS)
   /// How often the history is compacted (to the revision seen one interval before); 0: never.
   std::chrono::milliseconds compactionInterval{5 * 60 * 1000};
+  /// How many creates made at once go to etcd in one Txn, sharing its revision (group commit);
+  /// 1: every create a Txn and a revision of its own.
+  std::int64_t createsPerTxn = 64;
 };
 
 /// StorageConfig: the backend and the watch cache.

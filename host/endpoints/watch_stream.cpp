@@ -37,8 +37,9 @@ const SharedBytes& framePrefix(storage::WatchEventType t) {
   return kBookmark;
 }
 
-// kBatch is the most events one poll takes: one write's worth (3 buffers each, within what the
-// session keeps between writes). A watcher that has fallen behind reads the rest from the watch
+// kBatch is the most events one poll takes, but for the rest of a revision (the watch cache
+// never ends a take inside one): one write's worth (3 buffers each, within what the session
+// keeps between writes). A watcher that has fallen behind reads the rest from the watch
 // cache's history write by write instead of holding it queued.
 constexpr std::size_t kBatch = 20;
 

@@ -41,6 +41,8 @@ po::options_description describe(Options* o) {
       *dst = std::move(out);
     });
   };
+  // One flag per entry, as --help lists them.
+  // clang-format off
   d.add_options()
       ("help,h", po::bool_switch(&o->help), "print this help and exit")
       ("version", po::bool_switch(&o->version), "print the version and exit")
@@ -101,6 +103,9 @@ po::options_description describe(Options* o) {
       ("etcd-keyfile", str(&o->etcdKeyFile), "private key of --etcd-certfile (storage.etcd.keyfile)")
       ("etcd-compaction-interval", str(&o->etcdCompactionInterval),
        "how often the storage history is compacted, e.g. 5m; 0 = never (storage.etcd.compactionInterval)")
+      ("etcd-creates-per-txn", num(&o->etcdCreatesPerTxn),
+       "how many creates made at once go to etcd in one Txn, sharing its revision, 1-128; 1 = each "
+       "its own (storage.etcd.createsPerTxn)")
       ("event-ttl", str(&o->eventTtl), "how long events are kept, e.g. 1h (storage.eventTTL)")
       ("max-requests-inflight", num(&o->maxRequestsInflight),
        "the maximum number of non-mutating requests in flight; 0 = unlimited (serving.maxRequestsInFlight)")
@@ -114,6 +119,7 @@ po::options_description describe(Options* o) {
        "ordered comma-separated authorizers: AlwaysAllow, AlwaysDeny, RBAC (authorization.modes)")
       ("encryption-provider-config", str(&o->encryptionProviderConfig),
        "EncryptionConfiguration file: how resources are encrypted at rest (storage.encryptionProviderConfig)");
+  // clang-format on
   return d;
 }
 
@@ -284,6 +290,13 @@ Result<void> applyTo(const Options& o, config::Config& c) {
     } else {
       c.storage.etcd.compactionInterval = *d;
     }
+  }
+  if (o.etcdCreatesPerTxn) {
+    if (*o.etcdCreatesPerTxn < 1 || *o.etcdCreatesPerTxn > 128)
+      bad("--etcd-creates-per-txn",
+          "expected a number from 1 to 128, got " + std::to_string(*o.etcdCreatesPerTxn));
+    else
+      c.storage.etcd.createsPerTxn = *o.etcdCreatesPerTxn;
   }
   if (o.eventTtl) {
     auto d = ConfigReader::parseDuration(*o.eventTtl);

@@ -53,6 +53,7 @@ struct Options {
   std::optional<std::string> etcdKeyFile;
   std::optional<std::string> etcdCompactionInterval;
   std::optional<std::string> eventTtl;
+  std::optional<std::int64_t> etcdCreatesPerTxn;
   std::optional<std::int64_t> maxRequestsInflight;
   std::optional<std::int64_t> maxMutatingRequestsInflight;
   std::optional<std::string> requestTimeout;

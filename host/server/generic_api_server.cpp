@@ -342,6 +342,7 @@ Result<void> GenericApiServer::Impl::build() {
     eo.certFile = cfg.storage.etcd.certFile.string();
     eo.keyFile = cfg.storage.etcd.keyFile.string();
     eo.compactionInterval = cfg.storage.etcd.compactionInterval;
+    eo.createsPerTxn = static_cast<int>(cfg.storage.etcd.createsPerTxn);
     eo.eventTTL = cfg.storage.eventTTL;
     eo.leasedPrefixes = {cfg.storage.prefix + "/events/"};
     auto opened = storage::Etcd3Storage::open(std::move(eo));

@@ -346,7 +346,13 @@ void Cacher::read(CacheWatcher& w, std::vector<WatchEvent>& out, std::size_t max
   }
   std::size_t taken = 0;
   auto i = static_cast<std::size_t>(w.cursor_ + 1 - oldest);
-  while (taken < max) {
+  // `max` ends a take at a revision's end only: changes can share a revision (etcd3 writes
+  // creates made at once in one Txn), and a client resumes a watch after the last revision it
+  // saw, so a stream that ends between two takes must not end inside one.
+  auto insideRevision = [&] {
+    return i > 0 && i < history_.size() && history_[i].revision == history_[i - 1].revision;
+  };
+  while (taken < max || insideRevision()) {
     // A due bookmark goes right after the last change it covers, before any later one.
     if (w.bookmarkRev_ != 0 && w.cursor_ >= w.bookmarkSeq_) {
       out.push_back(WatchEvent{WatchEventType::Bookmark, nullptr, w.bookmarkRev_});

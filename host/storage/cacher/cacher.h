@@ -93,9 +93,10 @@ class CacheWatcher {
   /// setWake installs the function called when events arrive or the watcher ends. It is called
   /// with the watcher's lock held: it must only signal, never call back into the watcher.
   void setWake(std::function<void()> wake);
-  /// take appends up to `max` of the watcher's next events to `out`; returns false once the
-  /// watcher has ended and nothing more will come (`endError` then tells why). A take that stops
-  /// at `max` leaves the rest for the next take (no new wake-up is sent for them).
+  /// take appends up to `max` of the watcher's next events to `out`, and past `max` the rest of
+  /// the revision it is in (a take never ends inside a revision); returns false once the watcher
+  /// has ended and nothing more will come (`endError` then tells why). A take that stops at `max`
+  /// leaves the rest for the next take (no new wake-up is sent for them).
   bool take(std::vector<WatchEvent>& out,
             std::size_t max = std::numeric_limits<std::size_t>::max());
   /// stop ends the watcher from the consumer side (idempotent).

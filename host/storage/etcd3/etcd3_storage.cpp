@@ -262,13 +262,12 @@ struct Etcd3Storage::Core {
   std::thread cqThread;
   CallsInFlight asyncCalls;  // one per create, from startTxn to its answer; closed at shutdown
   // Group commit: while a create Txn is in flight (kTxnsInFlight), the creates queued meanwhile
-  // wait, then go to etcd together, as one Txn that compares and puts each key (up to kBatchOps
-  // keys and about kBatchBytes), and share its revision. At one create at a time nothing waits.
-  // One Txn costs etcd (its gRPC call, its raft entry, the one event message per watcher) about
-  // as much as a Txn of a few keys. One in flight gave more creates than two or four, and took
-  // etcd less CPU; docs/storage.md, docs/performance.md.
+  // wait, then go to etcd together, as one Txn that compares and puts each key (up to
+  // opts.createsPerTxn keys and about kBatchBytes), and share its revision. At one create at a time
+  // nothing waits. One Txn costs etcd (its gRPC call, its raft entry, the one event message per
+  // watcher) about as much as a Txn of a few keys. One in flight gave more creates than two or
+  // four, and took etcd less CPU; docs/storage.md, docs/performance.md.
   static constexpr int kTxnsInFlight = 1;
-  static constexpr int kBatchOps = 64;                   // etcd's --max-txn-ops: 128
   static constexpr std::size_t kBatchBytes = 512 << 10;  // etcd's --max-request-bytes: 1.5 MiB
   std::deque<std::unique_ptr<AsyncTxn>> waiting;         // the completion thread's only
   // Calls are started by that thread too, so that one thread does the channel's work for them
@@ -606,7 +605,7 @@ void Etcd3Storage::Core::launchWaiting() {
 std::unique_ptr<AsyncTxn> Etcd3Storage::Core::nextTxn() {
   auto first = std::move(waiting.front());
   waiting.pop_front();
-  if (waiting.empty() || !first->batchable())
+  if (waiting.empty() || !first->batchable() || opts.createsPerTxn <= 1)
     return first;
   auto batch = std::make_unique<AsyncTxn>();
   std::size_t bytes = first->req.ByteSizeLong();
@@ -615,7 +614,8 @@ std::unique_ptr<AsyncTxn> Etcd3Storage::Core::nextTxn() {
   // etcd refuses a Txn that puts one key twice: a second create of a key waits for the next Txn
   // (and finds the key there).
   std::vector<std::unique_ptr<AsyncTxn>> later;
-  while (!waiting.empty() && batch->members.size() < static_cast<std::size_t>(kBatchOps)) {
+  while (!waiting.empty() &&
+         batch->members.size() < static_cast<std::size_t>(std::max(opts.createsPerTxn, 1))) {
     auto& t = waiting.front();
     if (!t->batchable())
       break;

@@ -29,6 +29,10 @@ struct Etcd3Options {
   /// How often history is compacted, to the revision seen one interval before (kube's
   /// compactor, coordinated between API servers through etcd's `compact_rev_key`); 0: never.
   std::chrono::milliseconds compactionInterval{5 * 60 * 1000};
+  /// How many creates queued while a create Txn is in flight go to etcd together, in one Txn that
+  /// compares and puts each key: they share its revision (group commit). 1: each create a Txn of
+  /// its own. At most 128 (etcd's default --max-txn-ops).
+  int createsPerTxn = 64;
   /// Keys under these prefixes (events) get a lease so that etcd deletes them after eventTTL.
   std::vector<std::string> leasedPrefixes;
   /// How long leased keys live; 0: no leases.

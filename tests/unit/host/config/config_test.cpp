@@ -260,6 +260,21 @@ TEST(Config, InvalidYamlIsOneError) {
   EXPECT_EQ(r.error().message.rfind("invalid YAML: f.yaml: line ", 0), 0u) << r.error().message;
 }
 
+TEST(Config, EtcdCreatesPerTxnIsFromOneToEtcdsTxnLimit) {
+  auto d = parse("storage:\n  backend: etcd3\n");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->storage.etcd.createsPerTxn, 64);
+  auto one = parse("storage:\n  etcd:\n    createsPerTxn: 1\n");
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->storage.etcd.createsPerTxn, 1);
+  for (const char* bad : {"0", "129", "many"}) {
+    auto r = parse(std::string("storage:\n  etcd:\n    createsPerTxn: ") + bad + "\n");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().message.rfind("f.yaml:3:5: storage.etcd.createsPerTxn: ", 0), 0u)
+        << r.error().message;
+  }
+}
+
 TEST(Config, EveryProblemIsReportedAtOnce) {
   auto r = parse(R"(serving:
   insecurePort: 99999

@@ -110,11 +110,15 @@ TEST(Options, FlagsOverrideTheFile) {
   requestTimeout: 10s
 storage:
   prefix: /from-file
+  etcd:
+    createsPerTxn: 8
 logging:
   level: error
 )");
+  EXPECT_EQ(c.storage.etcd.createsPerTxn, 8);
   Options o;
   o.insecurePort = 9999;
+  o.etcdCreatesPerTxn = 1;
   o.requestTimeout = "2m";
   o.minRequestTimeout = 60;
   o.etcdPrefix = "/from-flag";
@@ -126,6 +130,7 @@ logging:
   EXPECT_EQ(c.serving.minRequestTimeout, std::chrono::seconds(60))
       << "--min-request-timeout is in seconds";
   EXPECT_EQ(c.storage.prefix, "/from-flag");
+  EXPECT_EQ(c.storage.etcd.createsPerTxn, 1);
   o.etcdPrefix = "/with-slash//";
   ASSERT_TRUE(applyTo(o, c));
   EXPECT_EQ(c.storage.prefix, "/with-slash") << "trailing slashes go, as in storage.prefix";
@@ -154,6 +159,10 @@ TEST(Options, ApplyErrorsNameTheFlag) {
        "--storage-backend: unsupported backend \"nosql\"; expected one of memory..."},
       {"prefix", [](Options& o) { o.etcdPrefix = "registry"; },
        "--etcd-prefix: must start with '/'"},
+      {"creates per txn", [](Options& o) { o.etcdCreatesPerTxn = 0; },
+       "--etcd-creates-per-txn: expected a number from 1 to 128, got 0"},
+      {"creates per txn above etcd's limit", [](Options& o) { o.etcdCreatesPerTxn = 129; },
+       "--etcd-creates-per-txn: expected a number from 1 to 128, got 129"},
       {"in flight", [](Options& o) { o.maxRequestsInflight = -1; },
        "--max-requests-inflight: can not be negative value"},
       {"mutating in flight", [](Options& o) { o.maxMutatingRequestsInflight = -1; },

@@ -1,6 +1,7 @@
 // The generic registry Store over MemoryStorage with small test Strategies.
 
 #include "registry/store.h"
+#include "../storage/storage_test_util.h"
 #include "registry/continue_token.h"
 #include "registry_test_util.h"
 #include "storage/memory/memory_storage.h"
@@ -27,6 +28,7 @@ using registrytest::kFixedTime;
 using registrytest::RecordingAdmission;
 using registrytest::widget;
 using registrytest::WidgetStrategy;
+using storage::storagetest::ForwardingBackend;
 
 std::chrono::steady_clock::time_point soon() {
   return std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -184,36 +186,6 @@ TEST_F(StoreTest, ACreatedObjectIsCachedAsADecodeOfItsStoredValueWouldBe) {
   EXPECT_EQ(stored->value.get(), (*primed)->json.get());
   other.stop();
 }
-
-/// ForwardingBackend is a backend that passes everything to another; tests override a part.
-class ForwardingBackend : public storage::Interface {
- public:
-  explicit ForwardingBackend(std::shared_ptr<storage::Interface> inner)
-      : inner_(std::move(inner)) {}
-  storage::Result<storage::KeyValue> get(std::string_view key) override { return inner_->get(key); }
-  storage::Result<storage::ListResult> list(std::string_view prefix, const storage::ListOptions& opts) override {
-    return inner_->list(prefix, opts);
-  }
-  storage::Result<std::int64_t> create(std::string_view key, std::string value) override {
-    return inner_->create(key, std::move(value));
-  }
-  storage::Result<std::int64_t> update(std::string_view key, std::string value, std::int64_t expected) override {
-    return inner_->update(key, std::move(value), expected);
-  }
-  storage::Result<storage::DeleteResult> remove(std::string_view key, std::int64_t expected) override {
-    return inner_->remove(key, expected);
-  }
-  storage::Result<std::unique_ptr<storage::Watch>> watch(std::string_view prefix, std::int64_t after,
-                                                         storage::WatchCallback cb) override {
-    return inner_->watch(prefix, after, std::move(cb));
-  }
-  storage::Result<std::int64_t> currentRevision() override { return inner_->currentRevision(); }
-  void requestProgress() override { inner_->requestProgress(); }
-  storage::Result<void> compact(std::int64_t revision) override { return inner_->compact(revision); }
-
- protected:
-  std::shared_ptr<storage::Interface> inner_;
-};
 
 /// RewritingBackend stores what it is given with one substring replaced, as another writer's
 /// bytes for the same key would differ from what the store primed.

@@ -193,7 +193,9 @@ class CacherTest : public ::testing::Test {
       cacher_->stop();
   }
 
-  void start(std::size_t historySize = 100, std::size_t watcherCapacity = 100) {
+  // start starts the cache over `backend_`, or over `over` (which writes to `backend_`).
+  void start(std::size_t historySize = 100, std::size_t watcherCapacity = 100,
+             InterfacePtr over = nullptr) {
     Cacher::Options o;
     o.prefix = std::string(kPrefix);
     o.historySize = historySize;
@@ -203,7 +205,7 @@ class CacherTest : public ::testing::Test {
       std::lock_guard lock(logMu_);
       logged_.emplace_back(m);
     };
-    cacher_ = std::make_unique<Cacher>(backend_, std::move(o));
+    cacher_ = std::make_unique<Cacher>(over ? over : backend_, std::move(o));
     auto r = cacher_->start();
     ASSERT_TRUE(r) << r.error().message;
   }
@@ -753,6 +755,66 @@ TEST_F(CacherTest, ABehindWatcherTakesItsEventsABatchAtATime) {
   got.clear();
   EXPECT_TRUE(w->take(got, 3));
   EXPECT_EQ(describe(got), (std::vector<std::string>{"ADDED ns1/later@" + std::to_string(r)}));
+}
+
+/// MergingBackend holds its watcher's events from hold() until release(), which delivers them as
+/// one notification at the last one's revision: writes that share a revision, as the creates
+/// etcd3 sends in one Txn do. One watcher (the cache); writes from the test's thread only.
+class MergingBackend final : public storagetest::ForwardingBackend {
+ public:
+  using ForwardingBackend::ForwardingBackend;
+  Result<std::unique_ptr<Watch>> watch(std::string_view prefix, std::int64_t after,
+                                       WatchCallback cb) override {
+    cb_ = std::move(cb);
+    return inner_->watch(prefix, after, [this](WatchNotification&& n) {
+      if (!holding_)
+        return cb_(std::move(n));
+      for (auto& e : n.events)
+        held_.push_back(std::move(e));
+    });
+  }
+  void hold() { holding_ = true; }
+  void release() {
+    holding_ = false;
+    WatchNotification n;
+    n.events = std::move(held_);
+    const std::int64_t rev = n.events.back().revision;
+    for (auto& e : n.events)
+      e.revision = e.createRevision = rev;
+    cb_(std::move(n));
+  }
+
+ private:
+  WatchCallback cb_;
+  bool holding_ = false;
+  std::vector<Event> held_;
+};
+
+// A take that reaches its most goes on to the end of the revision it is in: a watch stream that
+// ends between two takes (its timeout) never ends inside a revision, so a client that resumes
+// after the last revision it saw misses none of that revision's events.
+TEST_F(CacherTest, ATakeNeverEndsInsideARevision) {
+  auto merging = std::make_shared<MergingBackend>(backend_);
+  start(100, 100, merging);
+  auto w = watchFromNow();
+  ASSERT_TRUE(w);
+  merging->hold();
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "k" + std::to_string(i);
+    ASSERT_TRUE(backend_->create(keyOf("ns1", name), widget("ns1", name)));
+  }
+  merging->release();
+  const std::int64_t shared = cacher_->revision();
+  const std::int64_t next = put("ns1", "later");
+  std::vector<WatchEvent> got;
+  EXPECT_TRUE(w->take(got, 2));
+  ASSERT_EQ(got.size(), 5u) << "the take stopped inside revision " << shared;
+  for (const auto& e : got)
+    EXPECT_EQ(e.revision, shared);
+  got.clear();
+  EXPECT_TRUE(w->take(got, 2));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.front().revision, next);
 }
 
 // A watcher of some objects is not behind when other objects change, however many times.

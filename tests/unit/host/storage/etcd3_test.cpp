@@ -322,6 +322,22 @@ TEST_F(Etcd3Test, CreatesQueuedTogetherGoToEtcdInSharedTxnsAndEachRevisionIsDeli
   EXPECT_EQ(delivered, byRevision);
 }
 
+TEST_F(Etcd3Test, WithOneCreatePerTxnEveryCreateHasARevisionOfItsOwn) {
+  Etcd3Options o;
+  o.createsPerTxn = 1;
+  auto s = open(o);
+  ASSERT_TRUE(s);
+  const auto keys = numberedKeys("/single/p-", 100);
+  const auto got = createAll(*s, keys);
+  ASSERT_EQ(got.size(), keys.size());
+  std::set<std::int64_t> revisions;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(got[i]) << keys[i] << ": " << got[i].error().message;
+    revisions.insert(*got[i]);
+  }
+  EXPECT_EQ(revisions.size(), keys.size());
+}
+
 TEST_F(Etcd3Test, AKeyThatExistsFailsItsOwnCreateOnlyAndTheOthersQueuedWithItSucceed) {
   auto s = open();
   ASSERT_TRUE(s);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +18,36 @@
 namespace apiserver::storage::storagetest {
 
 inline constexpr std::chrono::seconds kWaitLimit{10};
+
+/// ForwardingBackend is a backend that passes everything to another; tests override a part.
+class ForwardingBackend : public Interface {
+ public:
+  explicit ForwardingBackend(std::shared_ptr<Interface> inner) : inner_(std::move(inner)) {}
+  Result<KeyValue> get(std::string_view key) override { return inner_->get(key); }
+  Result<ListResult> list(std::string_view prefix, const ListOptions& opts) override {
+    return inner_->list(prefix, opts);
+  }
+  Result<std::int64_t> create(std::string_view key, std::string value) override {
+    return inner_->create(key, std::move(value));
+  }
+  Result<std::int64_t> update(std::string_view key, std::string value,
+                              std::int64_t expected) override {
+    return inner_->update(key, std::move(value), expected);
+  }
+  Result<DeleteResult> remove(std::string_view key, std::int64_t expected) override {
+    return inner_->remove(key, expected);
+  }
+  Result<std::unique_ptr<Watch>> watch(std::string_view prefix, std::int64_t after,
+                                       WatchCallback cb) override {
+    return inner_->watch(prefix, after, std::move(cb));
+  }
+  Result<std::int64_t> currentRevision() override { return inner_->currentRevision(); }
+  void requestProgress() override { inner_->requestProgress(); }
+  Result<void> compact(std::int64_t revision) override { return inner_->compact(revision); }
+
+ protected:
+  std::shared_ptr<Interface> inner_;
+};
 
 inline std::string str(const SharedBytes& b) {
   return b ? *b : std::string("<null>");
