@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <deque>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -268,6 +269,10 @@ struct Etcd3Storage::Core {
   // watcher) about as much as a Txn of a few keys. One in flight gave more creates than two or
   // four, and took etcd less CPU; docs/storage.md, docs/performance.md.
   static constexpr int kTxnsInFlight = 1;
+  // txnsAllowed: kTxnsInFlight, or no limit when every create goes alone (createsPerTxn 1).
+  int txnsAllowed() const {
+    return opts.createsPerTxn > 1 ? kTxnsInFlight : std::numeric_limits<int>::max();
+  }
   static constexpr std::size_t kBatchBytes = 512 << 10;  // etcd's --max-request-bytes: 1.5 MiB
   std::deque<std::unique_ptr<AsyncTxn>> waiting;         // the completion thread's only
   // Calls are started by that thread too, so that one thread does the channel's work for them
@@ -354,7 +359,7 @@ struct Etcd3Storage::Core {
   // (launchWaiting, launchTxn) and answers it (finishTxn).
   void startTxn(std::unique_ptr<AsyncTxn> t);
   // launchWaiting moves `toStart` to `waiting`, and starts waiting creates while fewer than
-  // kTxnsInFlight Txns are in flight;
+  // txnsAllowed() Txns are in flight;
   // nextTxn takes the next Txn from `waiting` (a batch when more than one create can go).
   void launchWaiting();
   std::unique_ptr<AsyncTxn> nextTxn();
@@ -581,7 +586,7 @@ void Etcd3Storage::Core::startTxn(std::unique_ptr<AsyncTxn> t) {
                    t->resp);
   std::lock_guard lock(startMu);
   toStart.push_back(std::move(t));
-  if (!wakeSet && txnsInFlight < kTxnsInFlight) {
+  if (!wakeSet && txnsInFlight < txnsAllowed()) {
     wakeSet = true;
     wake.Set(&cq, gpr_time_0(GPR_CLOCK_REALTIME), &wake);
   }
@@ -594,7 +599,7 @@ void Etcd3Storage::Core::launchWaiting() {
       for (auto& t : toStart)
         waiting.push_back(std::move(t));
       toStart.clear();
-      if (waiting.empty() || txnsInFlight >= kTxnsInFlight)
+      if (waiting.empty() || txnsInFlight >= txnsAllowed())
         return;
       ++txnsInFlight;
     }
