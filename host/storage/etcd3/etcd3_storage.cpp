@@ -677,8 +677,6 @@ void Etcd3Storage::Core::cqLoop() {
 }
 
 void Etcd3Storage::Core::finishTxn(std::unique_ptr<AsyncTxn> t) {
-  if (!t->members.empty())
-    return finishBatch(std::move(t));
   const grpc::Status& st = t->status;
   if (!st.ok() && isEndpointFailure(st)) {
     // As unary() does for a write: not retried (it may have been applied), the next call fails
@@ -686,6 +684,8 @@ void Etcd3Storage::Core::finishTxn(std::unique_ptr<AsyncTxn> t) {
     endpoints[t->endpoint]->kick();
     failover(t->endpoint);
   }
+  if (!t->members.empty())
+    return finishBatch(std::move(t));
   if (!st.ok() && t->leaseUsed != 0 && t->attempt == 0 &&
       contains(st.error_message(), "lease not found")) {
     // As putTxn: the shared lease expired; once more with a new one (still counted as the same
@@ -709,14 +709,10 @@ void Etcd3Storage::Core::finishTxn(std::unique_ptr<AsyncTxn> t) {
 
 void Etcd3Storage::Core::finishBatch(std::unique_ptr<AsyncTxn> t) {
   const grpc::Status& st = t->status;
-  if (!st.ok() && isEndpointFailure(st)) {
-    endpoints[t->endpoint]->kick();
-    failover(t->endpoint);
-  }
-  // Applied, or surely not applied with nothing to learn from trying each alone (a Txn with a
-  // failed compare applies nothing: every member goes again alone, to learn which key exists;
-  // so do they after a refusal of the batch itself, such as a lost lease or a cluster whose
-  // --max-txn-ops or --max-request-bytes is below ours).
+  // Every member gets the batch's outcome, unless etcd applied none of it for a reason that
+  // concerns one member or the batch as a whole: a failed compare (a key exists: which, each
+  // member learns alone), or a refusal of the batch (a lost lease; a cluster whose --max-txn-ops
+  // or --max-request-bytes is below ours). Then each member goes again in a Txn of its own.
   const bool again = st.ok() ? !t->resp.succeeded()
                              : st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
                                    st.error_code() == grpc::StatusCode::NOT_FOUND ||
