@@ -200,15 +200,19 @@ TEST_F(Etcd3Test, AsyncCreatesFromManyThreadsAreEachAnsweredOnceEvenWhenTheBacke
   }
 }
 
+// answerOf queues an asynchronous create and returns its answer to come.
+std::future<Result<std::int64_t>> answerOf(Etcd3Storage& s, const std::string& key,
+                                           const std::string& value) {
+  auto answer = std::make_shared<std::promise<Result<std::int64_t>>>();
+  auto got = answer->get_future();
+  s.createAsync(key, value, [answer](Result<std::int64_t> r) { answer->set_value(std::move(r)); });
+  return got;
+}
+
 TEST_F(Etcd3Test, AsyncCreateWithEtcdGoneFailsFastAndOneAfterItsReturnSucceeds) {
   auto s = open();
   ASSERT_TRUE(s);
-  auto createAsync = [&](const std::string& key) {
-    auto answer = std::make_shared<std::promise<Result<std::int64_t>>>();
-    auto got = answer->get_future();
-    s->createAsync(key, "1", [answer](Result<std::int64_t> r) { answer->set_value(std::move(r)); });
-    return got;
-  };
+  auto createAsync = [&](const std::string& key) { return answerOf(*s, key, "1"); };
   ASSERT_TRUE(createAsync("/a/before").get());
 
   cluster_->kill(0);
@@ -241,12 +245,8 @@ TEST_F(Etcd3Test, AsyncCreateWithEtcdGoneFailsFastAndOneAfterItsReturnSucceeds) 
 std::vector<Result<std::int64_t>> createAll(Etcd3Storage& s, const std::vector<std::string>& keys,
                                             const std::string& value = "v") {
   std::vector<std::future<Result<std::int64_t>>> pending;
-  for (const auto& key : keys) {
-    auto answer = std::make_shared<std::promise<Result<std::int64_t>>>();
-    pending.push_back(answer->get_future());
-    s.createAsync(key, value,
-                  [answer](Result<std::int64_t> r) { answer->set_value(std::move(r)); });
-  }
+  for (const auto& key : keys)
+    pending.push_back(answerOf(s, key, value));
   std::vector<Result<std::int64_t>> out;
   for (auto& p : pending) {
     if (p.wait_for(20s) != std::future_status::ready) {
