@@ -619,8 +619,7 @@ std::unique_ptr<AsyncTxn> Etcd3Storage::Core::nextTxn() {
   // etcd refuses a Txn that puts one key twice: a second create of a key waits for the next Txn
   // (and finds the key there).
   std::vector<std::unique_ptr<AsyncTxn>> later;
-  while (!waiting.empty() &&
-         batch->members.size() < static_cast<std::size_t>(std::max(opts.createsPerTxn, 1))) {
+  while (!waiting.empty() && batch->members.size() < static_cast<std::size_t>(opts.createsPerTxn)) {
     auto& t = waiting.front();
     if (!t->batchable())
       break;
