@@ -353,8 +353,6 @@ struct Etcd3Storage::Core {
     if (leaseId == id)
       leaseId = 0;
   }
-  // put writes key under the compares; a lost lease (etcd restored, lease revoked) is replaced
-  // once.
   // startTxn queues t's Txn without waiting; the completion queue's thread starts it
   // (launchWaiting, launchTxn) and answers it (finishTxn).
   void startTxn(std::unique_ptr<AsyncTxn> t);
@@ -377,6 +375,8 @@ struct Etcd3Storage::Core {
   Result<pb::TxnRequest> putRequest(std::string_view key, const std::string& value,
                                     const std::vector<pb::Compare>& compares, bool rangeOnFailure,
                                     std::int64_t& leaseUsed);
+  // putTxn writes key under the compares (putRequest) and waits for etcd's answer; a lost
+  // lease (etcd restored, lease revoked) is replaced once.
   Result<pb::TxnResponse> putTxn(std::string_view key, const std::string& value,
                                  std::vector<pb::Compare> compares, bool rangeOnFailure,
                                  std::string_view what);
