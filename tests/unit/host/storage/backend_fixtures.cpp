@@ -122,31 +122,42 @@ std::string httpRequest(std::uint16_t port, const std::string& method, const std
 // ---------------------------------------------------------------- EtcdCluster
 
 std::unique_ptr<EtcdCluster> EtcdCluster::start(int members, std::string* error) {
-  std::unique_ptr<EtcdCluster> c(new EtcdCluster());
-  c->token_ = "apiserver-test-" + std::to_string(::getpid()) + "-" + std::to_string(freePort());
-  for (int i = 0; i < members; ++i) {
-    Member m;
-    m.name = "m" + std::to_string(i);
-    m.clientPort = freePort();
-    m.peerPort = freePort();
-    m.dataDir = c->dir_.path() / m.name;
-    c->initialCluster_ +=
-        (i == 0 ? "" : ",") + m.name + "=http://127.0.0.1:" + std::to_string(m.peerPort);
-    c->members_.push_back(m);
+  // A port from freePort() is free only until somebody binds it: a test running in parallel may
+  // take it first, and its etcd would then answer for ours (and go away with its test). A start
+  // that finds its members dead or answered by another process tries again on new ports.
+  static constexpr int kAttempts = 3;
+  std::string why;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    std::unique_ptr<EtcdCluster> c(new EtcdCluster());
+    c->token_ = "apiserver-test-" + std::to_string(::getpid()) + "-" + std::to_string(freePort());
+    for (int i = 0; i < members; ++i) {
+      Member m;
+      m.name = "m" + std::to_string(i);
+      m.clientPort = freePort();
+      m.peerPort = freePort();
+      m.dataDir = c->dir_.path() / m.name;
+      c->initialCluster_ +=
+          (i == 0 ? "" : ",") + m.name + "=http://127.0.0.1:" + std::to_string(m.peerPort);
+      c->members_.push_back(m);
+    }
+    for (auto& m : c->members_)
+      if (!c->launch(m, true)) {
+        if (error != nullptr)
+          *error = "cannot start " + std::string(kEtcdBinary);
+        return nullptr;
+      }
+    bool healthy = true;
+    for (int i = 0; i < members && healthy; ++i)
+      if (!c->waitHealthy(i, 30)) {
+        healthy = false;
+        why = "etcd member " + std::to_string(i) + " did not become healthy";
+      }
+    if (healthy)
+      return c;
   }
-  for (auto& m : c->members_)
-    if (!c->launch(m, true)) {
-      if (error != nullptr)
-        *error = "cannot start " + std::string(kEtcdBinary);
-      return nullptr;
-    }
-  for (int i = 0; i < members; ++i)
-    if (!c->waitHealthy(i, 30)) {
-      if (error != nullptr)
-        *error = "etcd member " + std::to_string(i) + " did not become healthy";
-      return nullptr;
-    }
-  return c;
+  if (error != nullptr)
+    *error = why + " (" + std::to_string(kAttempts) + " attempts)";
+  return nullptr;
 }
 
 EtcdCluster::~EtcdCluster() {
@@ -231,11 +242,20 @@ std::string EtcdCluster::clientUrl(int i) const {
   return "http://127.0.0.1:" + std::to_string(clientPort(i));
 }
 
-bool EtcdCluster::waitHealthy(int i, int seconds) const {
+bool EtcdCluster::waitHealthy(int i, int seconds) {
+  auto& m = members_.at(static_cast<std::size_t>(i));
+  const std::string peerUrl = "\"http://127.0.0.1:" + std::to_string(m.peerPort) + "\"";
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (std::chrono::steady_clock::now() < until) {
-    auto body = httpRequest(clientPort(i), "GET", "/health", "", 1000);
-    if (body.find("\"health\":\"true\"") != std::string::npos)
+    if (m.pid <= 0 || ::waitpid(m.pid, nullptr, WNOHANG) == m.pid) {
+      m.pid = -1;  // exited (its port taken, say): not coming up
+      return false;
+    }
+    auto body = httpRequest(m.clientPort, "GET", "/health", "", 1000);
+    // Healthy, and ours: the members listed there include this member's peer address.
+    if (body.find("\"health\":\"true\"") != std::string::npos &&
+        httpRequest(m.clientPort, "POST", "/v3/cluster/member/list", "{}", 1000).find(peerUrl) !=
+            std::string::npos)
       return true;
     std::this_thread::sleep_for(100ms);
   }

@@ -68,8 +68,10 @@ class EtcdCluster {
   bool restart(int i);
   /// leader returns the index of the member that is leader now (-1 if none answers).
   int leader() const;
-  /// waitHealthy waits until member i reports a leader (false after `seconds`).
-  bool waitHealthy(int i, int seconds) const;
+  /// waitHealthy waits until member i reports a leader on its client port (false after
+  /// `seconds`, or at once if its process has exited). The member answering must be this one:
+  /// its member list holds this member's peer address.
+  bool waitHealthy(int i, int seconds);
   /// etcdctl runs etcdctl against the cluster with the given arguments and returns its output.
   std::string etcdctl(const std::string& args) const;
 
