@@ -388,8 +388,12 @@ class Etcd:
             *(ETCD_TUNED if tuned else [])], work / "etcd.log")
 
         def healthy():
+            # Healthy, and ours: a free port can be taken by another process before etcd binds
+            # it, and then that process would answer here. Ours lists our peer address.
             try:
-                return b'"health":"true"' in http("GET", self.url + "/health", timeout=2)[1]
+                return (b'"health":"true"' in http("GET", self.url + "/health", timeout=2)[1]
+                        and f'"{peer}"'.encode() in
+                        http("POST", self.url + "/v3/cluster/member/list", b"{}", timeout=2)[1])
             except OSError:
                 return False
         wait_until(healthy, 30, "etcd /health", self.proc, step=0.1)
