@@ -60,6 +60,29 @@ std::uint16_t freePort() {
   return port;
 }
 
+RefusingPort::RefusingPort() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ADD_FAILURE() << "cannot bind a loopback port";
+    return;
+  }
+  port_ = ntohs(a.sin_port);
+}
+
+RefusingPort::~RefusingPort() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+std::string RefusingPort::url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
+
 InterfacePtr makeSqliteForTest() {
   // The storage and the directory it lives in go together: the aliasing shared_ptr keeps the
   // holder (directory first, storage second, so the storage closes before the directory goes).

@@ -36,6 +36,23 @@ class TempDir {
 /// freePort returns a loopback TCP port nobody listens on right now.
 std::uint16_t freePort();
 
+/// RefusingPort holds a loopback TCP port bound and not listening, for as long as it lives: a
+/// connection to it is refused, and nobody else can take the port meanwhile (as they can a
+/// freePort()'s).
+class RefusingPort {
+ public:
+  RefusingPort();
+  ~RefusingPort();
+  RefusingPort(const RefusingPort&) = delete;
+  RefusingPort& operator=(const RefusingPort&) = delete;
+  std::uint16_t port() const { return port_; }
+  std::string url() const;
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 /// makeSqliteForTest opens a SqliteStorage in a fresh temporary directory, which is removed when
 /// the storage goes.
 InterfacePtr makeSqliteForTest();

@@ -402,8 +402,9 @@ TEST_F(Etcd3Test, EventsCreatedTogetherEachGetTheLease) {
 }
 
 TEST_F(Etcd3Test, OpenFailsWithUnreachableWhenNoMemberAnswers) {
+  const storagetest::RefusingPort nobody;
   Etcd3Options o;
-  o.servers = {"http://127.0.0.1:" + std::to_string(storagetest::freePort())};
+  o.servers = {nobody.url()};
   o.requestTimeout = 1s;
   const auto t0 = std::chrono::steady_clock::now();
   auto s = Etcd3Storage::open(o);
@@ -413,9 +414,9 @@ TEST_F(Etcd3Test, OpenFailsWithUnreachableWhenNoMemberAnswers) {
 }
 
 TEST_F(Etcd3Test, CallsMoveToAMemberThatAnswers) {
+  const storagetest::RefusingPort nobody;
   Etcd3Options o;
-  o.servers = {"http://127.0.0.1:" + std::to_string(storagetest::freePort()),
-               cluster_->clientUrl(0)};
+  o.servers = {nobody.url(), cluster_->clientUrl(0)};
   auto s = open(o);
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->create("/f/a", "1"));
