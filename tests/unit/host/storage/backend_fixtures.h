@@ -45,7 +45,6 @@ class RefusingPort {
   ~RefusingPort();
   RefusingPort(const RefusingPort&) = delete;
   RefusingPort& operator=(const RefusingPort&) = delete;
-  std::uint16_t port() const { return port_; }
   std::string url() const;
 
  private:
