@@ -5,6 +5,7 @@
 //   loadgen watch  --port P --watchers 1000 --rate 200 --body-file update.json
 //   loadgen etcd   --endpoint 127.0.0.1:2379 --op put|txn|range --concurrency 32 [--watch P]
 //   loadgen sqlite --db /tmp/x.db --concurrency 32 --value-file pod.json
+//   loadgen fanout-server --port 0 --threads 2 --event-bytes 1600   (the raw watch fan-out)
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <boost/program_options.hpp>
 
 #include "etcd_load.h"
+#include "fanout_server.h"
 #include "http_load.h"
 #include "sqlite_load.h"
 #include "util.h"
@@ -39,7 +41,8 @@ int parse(int argc, char** argv, const std::string& mode, const po::options_desc
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: loadgen http|watch|etcd|sqlite [options] (--help for each)\n";
+    std::cerr
+        << "usage: loadgen http|watch|etcd|sqlite|fanout-server [options] (--help for each)\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -145,8 +148,21 @@ int main(int argc, char** argv) {
       if (int rc = parse(argc, argv, mode, d))
         return rc;
       bench::printResult(bench::runSqlite(o));
+    } else if (mode == "fanout-server") {
+      bench::FanoutServerOptions o;
+      po::options_description d("fanout-server");
+      d.add_options()("help", "this text")("host", po::value(&o.host)->default_value(o.host),
+                                           "address to listen on")(
+          "port", po::value(&o.port)->default_value(o.port), "port (0: any free port)")(
+          "threads,t", po::value(&o.threads)->default_value(o.threads), "I/O threads")(
+          "event-bytes", po::value(&o.eventBytes)->default_value(o.eventBytes),
+          "pad each event line to this many bytes");
+      if (int rc = parse(argc, argv, mode, d))
+        return rc;
+      return bench::runFanoutServer(o);
     } else {
-      std::cerr << "loadgen: unknown mode \"" << mode << "\" (http, watch, etcd, sqlite)\n";
+      std::cerr << "loadgen: unknown mode \"" << mode
+                << "\" (http, watch, etcd, sqlite, fanout-server)\n";
       return 2;
     }
   } catch (const std::exception& e) {
