@@ -36,6 +36,7 @@ REPO = BENCH.parent
 TEMPLATES = BENCH / "templates"
 SERVING_RE = re.compile(r"Serving insecurely on 127\.0\.0\.1:(\d+)")
 SECURE_RE = re.compile(r"Serving securely on 127\.0\.0\.1:(\d+)")
+RAW_PORT_RE = re.compile(r'\{"port":(\d+)\}')  # `loadgen fanout-server`'s first line
 POD_PATH = "/api/v1/namespaces/default/pods"
 
 # ---------------------------------------------------------------------------------------------
@@ -1083,8 +1084,20 @@ class Bench:
         self.plot("create-sqlite", f"CREATE pods (sqlite) vs raw SQLite inserts, {c} writers",
                   {"apiserver-host create": o["latency"], "raw SQLite": s["latency"]})
 
+    def watch_load(self, port: int, n: int, server_pid: int) -> dict:
+        """`loadgen watch`: n watchers on pods and the updates at the scenario's rate."""
+        z = self.sizes
+        log(f"  {n} watchers, {z.watch_rate:.0f} updates/s")
+        return self.loadgen(
+            "watch", "--port", port, "--watchers", n, "--rate", z.watch_rate,
+            "--objects", z.watch_objects, "--object-path", f"{POD_PATH}/bench-w-{{{{n}}}}",
+            "--body-file", TEMPLATES / "watch-update.json", "--warmup",
+            min(2.0, z.warmup + 1), "--duration", z.watch_duration,
+            "--threads", 1 if n <= 1000 else 2, server_pid=server_pid)
+
     def watch_run(self, n: int) -> dict:
-        """One WATCH fan-out run on a fresh host: n watchers (0: the updates alone)."""
+        """One WATCH fan-out run on a fresh host: n watchers (0: the updates alone). Also
+        records the size of an event line as the host writes it (`event_bytes`)."""
         z = self.sizes
         host = Host(self, f"watch-{n}", "memory").wait_ready()
         try:
@@ -1092,15 +1105,32 @@ class Bench:
                           name="watched pods")
             # Warm the server up (allocator, caches) before the baseline RSS is taken.
             self.http_load(host.port, [f"1 GET {POD_PATH}/bench-w-0"], 4, 1, 0)
-            log(f"  {n} watchers, {z.watch_rate:.0f} updates/s")
-            return self.loadgen(
-                "watch", "--port", host.port, "--watchers", n, "--rate", z.watch_rate,
-                "--objects", z.watch_objects, "--object-path", f"{POD_PATH}/bench-w-{{{{n}}}}",
-                "--body-file", TEMPLATES / "watch-update.json", "--warmup",
-                min(2.0, z.warmup + 1), "--duration", z.watch_duration,
-                "--threads", 1 if n <= 1000 else 2, server_pid=host.pid)
+            r = self.watch_load(host.port, n, host.pid)
+            st, obj = http("GET", f"{host.url}{POD_PATH}/bench-w-0")
+            if st != 200:
+                raise RuntimeError(f"GET of a watched pod: HTTP {st}")
+            r["event_bytes"] = len(obj) + len(b'{"type":"MODIFIED","object":}\n')
+            return r
         finally:
             host.stop()
+
+    def raw_fanout_run(self, n: int, event_bytes: int) -> dict:
+        """The same watches and updates against `loadgen fanout-server`, the least a server can
+        do for them (no JSON, no cache, no handler chain: each update's body goes out to every
+        watch as an event line of the host's size), on as many I/O threads as the host has."""
+        work = self.tmp / f"raw-fanout-{n}"
+        work.mkdir(parents=True, exist_ok=True)
+        proc = Proc("raw fan-out", [str(self.loadgen_bin), "fanout-server", "--port", "0",
+                                    "--threads", str(os.cpu_count() or 2), "--event-bytes",
+                                    str(event_bytes)], work / "out.log")
+        try:
+            port = wait_until(lambda: (m := RAW_PORT_RE.search(
+                proc.log_path.read_text(errors="replace"))) and int(m.group(1)), 30,
+                "the raw fan-out's port", proc)
+            log(f"  the raw fan-out, {event_bytes}-byte events:")
+            return self.watch_load(port, n, proc.pid)
+        finally:
+            proc.stop()
 
     def s_watch(self):
         """WATCH fan-out: N watchers on pods, updates at a fixed rate; delivery p99, memory."""
@@ -1133,10 +1163,28 @@ class Bench:
             p99 = d["p99_ms"] if d["count"] else None
             judged = n == 1000 or (self.quick and n == z.watch_sizes[0])
             met = ((not lost) and check(p99, "<=", 20.0)) if judged else None
+            # Where the machine's limit is: the same watches and updates against the least a
+            # server can do for them, right after (the fan-out's nginx).
+            rawf = self.raw_fanout_run(n, r["event_bytes"]) if judged else None
+            raw_p99 = rawf["delivery"]["p99_ms"] if rawf and rawf["delivery"]["count"] else None
+            if rawf:
+                self.raw[f"watch_{n}_raw_fanout"] = rawf
+                note += f"; the raw fan-out in the same run: p99 {raw_p99} ms"
             self.add(Row(sc, "p99 delivery (from the update's due time)", p99, "ms",
                          "target" if judged else "", 20.0 if judged else None,
                          ratio(p99, 20.0) if judged else None, "<= 20 ms" if judged else "",
                          met, note))
+            if rawf:
+                rd = rawf["delivery"]
+                self.add(Row(sc, "p99 delivery, the raw fan-out (loadgen fanout-server; for "
+                             "scale)", raw_p99, "ms", "apiserver-host's p99", p99,
+                             ratio(raw_p99, p99),
+                             note=(f"p50 {rd['p50_ms']} ms, p90 {rd['p90_ms']} ms; "
+                                   f"{100 * rawf['delivered_fraction']:.1f}% delivered; "
+                                   f"{r['event_bytes']}-byte events; CPU in "
+                                   f"{z.watch_duration:.0f}s: server "
+                                   f"{rawf['server']['cpu_s']:.1f}s, loadgen "
+                                   f"{rawf['loadgen_cpu_s']:.1f}s")))
             idle = srv.get("kib_per_watcher_established")
             raw_busy = srv.get("kib_per_watcher_end")
             growth = srv.get("rss_growth_end_kib")
@@ -1156,7 +1204,8 @@ class Bench:
                          if busy is not None else "RSS not readable"))
             self.plot(f"watch-{n}", f"WATCH, {n} watchers, {z.watch_rate:.0f} updates/s "
                       f"(open loop; from each update's due time)",
-                      {"event delivery": d, "update (PUT) response": r["update_latency"]})
+                      {"event delivery": d, "update (PUT) response": r["update_latency"],
+                       **({"raw fan-out, event delivery": rawf["delivery"]} if rawf else {})})
 
     def s_memory_start(self):
         """Memory per stored pod (100,000 pods) and start to ready with them (sqlite)."""
