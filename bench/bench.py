@@ -98,6 +98,11 @@ class Proc:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def log_port(self, rx: re.Pattern) -> int | None:
+        """The port in the first line of the log that `rx` (one group: the port) matches."""
+        m = rx.search(self.log_path.read_text(errors="replace"))
+        return int(m.group(1)) if m else None
+
     def log_tail(self, n: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
@@ -258,16 +263,12 @@ class Host:
         self._want_secure = secure_port == 0
         self.name = name
 
-    def _log_port(self, rx: re.Pattern):
-        m = rx.search(self.proc.log_path.read_text(errors="replace"))
-        return int(m.group(1)) if m else None
-
     def wait_ready(self, timeout: float = 120.0) -> "Host":
         if not self.port:
-            self.port = wait_until(lambda: self._log_port(SERVING_RE), timeout,
+            self.port = wait_until(lambda: self.proc.log_port(SERVING_RE), timeout,
                                    "the serving line", self.proc)
         if self._want_secure:
-            self.secure_port = wait_until(lambda: self._log_port(SECURE_RE), timeout,
+            self.secure_port = wait_until(lambda: self.proc.log_port(SECURE_RE), timeout,
                                           "the secure serving line", self.proc)
         wait_until(lambda: self._ready(), timeout, "/readyz 200", self.proc, step=0.002)
         return self
@@ -1124,9 +1125,8 @@ class Bench:
                                     "--threads", str(os.cpu_count() or 2), "--event-bytes",
                                     str(event_bytes)], work / "out.log")
         try:
-            port = wait_until(lambda: (m := RAW_PORT_RE.search(
-                proc.log_path.read_text(errors="replace"))) and int(m.group(1)), 30,
-                "the raw fan-out's port", proc)
+            port = wait_until(lambda: proc.log_port(RAW_PORT_RE), 30, "the raw fan-out's port",
+                              proc)
             log(f"  the raw fan-out, {event_bytes}-byte events:")
             return self.watch_load(port, n, proc.pid)
         finally:
