@@ -69,7 +69,9 @@ void GarbageCollector::stop() {
 void GarbageCollector::run(std::stop_token stop) {
   auto signal = std::make_shared<Signal>();
   auto subscribe = [&](std::size_t i) -> std::unique_ptr<Watch> {
-    auto w = stores_[i]->watch("", {}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    registry::WatchOptions opts;
+    opts.ownershipOnly = true;  // an update of a plain object is nothing to the collector
+    auto w = stores_[i]->watch("", opts, std::chrono::steady_clock::now() + std::chrono::seconds(10));
     if (!w) return nullptr;
     (*w)->setWake([signal] { signal->raise(); });
     return std::make_unique<Watch>(Watch{i, *w});
@@ -127,8 +129,9 @@ void GarbageCollector::observe(std::size_t store, const storage::WatchEvent& ev)
   // owner the collector has not seen is looked up in its store when a dependent needs it).
   if (ev.type == storage::WatchEventType::Added && !ev.object->ownership)
     return;
-  // Every other event of every resource comes here and only a few metadata fields are kept: they
-  // are read from the bytes, without parsing the object.
+  // The watch (ownershipOnly) brings the changes of objects that have or had ownership metadata
+  // and every delete; only a few metadata fields are kept: they are read from the bytes, without
+  // parsing the object.
   auto scanned = scanOwnership(*ev.object->json);
   if (!scanned || scanned->uid.empty())
     return;

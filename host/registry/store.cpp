@@ -597,6 +597,7 @@ Result<storage::CacheWatcherPtr> Store::watch(std::string_view ns, const WatchOp
   auto made = filter(ns, opts.labelSelector, opts.fieldSelector);
   if (!made) return fail(std::move(made).error());
   req.filter = std::move(*made);
+  req.filter.ownershipOnly = opts.ownershipOnly;
   req.bookmarks = opts.allowBookmarks;
   if (opts.sendInitialEvents) {
     // Watch-list: the state "not older than" resourceVersion, then changes.

@@ -89,6 +89,9 @@ struct WatchOptions {
   /// sendInitialEvents (watch-list): ADDED for the current state, then a BOOKMARK annotated
   /// k8s.io/initial-events-end; unset keeps the legacy resourceVersion rules.
   std::optional<bool> sendInitialEvents;
+  /// ownershipOnly: the server's garbage collector's watch (storage::Filter::ownershipOnly); not
+  /// a query parameter.
+  bool ownershipOnly = false;
 };
 
 /// WriteOptions apply to create, update and delete.

@@ -9,10 +9,7 @@ namespace {
 Error notReady() { return Error{ErrorCode::Unreachable, {}, 0, "the watch cache is re-initializing"}; }
 }  // namespace
 
-bool Filter::matches(const CachedObject& o) const {
-  if (key && o.key != *key) return false;
-  if (!o.key.starts_with(prefix))
-    return false;
+bool Filter::selects(const CachedObject& o) const {
   return labels.matches(o.labels) && fields.matches(o.fields);
 }
 
@@ -58,10 +55,7 @@ bool CacheWatcher::take(std::vector<WatchEvent>& out, std::size_t max) {
 
 void CacheWatcher::stop() { end(std::nullopt); }
 
-bool CacheWatcher::stopped() const {
-  std::lock_guard lock(mu_);
-  return ended_;
-}
+bool CacheWatcher::stopped() const { return over_.load(std::memory_order_acquire); }
 
 std::optional<apiserver::ApiError> CacheWatcher::endError() const {
   std::lock_guard lock(mu_);
@@ -73,6 +67,7 @@ void CacheWatcher::end(std::optional<apiserver::ApiError> err) {
   if (ended_)
     return;
   ended_ = true;
+  over_.store(true, std::memory_order_release);
   endError_ = std::move(err);
   initial_ = {};
   if (wake_)
@@ -302,8 +297,18 @@ void Cacher::wakeSignalled() {
   wakes_.clear();
 }
 
+namespace {
+// plainUpdate: a create or update of an object without ownership metadata before and after, which
+// an ownershipOnly filter passes over.
+bool plainUpdate(const Filter& f, const CachedObjectPtr& object, const CachedObjectPtr& previous) {
+  return f.ownershipOnly && object && !object->ownership && !(previous && previous->ownership);
+}
+}  // namespace
+
 bool Cacher::concerns(const Filter& f, const Change& c) {
-  return (c.object && f.matches(*c.object)) || (c.previous && f.matches(*c.previous));
+  // Every state in a change has the change's key: the key is looked at once.
+  return f.matchesKey(c.key) && !plainUpdate(f, c.object, c.previous) &&
+         ((c.object && f.selects(*c.object)) || (c.previous && f.selects(*c.previous)));
 }
 
 bool Cacher::overflows(CacheWatcher& w, const Change& c) const {
@@ -378,8 +383,9 @@ void Cacher::read(CacheWatcher& w, std::vector<WatchEvent>& out, std::size_t max
 }
 
 std::optional<WatchEvent> Cacher::eventFor(const Filter& f, const Change& c) const {
-  const bool now = c.object && f.matches(*c.object);
-  const bool before = c.previous && f.matches(*c.previous);
+  if (!f.matchesKey(c.key) || plainUpdate(f, c.object, c.previous)) return std::nullopt;
+  const bool now = c.object && f.selects(*c.object);
+  const bool before = c.previous && f.selects(*c.previous);
   if (now && before) return WatchEvent{WatchEventType::Modified, c.object, c.revision};
   if (now) return WatchEvent{WatchEventType::Added, c.object, c.revision};
   if (!before) return std::nullopt;

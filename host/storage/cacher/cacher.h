@@ -63,8 +63,19 @@ struct Filter {
   std::optional<std::string> key;
   selection::LabelSelector labels;
   selection::FieldSelector fields;
+  /// ownershipOnly is the garbage collector's view: objects with ownership metadata
+  /// (CachedObject::ownership), the changes of objects that have it or had it, and every delete
+  /// (any object may own others). A change of an object that has none before and after concerns
+  /// it not: a stream of plain updates never wakes the collector.
+  bool ownershipOnly = false;
 
-  bool matches(const CachedObject& o) const;
+  bool matches(const CachedObject& o) const {
+    return matchesKey(o.key) && selects(o) && (!ownershipOnly || o.ownership);
+  }
+  /// matchesKey: the prefix and the exact key, which every state of one key shares.
+  bool matchesKey(std::string_view k) const { return (!key || k == *key) && k.starts_with(prefix); }
+  /// selects: the label and field selectors alone.
+  bool selects(const CachedObject& o) const;
 };
 
 /// WatchEventType mirrors the watch event types of the API.
@@ -115,6 +126,9 @@ class CacheWatcher {
   std::vector<WatchEvent> initial_;  // initial events, not bounded by capacity
   std::size_t initialTaken_ = 0;
   bool ended_ = false;
+  // ended_ for stopped(), which the consumer asks after every take: without the lock, which
+  // the thread delivering a change also takes to wake the consumer.
+  std::atomic<bool> over_{false};
   std::optional<apiserver::ApiError> endError_;
   std::function<void()> wake_;
 

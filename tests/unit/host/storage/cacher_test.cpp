@@ -58,6 +58,9 @@ apiserver::Result<CachedObjectPtr> decodeWidget(std::string_view key, const Shar
   out->fields =
       selection::objectFields(nameOf(o), namespaceOf(o),
                               {{"spec.color", std::string(stringField(o, "", "spec", "color"))}});
+  // A Store's decoder derives ownership from ownerReferences, finalizers and a deletion mark;
+  // widgets stand for them with a label.
+  out->ownership = selection::get(out->labels, "owned") == "true";
   out->json = makeBytes(json::serialize(o));
   return CachedObjectPtr(std::move(out));
 }
@@ -818,6 +821,38 @@ TEST_F(CacherTest, ATakeNeverEndsInsideARevision) {
 }
 
 // A watcher of some objects is not behind when other objects change, however many times.
+// The garbage collector's watch (Filter::ownershipOnly): objects with ownership metadata, the
+// changes of objects that have it or had it, and every delete. A plain create or update does not
+// wake it.
+TEST_F(CacherTest, AnOwnershipOnlyWatcherIsNotWokenByPlainCreatesAndUpdates) {
+  start();
+  put("ns1", "plain");
+  const std::int64_t owned = put("ns1", "owned", {{"owned", "true"}});
+  Cacher::WatchRequest wr;
+  wr.filter = filterOf(std::string(kPrefix));
+  wr.filter.ownershipOnly = true;
+  wr.initialEvents = true;
+  auto w = cacher_->watch(wr);
+  ASSERT_TRUE(w);
+  Consumer c(*w);
+  EXPECT_EQ(describe(c.takeAtLeast(1)),
+            (std::vector<std::string>{"ADDED ns1/owned@" + std::to_string(owned)}));
+  const long wakes = c.wakes();
+  put("ns1", "plain", {}, "blue");
+  put("ns1", "new");
+  EXPECT_EQ(c.wakes(), wakes) << "a plain update and a plain create";
+  const std::int64_t gains = put("ns1", "plain", {{"owned", "true"}});
+  const std::int64_t loses = put("ns1", "plain", {}, "green");
+  put("ns1", "plain", {}, "red");
+  const std::int64_t gone = del("ns1", "new");
+  EXPECT_EQ(describe(c.takeAtLeast(4)), (std::vector<std::string>{
+                                            "ADDED ns1/owned@" + std::to_string(owned),
+                                            "MODIFIED ns1/plain@" + std::to_string(gains),
+                                            "MODIFIED ns1/plain@" + std::to_string(loses),
+                                            "DELETED ns1/new@" + std::to_string(gone),
+                                        }));
+}
+
 TEST_F(CacherTest, AWatcherOfOtherObjectsNeverFallsBehind) {
   start(/*historySize=*/4, /*watcherCapacity=*/2);
   auto w = watchFromNow("app=web");
