@@ -85,7 +85,7 @@ bool WatchStream::poll(std::vector<SharedBytes>& out) {
   do {  // a full batch that gave nothing to write (unreadable objects) is followed by the next
     more = watcher_->take(events, kBatch);
     full = events.size() == kBatch;
-    for (const auto& ev : events)
+    for (auto& ev : events)
       frame(ev, out);
     events.clear();  // the objects are referenced by `out` now
   } while (more && full && out.empty());
@@ -97,7 +97,7 @@ bool WatchStream::poll(std::vector<SharedBytes>& out) {
   return false;
 }
 
-void WatchStream::frame(const storage::WatchEvent& ev, std::vector<SharedBytes>& out) {
+void WatchStream::frame(storage::WatchEvent& ev, std::vector<SharedBytes>& out) {
   if (ev.type == storage::WatchEventType::Bookmark) {
     // A bookmark carries only the revision (and, ending the initial events, kube's annotation).
     const auto& spec = store_->spec();
@@ -122,8 +122,11 @@ void WatchStream::frame(const storage::WatchEvent& ev, std::vector<SharedBytes>&
     out.push_back(framePrefix(ev.type));
     out.push_back(makeBytes(json::serialize(t)));
   } else {
+    // The object's bytes are held through the event's reference to the object, moved: a second
+    // reference count per delivery, on bytes every watcher on every thread shares, is not taken.
+    const std::string* bytes = ev.object->json.get();
     out.push_back(framePrefix(ev.type));
-    out.push_back(ev.object->json);
+    out.push_back(SharedBytes(std::move(ev.object), bytes));
   }
   out.push_back(frameSuffix());
 }

@@ -29,8 +29,8 @@ class WatchStream final : public BodyStream {
 
  private:
   // frame appends one event's line (prefix, object or row, suffix) to `out`; nothing for an
-  // object that does not parse when a Table row is asked for.
-  void frame(const storage::WatchEvent& ev, std::vector<SharedBytes>& out);
+  // object that does not parse when a Table row is asked for. It may take the event's object.
+  void frame(storage::WatchEvent& ev, std::vector<SharedBytes>& out);
 
   std::shared_ptr<const registry::Store> store_;
   storage::CacheWatcherPtr watcher_;
