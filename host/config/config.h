@@ -32,6 +32,9 @@ struct ServingConfig {
   std::string tlsMinVersion = "VersionTLS12";  ///< or VersionTLS13
   std::chrono::milliseconds tlsHandshakeTimeout{10000};
   std::int64_t workerThreads = 0;    ///< 0: one per core, at least 2
+  /// How many of the I/O threads carry watch streams (IoContexts::nextStream); 0: half of them,
+  /// at least one. More than workerThreads means all of them.
+  std::int64_t streamThreads = 0;
   /// Threads that run writes (which wait for a durable commit) off the I/O threads; 0: none, writes
   /// run on the I/O thread that read them.
   std::int64_t blockingThreads = 32;

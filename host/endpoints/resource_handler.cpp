@@ -274,6 +274,7 @@ Response ResourceHandler::watch(Request& req, const Output& out) const {
     length = std::chrono::seconds(min + std::uniform_int_distribution<std::int64_t>(0, min)(rng));
   }
   r.streamDeadline = std::chrono::steady_clock::now() + length;
+  r.longRunning = true;
   return r;
 }
 

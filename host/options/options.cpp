@@ -91,6 +91,8 @@ po::options_description describe(Options* o) {
       ("audit-log-maxage", num(&o->auditLogMaxage),
        "days a rotated audit log is kept; 0 = no limit (audit.logMaxAge)")
       ("worker-threads", num(&o->workerThreads), "threads serving I/O and requests; 0 = one per core (serving.workerThreads)")
+      ("stream-threads", num(&o->streamThreads),
+       "of the worker threads, how many carry watch streams; 0 = half, at least one (serving.streamThreads)")
       ("blocking-threads", num(&o->blockingThreads),
        "threads running writes, which wait for storage; 0 = writes run on the I/O threads (serving.blockingThreads)")
       ("storage-backend", str(&o->storageBackend), "the storage backend: memory, sqlite or etcd3 (storage.backend)")
@@ -237,6 +239,10 @@ Result<void> applyTo(const Options& o, config::Config& c) {
   if (o.workerThreads) {
     if (*o.workerThreads < 0 || *o.workerThreads > 1024) bad("--worker-threads", "must be between 0 and 1024");
     c.serving.workerThreads = *o.workerThreads;
+  }
+  if (o.streamThreads) {
+    if (*o.streamThreads < 0 || *o.streamThreads > 1024) bad("--stream-threads", "must be between 0 and 1024");
+    c.serving.streamThreads = *o.streamThreads;
   }
   if (o.blockingThreads) {
     if (*o.blockingThreads < 0 || *o.blockingThreads > 4096) bad("--blocking-threads", "must be between 0 and 4096");

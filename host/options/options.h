@@ -43,6 +43,7 @@ struct Options {
   std::optional<std::int64_t> auditLogMaxbackup;
   std::optional<std::int64_t> auditLogMaxage;
   std::optional<std::int64_t> workerThreads;
+  std::optional<std::int64_t> streamThreads;
   std::optional<std::int64_t> blockingThreads;
   std::optional<std::string> storageBackend;
   std::optional<std::string> etcdPrefix;

@@ -288,7 +288,8 @@ struct GenericApiServer::Impl {
 };
 
 Result<void> GenericApiServer::Impl::build() {
-  io = std::make_unique<IoContexts>(static_cast<std::size_t>(cfg.serving.workerThreads));
+  io = std::make_unique<IoContexts>(static_cast<std::size_t>(cfg.serving.workerThreads),
+                                    static_cast<std::size_t>(cfg.serving.streamThreads));
   // Built-in links first, so that a plugin cannot take their names.
   auto hostLink = [&](const char* name, std::shared_ptr<LinkFactory> f) {
     ext.links.emplace(name, plugins::Owned<LinkFactory>{std::move(f), ""});

@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -143,9 +144,9 @@ class WakeQueue : public std::enable_shared_from_this<WakeQueue> {
  public:
   explicit WakeQueue(net::io_context& ctx) : ctx_(ctx) {}
 
-  void push(std::weak_ptr<Woken> stream) {
+  void push(const std::weak_ptr<Woken>& stream) {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(stream));
+    queue_.push_back(stream);
     if (scheduled_)
       return;
     scheduled_ = true;
@@ -249,12 +250,12 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   using Clock = std::chrono::steady_clock;
 
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> server,
-          std::shared_ptr<WakeQueue> wakes)
+  Session(tcp::socket&& socket, net::io_context& ctx, std::shared_ptr<HttpServer::Impl> server)
       : stream_(makeStream(std::move(socket), *server)),
         server_(std::move(server)),
-        wakes_(std::move(wakes)),
-        ioTimer_(stream_.get_executor()) {}
+        ctx_(&ctx),
+        wakes_(server_->wakeQueueOf(ctx)),
+        ioTimer_(ctx) {}
 
   void run() {
     beast::error_code ec;
@@ -630,6 +631,13 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   // ---- long-running responses
 
   void startStream(Response res) {
+    if (res.longRunning) {
+      res.longRunning = false;  // (moved once)
+      if (net::io_context& to = server_->io.nextStream(); &to != ctx_ && moveTo(to)) {
+        net::post(to, [self = self(), res = std::move(res)]() mutable { self->startStream(std::move(res)); });
+        return;
+      }
+    }
     body_ = std::move(res.stream);
     server_->registerStream(body_);
     head_.clear();  // the connection ends with the stream
@@ -646,18 +654,52 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
                          return self->endStream();
                        self->watchPeer();
                        self->setDeadlineAt(deadline);
-                       std::weak_ptr<Session> weak = self;
-                       self->body_->start([weak] {
+                       self->body_->start([weak = std::weak_ptr<Woken>(self)] {
                          if (auto s = weak.lock())
-                           s->wake();
+                           static_cast<Session&>(*s).wake(weak);
                        });
                      });
   }
 
-  // wake queues the stream on its thread's WakeQueue, once until it is written.
-  void wake() {
+  // moveTo carries the connection over to the I/O thread of `to`, between a request and its
+  // long-running answer, when nothing is waiting on the socket: the socket's descriptor leaves
+  // this thread's event loop for `to`'s, and the deadline timer and the wake queue become `to`'s.
+  // The caller then goes on there (posted), and this thread touches the session no more. False
+  // when the descriptor could not be registered there (it is then back here, or closed).
+  bool moveTo(net::io_context& to) {
+    beast::error_code ec;
+    const auto protocol = lowest().local_endpoint(ec).protocol();
+    if (ec)
+      return false;
+    // release, not a duplicate and close: a duplicate would keep the descriptor in this loop's
+    // epoll set, which Asio takes to be left by the close.
+    const int fd = lowest().release(ec);
+    if (ec)
+      return false;
+    tcp::socket moved(to);
+    moved.assign(protocol, fd, ec);
+    if (ec) {
+      lowest().assign(protocol, fd, ec);
+      if (ec)
+        ::close(fd);
+      return false;
+    }
+    lowest() = std::move(moved);
+    ioTimer_.cancel();  // a wait armed here ends aborted and looks at nothing but its weak reference
+    ioTimer_ = net::steady_timer(to);
+    armedAt_ = Clock::time_point::max();
+    ctx_ = &to;
+    wakes_ = server_->wakeQueueOf(to);
+    return true;
+  }
+
+  // wake queues the stream (`weak` is this session) on its thread's WakeQueue, once until it is
+  // written. It is called on the thread that delivers a change, for every watcher the change
+  // concerns: the queue gets a copy of the caller's weak reference, not a strong one made and
+  // dropped.
+  void wake(const std::weak_ptr<Woken>& weak) {
     if (wakePending_.exchange(true)) return;
-    wakes_->push(self());
+    wakes_->push(weak);
   }
 
   void woken() override {
@@ -757,6 +799,7 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::Impl> server_;
+  net::io_context* ctx_;              ///< the connection's I/O thread's
   std::shared_ptr<WakeQueue> wakes_;  ///< of the connection's I/O thread
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
@@ -804,11 +847,10 @@ void HttpServer::Impl::accept() {
     if (ec == net::error::operation_aborted || !self->acceptor.is_open())
       return;
     if (!ec) {
-      auto wakes = self->wakeQueueOf(ctx);
       if (self->sslCtx) {
-        std::make_shared<Session<true>>(std::move(socket), self, std::move(wakes))->run();
+        std::make_shared<Session<true>>(std::move(socket), ctx, self)->run();
       } else {
-        std::make_shared<Session<false>>(std::move(socket), self, std::move(wakes))->run();
+        std::make_shared<Session<false>>(std::move(socket), ctx, self)->run();
       }
     } else {
       self->log.warn("accept: " + ec.message());

@@ -21,10 +21,13 @@ struct IoContexts::Impl {
   std::vector<std::optional<Guard>> guards;
   std::vector<std::thread> threads;
   std::atomic<std::size_t> turn{0};
+  std::size_t streamWorkers = 1;
+  std::atomic<std::size_t> streamTurn{0};
 };
 
-IoContexts::IoContexts(std::size_t workers) : impl_(std::make_unique<Impl>()) {
+IoContexts::IoContexts(std::size_t workers, std::size_t streamWorkers) : impl_(std::make_unique<Impl>()) {
   const std::size_t n = 1 + std::max<std::size_t>(1, workers);
+  impl_->streamWorkers = std::min(n - 1, streamWorkers == 0 ? std::max<std::size_t>(1, (n - 1) / 2) : streamWorkers);
   for (std::size_t i = 0; i < n; ++i)
     impl_->contexts.push_back(std::make_unique<net::io_context>(1));
 }
@@ -47,6 +50,15 @@ net::io_context& IoContexts::current() {
 net::io_context& IoContexts::next() {
   const std::size_t workers = impl_->contexts.size() - 1;
   return *impl_->contexts[1 + impl_->turn.fetch_add(1, std::memory_order_relaxed) % workers];
+}
+
+std::size_t IoContexts::streamWorkers() const {
+  return impl_->streamWorkers;
+}
+
+net::io_context& IoContexts::nextStream() {
+  const std::size_t n = streamWorkers();
+  return *impl_->contexts[1 + impl_->streamTurn.fetch_add(1, std::memory_order_relaxed) % n];
 }
 
 void IoContexts::start() {

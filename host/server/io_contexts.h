@@ -18,8 +18,9 @@ namespace apiserver::server {
 class IoContexts {
  public:
   /// IoContexts makes `workers` contexts for connections (at least one) and the main one;
-  /// start() runs them.
-  explicit IoContexts(std::size_t workers);
+  /// start() runs them. `streamWorkers` of the workers carry watch streams (nextStream): 0 for
+  /// half of them (at least one), and never more than all.
+  explicit IoContexts(std::size_t workers, std::size_t streamWorkers = 0);
   ~IoContexts();  ///< stops and joins
   IoContexts(const IoContexts&) = delete;
   IoContexts& operator=(const IoContexts&) = delete;
@@ -30,6 +31,15 @@ class IoContexts {
   boost::asio::io_context& current();
   /// next is the worker context the next connection goes to (round robin).
   boost::asio::io_context& next();
+  /// nextStream is the worker context the next long-running stream (a watch) goes to: the
+  /// stream workers (the first ones) in turn. A change's fan-out to
+  /// its watchers then runs on those threads, and the others keep answering requests; on two
+  /// cores it runs on one thread, not on two that take turns at one core's worth of time while
+  /// the watchers' clients use the other (docs/performance.md, *Watch streams on their own I/O
+  /// threads*).
+  boost::asio::io_context& nextStream();
+  /// streamWorkers is how many of the workers nextStream() picks from.
+  std::size_t streamWorkers() const;
 
   /// start runs each context on a thread of its own until stop().
   void start();

@@ -167,6 +167,9 @@ struct Response {
   std::shared_ptr<PendingResponse> pending;
   /// streamDeadline ends a stream at that time (the host cancels it and sends the last chunk).
   std::chrono::steady_clock::time_point streamDeadline = std::chrono::steady_clock::time_point::max();
+  /// longRunning marks a stream that lasts and is fed by the server's own changes (a watch): the
+  /// host may carry its connection over to one of the I/O threads that it keeps such streams on.
+  bool longRunning = false;
 
   /// bytes is a response with one body segment.
   static Response bytes(int status, std::string contentType, std::string body) {

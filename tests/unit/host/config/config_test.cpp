@@ -48,6 +48,7 @@ TEST(Config, AFullGoodFile) {
   bindAddress: 0.0.0.0
   insecurePort: 6443
   workerThreads: 8
+  streamThreads: 2
   maxRequestsInFlight: 10
   maxMutatingRequestsInFlight: "5"
   requestTimeout: 1m30s
@@ -79,6 +80,7 @@ logging:
   EXPECT_EQ(c->serving.bindAddress, "0.0.0.0");
   EXPECT_EQ(c->serving.insecurePort, 6443);
   EXPECT_EQ(c->serving.workerThreads, 8);
+  EXPECT_EQ(c->serving.streamThreads, 2);
   EXPECT_EQ(c->serving.maxRequestsInFlight, 10);
   EXPECT_EQ(c->serving.maxMutatingRequestsInFlight, 5) << "quoted numbers read the same";
   EXPECT_EQ(c->serving.requestTimeout, std::chrono::milliseconds(90000));
@@ -97,8 +99,8 @@ logging:
   EXPECT_EQ(c->plugins[1].file, kBase / "lib/extra.so");
   EXPECT_EQ(c->plugins[1].config.path(), "plugins.enabled[1].config");
   ASSERT_TRUE(c->plugins[1].config.value().is_object());
-  EXPECT_EQ(c->plugins[1].config.where("plugins.enabled[1].config.anything"), "f.yaml:22:9");
-  EXPECT_EQ(c->plugins[1].where, "f.yaml:19:7");
+  EXPECT_EQ(c->plugins[1].config.where("plugins.enabled[1].config.anything"), "f.yaml:23:9");
+  EXPECT_EQ(c->plugins[1].where, "f.yaml:20:7");
   EXPECT_EQ(linkNames(*c), (std::vector<std::string>{"panic-recovery", "request-log"}));
   EXPECT_EQ(c->handlerChain[1].config.path(), "handlerChain[1].config");
   EXPECT_EQ(c->logLevel, "debug");
@@ -196,6 +198,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "f.yaml:2:3: serving.insecurePort: expected an integer"},
         BadCase{"WorkerThreadsTooMany", "serving:\n  workerThreads: 5000\n",
                 "f.yaml:2:3: serving.workerThreads: must be between 0 and 1024, got 5000"},
+        BadCase{"StreamThreadsNegative", "serving:\n  streamThreads: -1\n",
+                "f.yaml:2:3: serving.streamThreads: must be between 0 and 1024, got -1"},
         BadCase{"InFlightNegative", "serving:\n  maxRequestsInFlight: -5\n",
                 "f.yaml:2:3: serving.maxRequestsInFlight: must be between 0 and..."},
         BadCase{

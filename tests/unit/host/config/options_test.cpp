@@ -33,7 +33,7 @@ config::Config yamlConfig(std::string_view yaml) {
 
 TEST(Options, ParsesEveryFlag) {
   auto o = parseArgs({"--config=/etc/a.yaml", "--plugin-dir", "/p", "--bind-address=0.0.0.0",
-                      "--insecure-port=0", "--worker-threads=4", "--blocking-threads=8", "--storage-backend=memory",
+                      "--insecure-port=0", "--worker-threads=4", "--stream-threads=3", "--blocking-threads=8", "--storage-backend=memory",
                       "--etcd-prefix=/kube", "--max-requests-inflight=7",
                       "--max-mutating-requests-inflight=3", "--request-timeout=30s",
                       "--min-request-timeout=120", "--log-level=warn"});
@@ -45,6 +45,7 @@ TEST(Options, ParsesEveryFlag) {
   EXPECT_EQ(o->bindAddress, "0.0.0.0");
   EXPECT_EQ(o->insecurePort, 0);
   EXPECT_EQ(o->workerThreads, 4);
+  EXPECT_EQ(o->streamThreads, 3);
   EXPECT_EQ(o->blockingThreads, 8);
   EXPECT_EQ(o->storageBackend, "memory");
   EXPECT_EQ(o->etcdPrefix, "/kube");
@@ -153,6 +154,8 @@ TEST(Options, ApplyErrorsNameTheFlag) {
        "--insecure-port: must be between 0 and 65535, or -1 (off)"},
       {"threads", [](Options& o) { o.workerThreads = -1; },
        "--worker-threads: must be between 0 and 1024"},
+      {"streamThreads", [](Options& o) { o.streamThreads = 1025; },
+       "--stream-threads: must be between 0 and 1024"},
       {"blocking", [](Options& o) { o.blockingThreads = 5000; },
        "--blocking-threads: must be between 0 and 4096"},
       {"backend", [](Options& o) { o.storageBackend = "nosql"; },
@@ -251,7 +254,7 @@ TEST(Options, UsageListsTheFlags) {
   const std::string u = usage();
   for (const char* flag :
        {"--config", "--plugin-dir", "--bind-address", "--insecure-port", "--worker-threads",
-        "--storage-backend", "--etcd-prefix", "--max-requests-inflight",
+        "--stream-threads", "--storage-backend", "--etcd-prefix", "--max-requests-inflight",
         "--max-mutating-requests-inflight", "--request-timeout", "--min-request-timeout",
         "--log-level", "--help", "--version"})
     EXPECT_NE(u.find(flag), std::string::npos) << flag;

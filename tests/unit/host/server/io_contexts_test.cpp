@@ -11,6 +11,7 @@
 #include <future>
 #include <set>
 #include <thread>
+#include <vector>
 
 namespace apiserver::server {
 namespace {
@@ -27,6 +28,29 @@ TEST(IoContexts, ConnectionsGoToTheWorkersInTurnNeverToTheMainContext) {
   EXPECT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen.count(&io.main()), 0u);
   EXPECT_EQ(&io.next(), first);  // the fourth connection joins the first
+}
+
+TEST(IoContexts, StreamsGoToTheFirstHalfOfTheWorkersInTurn) {
+  IoContexts io(4);
+  EXPECT_EQ(io.streamWorkers(), 2u);
+  std::vector<net::io_context*> workers;
+  for (int i = 0; i < 4; ++i)
+    workers.push_back(&io.next());
+  net::io_context* first = &io.nextStream();
+  net::io_context* second = &io.nextStream();
+  EXPECT_EQ(first, workers[0]);
+  EXPECT_EQ(second, workers[1]);
+  EXPECT_EQ(&io.nextStream(), first);  // the third stream joins the first
+}
+
+TEST(IoContexts, StreamWorkersAreAtLeastOneAndAtMostAll) {
+  EXPECT_EQ(IoContexts(1).streamWorkers(), 1u);
+  EXPECT_EQ(IoContexts(2).streamWorkers(), 1u);
+  EXPECT_EQ(IoContexts(3).streamWorkers(), 1u);
+  EXPECT_EQ(IoContexts(3, 2).streamWorkers(), 2u);
+  EXPECT_EQ(IoContexts(2, 5).streamWorkers(), 2u);
+  IoContexts one(1);
+  EXPECT_EQ(&one.nextStream(), &one.next());
 }
 
 TEST(IoContexts, EachContextRunsOnAThreadOfItsOwnAndKnowsIt) {
