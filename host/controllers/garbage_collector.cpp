@@ -71,8 +71,10 @@ void GarbageCollector::run(std::stop_token stop) {
   auto subscribe = [&](std::size_t i) -> std::unique_ptr<Watch> {
     registry::WatchOptions opts;
     opts.ownershipOnly = true;  // an update of a plain object is nothing to the collector
-    auto w = stores_[i]->watch("", opts, std::chrono::steady_clock::now() + std::chrono::seconds(10));
-    if (!w) return nullptr;
+    auto w =
+        stores_[i]->watch("", opts, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    if (!w)
+      return nullptr;
     (*w)->setWake([signal] { signal->raise(); });
     return std::make_unique<Watch>(Watch{i, *w});
   };

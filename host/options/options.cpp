@@ -241,7 +241,8 @@ Result<void> applyTo(const Options& o, config::Config& c) {
     c.serving.workerThreads = *o.workerThreads;
   }
   if (o.streamThreads) {
-    if (*o.streamThreads < 0 || *o.streamThreads > 1024) bad("--stream-threads", "must be between 0 and 1024");
+    if (*o.streamThreads < 0 || *o.streamThreads > 1024)
+      bad("--stream-threads", "must be between 0 and 1024");
     c.serving.streamThreads = *o.streamThreads;
   }
   if (o.blockingThreads) {

@@ -634,7 +634,9 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     if (res.longRunning) {
       res.longRunning = false;  // (moved once)
       if (net::io_context& to = server_->io.nextStream(); &to != ctx_ && moveTo(to)) {
-        net::post(to, [self = self(), res = std::move(res)]() mutable { self->startStream(std::move(res)); });
+        net::post(to, [self = self(), res = std::move(res)]() mutable {
+          self->startStream(std::move(res));
+        });
         return;
       }
     }
@@ -685,7 +687,8 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
       return false;
     }
     lowest() = std::move(moved);
-    ioTimer_.cancel();  // a wait armed here ends aborted and looks at nothing but its weak reference
+    // A wait armed here ends aborted, and then looks at nothing but its weak reference.
+    ioTimer_.cancel();
     ioTimer_ = net::steady_timer(to);
     armedAt_ = Clock::time_point::max();
     ctx_ = &to;

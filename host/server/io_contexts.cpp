@@ -25,9 +25,11 @@ struct IoContexts::Impl {
   std::atomic<std::size_t> streamTurn{0};
 };
 
-IoContexts::IoContexts(std::size_t workers, std::size_t streamWorkers) : impl_(std::make_unique<Impl>()) {
+IoContexts::IoContexts(std::size_t workers, std::size_t streamWorkers)
+    : impl_(std::make_unique<Impl>()) {
   const std::size_t n = 1 + std::max<std::size_t>(1, workers);
-  impl_->streamWorkers = std::min(n - 1, streamWorkers == 0 ? std::max<std::size_t>(1, (n - 1) / 2) : streamWorkers);
+  impl_->streamWorkers =
+      std::min(n - 1, streamWorkers == 0 ? std::max<std::size_t>(1, (n - 1) / 2) : streamWorkers);
   for (std::size_t i = 0; i < n; ++i)
     impl_->contexts.push_back(std::make_unique<net::io_context>(1));
 }

@@ -32,11 +32,10 @@ class IoContexts {
   /// next is the worker context the next connection goes to (round robin).
   boost::asio::io_context& next();
   /// nextStream is the worker context the next long-running stream (a watch) goes to: the
-  /// stream workers (the first ones) in turn. A change's fan-out to
-  /// its watchers then runs on those threads, and the others keep answering requests; on two
-  /// cores it runs on one thread, not on two that take turns at one core's worth of time while
-  /// the watchers' clients use the other (docs/performance.md, *Watch streams on their own I/O
-  /// threads*).
+  /// stream workers (the first ones) in turn. A change's fan-out to its watchers then runs on
+  /// those threads, and the others keep answering requests; on two cores it runs on one thread,
+  /// not on two that take turns at one core's worth of time while the watchers' clients use the
+  /// other (docs/performance.md, *Watch streams on their own I/O threads*).
   boost::asio::io_context& nextStream();
   /// streamWorkers is how many of the workers nextStream() picks from.
   std::size_t streamWorkers() const;

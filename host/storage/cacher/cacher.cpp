@@ -55,7 +55,9 @@ bool CacheWatcher::take(std::vector<WatchEvent>& out, std::size_t max) {
 
 void CacheWatcher::stop() { end(std::nullopt); }
 
-bool CacheWatcher::stopped() const { return over_.load(std::memory_order_acquire); }
+bool CacheWatcher::stopped() const {
+  return over_.load(std::memory_order_acquire);
+}
 
 std::optional<apiserver::ApiError> CacheWatcher::endError() const {
   std::lock_guard lock(mu_);
@@ -383,7 +385,8 @@ void Cacher::read(CacheWatcher& w, std::vector<WatchEvent>& out, std::size_t max
 }
 
 std::optional<WatchEvent> Cacher::eventFor(const Filter& f, const Change& c) const {
-  if (!f.matchesKey(c.key) || plainUpdate(f, c.object, c.previous)) return std::nullopt;
+  if (!f.matchesKey(c.key) || plainUpdate(f, c.object, c.previous))
+    return std::nullopt;
   const bool now = c.object && f.selects(*c.object);
   const bool before = c.previous && f.selects(*c.previous);
   if (now && before) return WatchEvent{WatchEventType::Modified, c.object, c.revision};

@@ -33,10 +33,10 @@ config::Config yamlConfig(std::string_view yaml) {
 
 TEST(Options, ParsesEveryFlag) {
   auto o = parseArgs({"--config=/etc/a.yaml", "--plugin-dir", "/p", "--bind-address=0.0.0.0",
-                      "--insecure-port=0", "--worker-threads=4", "--stream-threads=3", "--blocking-threads=8", "--storage-backend=memory",
-                      "--etcd-prefix=/kube", "--max-requests-inflight=7",
-                      "--max-mutating-requests-inflight=3", "--request-timeout=30s",
-                      "--min-request-timeout=120", "--log-level=warn"});
+                      "--insecure-port=0", "--worker-threads=4", "--stream-threads=3",
+                      "--blocking-threads=8", "--storage-backend=memory", "--etcd-prefix=/kube",
+                      "--max-requests-inflight=7", "--max-mutating-requests-inflight=3",
+                      "--request-timeout=30s", "--min-request-timeout=120", "--log-level=warn"});
   ASSERT_TRUE(o) << o.error().message;
   EXPECT_FALSE(o->help);
   EXPECT_FALSE(o->version);
