@@ -127,13 +127,11 @@ void GarbageCollector::run(std::stop_token stop) {
 
 void GarbageCollector::observe(std::size_t store, const storage::WatchEvent& ev) {
   if (!ev.object) return;
-  // A new object without ownerReferences, finalizers or a deletion mark is nothing to follow (an
-  // owner the collector has not seen is looked up in its store when a dependent needs it).
-  if (ev.type == storage::WatchEventType::Added && !ev.object->ownership)
-    return;
-  // The watch (ownershipOnly) brings the changes of objects that have or had ownership metadata
-  // and every delete; only a few metadata fields are kept: they are read from the bytes, without
-  // parsing the object.
+  // The watch (ownershipOnly) brings the changes of objects that have or had ownerReferences,
+  // finalizers or a deletion mark, and every delete: a new or updated object without them is
+  // nothing to follow (an owner the collector has not seen is looked up in its store when a
+  // dependent needs it). Only a few metadata fields are kept: they are read from the bytes,
+  // without parsing the object.
   auto scanned = scanOwnership(*ev.object->json);
   if (!scanned || scanned->uid.empty())
     return;

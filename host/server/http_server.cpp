@@ -253,7 +253,6 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   Session(tcp::socket&& socket, net::io_context& ctx, std::shared_ptr<HttpServer::Impl> server)
       : stream_(makeStream(std::move(socket), *server)),
         server_(std::move(server)),
-        ctx_(&ctx),
         wakes_(server_->wakeQueueOf(ctx)),
         ioTimer_(ctx) {}
 
@@ -633,7 +632,8 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   void startStream(Response res) {
     if (res.longRunning) {
       res.longRunning = false;  // (moved once)
-      if (net::io_context& to = server_->io.nextStream(); &to != ctx_ && moveTo(to)) {
+      net::io_context& to = server_->io.nextStream();
+      if (&net::query(lowest().get_executor(), net::execution::context) != &to && moveTo(to)) {
         net::post(to, [self = self(), res = std::move(res)]() mutable {
           self->startStream(std::move(res));
         });
@@ -691,7 +691,6 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
     ioTimer_.cancel();
     ioTimer_ = net::steady_timer(to);
     armedAt_ = Clock::time_point::max();
-    ctx_ = &to;
     wakes_ = server_->wakeQueueOf(to);
     return true;
   }
@@ -802,7 +801,6 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::Impl> server_;
-  net::io_context* ctx_;              ///< the connection's I/O thread's
   std::shared_ptr<WakeQueue> wakes_;  ///< of the connection's I/O thread
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;

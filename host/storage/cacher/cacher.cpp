@@ -56,7 +56,7 @@ bool CacheWatcher::take(std::vector<WatchEvent>& out, std::size_t max) {
 void CacheWatcher::stop() { end(std::nullopt); }
 
 bool CacheWatcher::stopped() const {
-  return over_.load(std::memory_order_acquire);
+  return ended_.load(std::memory_order_acquire);
 }
 
 std::optional<apiserver::ApiError> CacheWatcher::endError() const {
@@ -68,8 +68,7 @@ void CacheWatcher::end(std::optional<apiserver::ApiError> err) {
   std::lock_guard lock(mu_);
   if (ended_)
     return;
-  ended_ = true;
-  over_.store(true, std::memory_order_release);
+  ended_.store(true, std::memory_order_release);
   endError_ = std::move(err);
   initial_ = {};
   if (wake_)

@@ -125,10 +125,9 @@ class CacheWatcher {
   mutable std::mutex mu_;            // guards what follows, up to the cacher's part
   std::vector<WatchEvent> initial_;  // initial events, not bounded by capacity
   std::size_t initialTaken_ = 0;
-  bool ended_ = false;
-  // ended_ for stopped(), which the consumer asks after every take: without the lock, which
-  // the thread delivering a change also takes to wake the consumer.
-  std::atomic<bool> over_{false};
+  // Written under mu_; atomic so that stopped(), which the consumer asks after every take, reads
+  // it without the lock (which the thread delivering a change also takes to wake the consumer).
+  std::atomic<bool> ended_{false};
   std::optional<apiserver::ApiError> endError_;
   std::function<void()> wake_;
 
