@@ -37,7 +37,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdlib>
 #include <mutex>
 #include <stop_token>
 #include <csignal>
@@ -593,22 +592,6 @@ int GenericApiServer::run() {
   return kExitOk;
 }
 
-namespace {
-
-// glibc gives a thread that meets a locked arena an arena of its own, up to 8 per core; the
-// writes' blocking pool (32 threads) then leaves freed memory spread over a dozen arenas: with
-// 1,000 watch streams under 200 updates/s that was 18.6 KiB of RSS per watcher, 10–11 KiB with
-// two per core, at the same create throughput (docs/performance.md, memory per watcher). Runs
-// before the server's threads start: glibc fixes its limit once more than 8 arenas exist. A
-// limit the user set (MALLOC_ARENA_MAX, GLIBC_TUNABLES) is left as it is.
-void limitMallocArenas() {
-  if (std::getenv("MALLOC_ARENA_MAX") != nullptr || std::getenv("GLIBC_TUNABLES") != nullptr) return;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  mallopt(M_ARENA_MAX, static_cast<int>(2 * cores));
-}
-
-}  // namespace
-
 int runMain(int argc, const char* const* argv) {
   auto opts = options::parse(argc, argv);
   if (!opts) {
@@ -636,7 +619,6 @@ int runMain(int argc, const char* const* argv) {
     std::cerr << "apiserver-host: invalid configuration:\n" << completed.error().message << "\n";
     return kExitConfig;
   }
-  limitMallocArenas();
   auto server = GenericApiServer::create(*completed);
   if (!server) {
     // Bad values in the YAML (the plugins' own sections included) are configuration errors;
