@@ -18,9 +18,11 @@ namespace apiserver::host {
 // Every create of a memory- or cache-backed store keeps new memory: 0.6 fresh 4 KiB pages per
 // pod, each a page fault. Under a paravirtualized hypervisor a fault (and the page table write
 // in it) traps to the host: the bench's creates spent 15% of the server's time faulting, and
-// ran at 0.28 of nginx's GETs where they reach 0.4–0.45 on bare cores (docs/performance.md).
-// Huge pages take that to one fault per 2 MiB. The cost: freed huge pages are not given back
-// to the system piecemeal, and an idle host holds about 4 MiB more.
+// ran at 0.28 of nginx's GETs where other phases of the machine gave 0.4–0.45
+// (docs/performance.md). Huge pages take that to one fault per 2 MiB. Set here, after
+// start-up's first allocations, and with each thread's first segment on small pages (mimalloc's
+// eager_commit_delay), an idle host holds no huge page. The cost: mimalloc keeps freed huge
+// pages rather than giving them back to the system.
 void tuneAllocator() {
   if (std::getenv("MIMALLOC_LARGE_OS_PAGES") == nullptr)
     mi_option_set(mi_option_large_os_pages, 1);

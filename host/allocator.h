@@ -1,8 +1,8 @@
 #pragma once
 
 /// @file allocator.h
-/// The process's allocator, tuned before anything else runs (host/main.cpp). Compiled into the
-/// host binary alone: the libraries and the tests keep whatever allocator they are linked with.
+/// The process's allocator, tuned before anything else runs (host/main.cpp). Linked into the
+/// host binary and its own unit test alone: the other tests keep the allocator they have.
 
 namespace apiserver::host {
 
