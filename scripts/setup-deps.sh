@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   libsqlite3-dev sqlite3 libssl-dev openssl libsodium-dev
   libmimalloc-dev  # the host's allocator (APISERVER_MIMALLOC)
+  liburing-dev  # the watch fan-out's batched writes (host/server/send_ring.cpp)
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   # judges: real kubectl is provided by the machine; etcd and the python client from Debian
   etcd-server etcd-client python3-kubernetes python3-pytest python3-yaml

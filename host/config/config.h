@@ -35,6 +35,9 @@ struct ServingConfig {
   /// How many of the I/O threads carry watch streams (IoContexts::nextStream); 0: half of them,
   /// at least one. More than workerThreads means all of them.
   std::int64_t streamThreads = 0;
+  /// Whether a watch fan-out's writes on plain HTTP are made many to a system call (io_uring),
+  /// where the kernel allows it; false: a sendmsg per stream.
+  bool ioUring = true;
   /// Threads that run writes (which wait for a durable commit) off the I/O threads; 0: none, writes
   /// run on the I/O thread that read them.
   std::int64_t blockingThreads = 32;

@@ -93,6 +93,11 @@ po::options_description describe(Options* o) {
       ("worker-threads", num(&o->workerThreads), "threads serving I/O and requests; 0 = one per core (serving.workerThreads)")
       ("stream-threads", num(&o->streamThreads),
        "of the worker threads, how many carry watch streams; 0 = half, at least one (serving.streamThreads)")
+      ("io-uring", po::value<std::string>()->implicit_value("true")->notifier([o](const std::string& v) {
+         o->ioUring = v;
+       }),
+       "write a watch fan-out many streams to a system call where the kernel allows it (default true; "
+       "--io-uring=false) (serving.ioUring)")
       ("blocking-threads", num(&o->blockingThreads),
        "threads running writes, which wait for storage; 0 = writes run on the I/O threads (serving.blockingThreads)")
       ("storage-backend", str(&o->storageBackend), "the storage backend: memory, sqlite or etcd3 (storage.backend)")
@@ -163,6 +168,20 @@ std::string usage() {
 
 namespace {
 
+// boolFlag applies a true/false flag (--name, --name=true, --name=false) to `dst`.
+template <class Bad>
+void boolFlag(const std::optional<std::string>& v, const char* flag, bool& dst, Bad& bad) {
+  if (!v)
+    return;
+  if (*v == "true" || *v == "1") {
+    dst = true;
+  } else if (*v == "false" || *v == "0") {
+    dst = false;
+  } else {
+    bad(flag, "expected true or false, got \"" + *v + "\"");
+  }
+}
+
 // applySecurityFlags applies the secure-serving, authentication and audit flags.
 template <class Bad>
 void applySecurityFlags(const Options& o, config::Config& c, Bad& bad) {
@@ -188,15 +207,7 @@ void applySecurityFlags(const Options& o, config::Config& c, Bad& bad) {
       bad("--tls-min-version", "expected VersionTLS12 or VersionTLS13, got \"" + *o.tlsMinVersion + "\"");
     c.serving.tlsMinVersion = *o.tlsMinVersion;
   }
-  if (o.anonymousAuth) {
-    if (*o.anonymousAuth == "true" || *o.anonymousAuth == "1") {
-      c.authentication.anonymous = true;
-    } else if (*o.anonymousAuth == "false" || *o.anonymousAuth == "0") {
-      c.authentication.anonymous = false;
-    } else {
-      bad("--anonymous-auth", "expected true or false, got \"" + *o.anonymousAuth + "\"");
-    }
-  }
+  boolFlag(o.anonymousAuth, "--anonymous-auth", c.authentication.anonymous, bad);
   path(o.tokenAuthFile, "--token-auth-file", c.authentication.tokenAuthFile);
   path(o.clientCaFile, "--client-ca-file", c.authentication.clientCAFile);
   auto& rh = c.authentication.requestHeader;
@@ -245,6 +256,7 @@ Result<void> applyTo(const Options& o, config::Config& c) {
       bad("--stream-threads", "must be between 0 and 1024");
     c.serving.streamThreads = *o.streamThreads;
   }
+  boolFlag(o.ioUring, "--io-uring", c.serving.ioUring, bad);
   if (o.blockingThreads) {
     if (*o.blockingThreads < 0 || *o.blockingThreads > 4096) bad("--blocking-threads", "must be between 0 and 4096");
     c.serving.blockingThreads = *o.blockingThreads;

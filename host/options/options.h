@@ -44,6 +44,7 @@ struct Options {
   std::optional<std::int64_t> auditLogMaxage;
   std::optional<std::int64_t> workerThreads;
   std::optional<std::int64_t> streamThreads;
+  std::optional<std::string> ioUring;  ///< "true" or "false" (--io-uring[=false])
   std::optional<std::int64_t> blockingThreads;
   std::optional<std::string> storageBackend;
   std::optional<std::string> etcdPrefix;

@@ -475,6 +475,7 @@ Result<void> GenericApiServer::Impl::start(std::uint16_t& port) {
   if (auto r = gc->start(); !r) return fail(std::move(r).error());
   HttpServerOptions ho;
   ho.maxRequestBodyBytes = static_cast<std::size_t>(cfg.serving.maxRequestBodyBytes);
+  ho.sendRing = cfg.serving.ioUring;
   // A backend whose writes never wait (memory) has them run on the I/O threads: a hand-off to
   // the pool and back would cost more than the write (docs/performance.md).
   if (cfg.serving.blockingThreads > 0 && backend->writesWait()) {

@@ -3,6 +3,7 @@
 #include "server/io_contexts.h"
 #include "server/request_target.h"
 #include "server/response_head.h"
+#include "server/send_ring.h"
 #include "server/tls_stream.h"
 #include "tls/cert_pool.h"
 #include "tls/openssl_util.h"
@@ -132,6 +133,9 @@ class Woken {
   virtual ~Woken() = default;
   /// woken writes what the stream has now; called on the connection's thread.
   virtual void woken() = 0;
+  /// sent answers a write that woken() staged on the thread's SendRing (WakeQueue::stage), with
+  /// sendmsg's result: the bytes sent or -errno.
+  virtual void sent(int result) = 0;
 };
 
 /// WakeQueue holds the streams of one I/O thread that were woken (a watch with new events) and
@@ -139,10 +143,13 @@ class Woken {
 /// two slices the loop reads the sockets that became ready, so a request that arrives during a
 /// fan-out to a thousand watchers (the writer's next PUT) waits for one slice, not for the whole
 /// fan-out; and a stream woken again before its turn writes the newer events in the same write.
+/// With a SendRing (HttpServerOptions::sendRing) the slice's writes are staged while its streams
+/// are woken and made together, in one system call, when the slice is done.
 /// Thread-safe: streams are woken from whichever thread delivers the change.
 class WakeQueue : public std::enable_shared_from_this<WakeQueue> {
  public:
-  explicit WakeQueue(net::io_context& ctx) : ctx_(ctx) {}
+  WakeQueue(net::io_context& ctx, bool sendRing, Logger& log)
+      : ctx_(ctx), ringWanted_(sendRing), log_(log) {}
 
   void push(const std::weak_ptr<Woken>& stream) {
     std::lock_guard lock(mu_);
@@ -153,10 +160,32 @@ class WakeQueue : public std::enable_shared_from_this<WakeQueue> {
     net::post(ctx_, [self = shared_from_this()] { self->drain(); });
   }
 
+  /// staging tells whether a write may be staged now: the thread's ring is there and a slice's
+  /// streams are being woken.
+  bool staging() const noexcept { return staging_; }
+  /// stage stages a woken stream's write (sendmsg(fd, msg)) on the thread's ring, to be made when
+  /// the slice is done and answered through stream.sent. False when not staging or when the ring
+  /// is full: the stream then writes the usual way.
+  bool stage(const std::shared_ptr<Woken>& stream, int fd, const msghdr* msg) {
+    if (!staging_ || !ring_->stage(fd, msg, staged_.size()))
+      return false;
+    staged_.push_back(stream);
+    return true;
+  }
+
  private:
   static constexpr std::size_t kSlice = 8;
+  static constexpr unsigned kRingEntries = 256;
 
   void drain() {
+    if (ringWanted_ && !ringTried_) {
+      // Made on the thread that uses it (the ring's only submitter).
+      ringTried_ = true;
+      std::string why;
+      ring_ = SendRing::create(kRingEntries, why);
+      if (!ring_)
+        log_.warn("watch streams write without a send ring: " + why);
+    }
     {
       std::lock_guard lock(mu_);
       const std::size_t n = std::min(queue_.size(), kSlice);
@@ -164,10 +193,16 @@ class WakeQueue : public std::enable_shared_from_this<WakeQueue> {
                     std::make_move_iterator(queue_.begin() + n));
       queue_.erase(queue_.begin(), queue_.begin() + n);
     }
+    staging_ = ring_ != nullptr;
     for (auto& weak : slice_)
       if (auto stream = weak.lock())
         stream->woken();
+    staging_ = false;
     slice_.clear();
+    if (!staged_.empty()) {
+      ring_->submit([this](std::uint64_t at, int result) { staged_[at]->sent(result); });
+      staged_.clear();
+    }
     std::lock_guard lock(mu_);
     if (queue_.empty()) {
       scheduled_ = false;
@@ -183,6 +218,14 @@ class WakeQueue : public std::enable_shared_from_this<WakeQueue> {
   std::deque<std::weak_ptr<Woken>> queue_;
   bool scheduled_ = false;                   ///< a drain is posted
   std::vector<std::weak_ptr<Woken>> slice_;  ///< the slice being written (the thread's own)
+  // The thread's own too: the ring (made at the first drain), whether the slice's streams are
+  // being woken (their writes may be staged), and the streams whose writes are staged.
+  const bool ringWanted_;
+  Logger& log_;
+  bool ringTried_ = false;
+  std::unique_ptr<SendRing> ring_;
+  bool staging_ = false;
+  std::vector<std::shared_ptr<Woken>> staged_;
 };
 
 }  // namespace
@@ -219,7 +262,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::lock_guard lock(streamsMu);
     auto& q = wakeQueues[&ctx];
     if (!q)
-      q = std::make_shared<WakeQueue>(ctx);
+      q = std::make_shared<WakeQueue>(ctx, opts.sendRing && !opts.tls, log);
     return q;
   }
 
@@ -562,16 +605,12 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
       (void)ec;
       return at;
     }
-    static constexpr std::size_t kIovMax = IOV_MAX;
-    std::array<iovec, kIovMax> iov;
+    std::array<iovec, IOV_MAX> iov;
     const int fd = lowest().native_handle();
     while (at < bufs.size()) {
-      const std::size_t count = std::min(bufs.size() - at, kIovMax);
-      for (std::size_t k = 0; k < count; ++k)
-        iov[k] = iovec{const_cast<void*>(bufs[at + k].data()), bufs[at + k].size()};
       msghdr msg{};
       msg.msg_iov = iov.data();
-      msg.msg_iovlen = count;
+      msg.msg_iovlen = toIovecs(bufs, at, iov);
       const ssize_t n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR)
@@ -587,6 +626,15 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
       at = advance(bufs, at, static_cast<std::size_t>(n));
     }
     return at;
+  }
+
+  // toIovecs fills `iov` with bufs[at..], as many as it holds, and returns how many.
+  static std::size_t toIovecs(const std::vector<net::const_buffer>& bufs, std::size_t at,
+                              std::span<iovec> iov) {
+    const std::size_t count = std::min(bufs.size() - at, iov.size());
+    for (std::size_t k = 0; k < count; ++k)
+      iov[k] = iovec{const_cast<void*>(bufs[at + k].data()), bufs[at + k].size()};
+    return count;
   }
 
   // advance marks n more bytes of bufs[at..] written and returns the first buffer not completely
@@ -749,15 +797,58 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
       appendChunkSize(head_, size);
       gather(streamBufs_, head_, streamOut_, kCrlf);
       writing_ = true;
+      if (stage(more))
+        return;  // written with the slice's other streams; answered in sent
       beast::error_code ec;
-      if (!writeGathered(streamBufs_, 0, ec, [self = self(), more](beast::error_code e) {
-            if (self->chunkWritten(e, more))
-              self->pump();
-          }))
+      if (!writeGathered(streamBufs_, 0, ec, afterChunk(more)))
         return;
       if (!chunkWritten(ec, more))
         return;
     }
+  }
+
+  // afterChunk is what follows a chunk whose write had to wait: the stream goes on (pump) unless
+  // it ended.
+  auto afterChunk(bool more) {
+    return [self = self(), more](beast::error_code ec) {
+      if (self->chunkWritten(ec, more))
+        self->pump();
+    };
+  }
+
+  // stage hands the chunk in streamBufs_ to the thread's send ring, on a plain connection woken
+  // with its slice (WakeQueue::stage); false when it is to be written the usual way.
+  bool stage(bool more) {
+    if constexpr (Tls) {
+      (void)more;
+      return false;
+    } else {
+      if (!wakes_->staging())
+        return false;
+      stagedIov_.resize(std::min<std::size_t>(streamBufs_.size(), IOV_MAX));
+      stagedMsg_ = msghdr{};
+      stagedMsg_.msg_iov = stagedIov_.data();
+      stagedMsg_.msg_iovlen = toIovecs(streamBufs_, 0, stagedIov_);
+      stagedMore_ = more;
+      return wakes_->stage(self(), lowest().native_handle(), &stagedMsg_);
+    }
+  }
+
+  // sent answers a staged chunk: what the socket did not take (all of it, on EAGAIN) waits for it
+  // as any write that had to wait.
+  void sent(int result) override {
+    beast::error_code ec;
+    std::size_t at = 0;
+    if (result > 0)
+      at = advance(streamBufs_, 0, static_cast<std::size_t>(result));
+    else if (result == 0)
+      ec = net::error::connection_aborted;  // no progress: never loop
+    else if (result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR)
+      ec = beast::error_code(-result, net::error::get_system_category());
+    if (!ec && at < streamBufs_.size())
+      return writeAsync(streamBufs_, at, afterChunk(stagedMore_));
+    if (chunkWritten(ec, stagedMore_))
+      pump();
   }
 
   // chunkWritten ends a chunk's write and tells whether the stream goes on: it ends on an error
@@ -765,6 +856,10 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   bool chunkWritten(beast::error_code ec, bool more) {
     writing_ = false;
     release(streamOut_, streamBufs_);
+    if (stagedIov_.capacity() > kBatchKept) {
+      stagedIov_.clear();
+      stagedIov_.shrink_to_fit();
+    }
     if (ec) {
       endStream();
       return false;
@@ -820,6 +915,10 @@ class Session final : public Woken, public std::enable_shared_from_this<Session<
   static constexpr int kDirectRounds = 4;  ///< chunks pump writes directly before yielding
   std::vector<SharedBytes> streamOut_;
   std::vector<net::const_buffer> streamBufs_;
+  // A chunk staged on the thread's send ring (stage): its buffers as the kernel reads them.
+  std::vector<iovec> stagedIov_;
+  msghdr stagedMsg_{};
+  bool stagedMore_ = false;
   // What send is writing: the head, the body's segments and their buffer list.
   std::string head_;
   std::vector<SharedBytes> out_;

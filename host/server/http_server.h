@@ -72,6 +72,10 @@ struct HttpServerOptions {
   /// writeWaits, when set, tells whether a write may hold the thread that runs it (false: a
   /// create that the backend answers from its own thread); unset, every write may.
   std::function<bool(Request&)> writeWaits;
+  /// sendRing: the writes of a watch fan-out (one slice of woken streams on one I/O thread) are
+  /// made together, in one system call, on a SendRing where the kernel allows it (plain HTTP
+  /// only); false, or where it does not, a sendmsg per stream.
+  bool sendRing = true;
 };
 
 /// HttpServer accepts connections and hands each request to the root handler.

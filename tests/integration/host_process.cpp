@@ -278,8 +278,13 @@ struct WatchReader::Impl {
   }
 };
 
-WatchReader::WatchReader(std::uint16_t port, const std::string& target, const std::map<std::string, std::string>& headers)
+WatchReader::WatchReader(std::uint16_t port, const std::string& target,
+                         const std::map<std::string, std::string>& headers, int receiveBuffer)
     : impl_(new Impl) {
+  if (receiveBuffer > 0) {
+    impl_->stream.socket().open(tcp::v4());
+    impl_->stream.socket().set_option(net::socket_base::receive_buffer_size(receiveBuffer));
+  }
   impl_->stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   http::request<http::empty_body> req(http::verb::get, target, 11);
   req.set(http::field::host, "127.0.0.1");

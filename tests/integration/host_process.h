@@ -104,7 +104,10 @@ class HttpClient {
 /// WatchReader reads a streaming (chunked) response line by line.
 class WatchReader {
  public:
-  WatchReader(std::uint16_t port, const std::string& target, const std::map<std::string, std::string>& headers = {});
+  /// receiveBuffer, when non-zero, is the socket's SO_RCVBUF (set before connecting): a reader
+  /// that does not call next() then makes the server's writes wait.
+  WatchReader(std::uint16_t port, const std::string& target,
+              const std::map<std::string, std::string>& headers = {}, int receiveBuffer = 0);
   ~WatchReader();
   int status() const;
   std::string header(const std::string& lowerName) const;

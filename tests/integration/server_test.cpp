@@ -419,6 +419,58 @@ TEST_F(ServerTest, ManyWatchersEachGetEveryChangeOnceInOrder) {
   }
 }
 
+// A watcher that stops reading while big changes go on makes its socket full: the write the
+// fan-out made for it (staged with its slice's on the thread's send ring, or a sendmsg of its
+// own) is taken in part, or not at all, and the rest waits for the socket. A watcher beside it
+// that reads is not held up, and the slow one, once it reads, gets every change whole, once and
+// in order.
+void slowWatcherGetsEveryChangeWhole(std::uint16_t port, const std::string& ns) {
+  const std::string widgets = "/apis/testing.example.com/v1/namespaces/" + ns + "/widgets";
+  HttpClient c(port);
+  auto created = c.request("POST", widgets, R"({"metadata":{"name":"big"},"spec":{"n":0}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string rv(parse(created.body)["metadata"].as_object()["resourceVersion"].as_string());
+  WatchReader slow(port, widgets + "?watch=true&resourceVersion=" + rv, {}, 4096);
+  WatchReader reading(port, widgets + "?watch=true&resourceVersion=" + rv);
+  ASSERT_EQ(slow.status(), 200);
+  ASSERT_EQ(reading.status(), 200);
+  // 30 changes of 240 KB: 7 MB, more than a loopback socket's buffers hold.
+  constexpr int kUpdates = 30;
+  auto filler = [](int n) { return std::string(240000, static_cast<char>('a' + n % 26)); };
+  for (int n = 1; n <= kUpdates; ++n) {
+    auto r =
+        c.request("PATCH", widgets + "/big",
+                  R"({"spec":{"n":)" + std::to_string(n) + R"(,"filler":")" + filler(n) + "\"}}",
+                  {{"Content-Type", "application/merge-patch+json"}});
+    ASSERT_EQ(r.status, 200) << n;
+    auto line = reading.next();
+    ASSERT_TRUE(line) << "the reading watcher, update " << n;
+    EXPECT_EQ(parse(*line)["object"].as_object()["spec"].as_object()["n"], n);
+  }
+  for (int n = 1; n <= kUpdates; ++n) {
+    auto line = slow.next();
+    ASSERT_TRUE(line) << "the slow watcher, update " << n;
+    auto ev = parse(*line);
+    ASSERT_EQ(ev["type"], "MODIFIED");
+    const auto& spec = ev["object"].as_object()["spec"].as_object();
+    ASSERT_EQ(spec.at("n"), n);
+    ASSERT_EQ(spec.at("filler").as_string(), filler(n)) << "update " << n;
+  }
+  EXPECT_EQ(c.request("DELETE", widgets + "/big").status, 200);
+  auto last = slow.next();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(parse(*last)["type"], "DELETED");
+}
+
+TEST_F(ServerTest, ASlowWatcherGetsEveryChangeWholeAndHoldsNobodyUp) {
+  slowWatcherGetsEveryChangeWhole(host_->port(), "slowwatch");
+}
+
+TEST(ServerLifecycle, WithoutTheSendRingASlowWatcherGetsEveryChangeWhole) {
+  HostProcess host(testingConfig(), {"--io-uring=false"});
+  slowWatcherGetsEveryChangeWhole(host.port(), "slowwatch");
+}
+
 TEST_F(ServerTest, WatchFromZeroStartsWithAddedAndHonoursTimeout) {
   auto c = client();
   ASSERT_EQ(c.request("POST", kWidgets, R"({"metadata":{"name":"existing"}})").status, 201);

@@ -49,6 +49,7 @@ TEST(Config, AFullGoodFile) {
   insecurePort: 6443
   workerThreads: 8
   streamThreads: 2
+  ioUring: false
   maxRequestsInFlight: 10
   maxMutatingRequestsInFlight: "5"
   requestTimeout: 1m30s
@@ -81,6 +82,7 @@ logging:
   EXPECT_EQ(c->serving.insecurePort, 6443);
   EXPECT_EQ(c->serving.workerThreads, 8);
   EXPECT_EQ(c->serving.streamThreads, 2);
+  EXPECT_FALSE(c->serving.ioUring);
   EXPECT_EQ(c->serving.maxRequestsInFlight, 10);
   EXPECT_EQ(c->serving.maxMutatingRequestsInFlight, 5) << "quoted numbers read the same";
   EXPECT_EQ(c->serving.requestTimeout, std::chrono::milliseconds(90000));
@@ -99,8 +101,8 @@ logging:
   EXPECT_EQ(c->plugins[1].file, kBase / "lib/extra.so");
   EXPECT_EQ(c->plugins[1].config.path(), "plugins.enabled[1].config");
   ASSERT_TRUE(c->plugins[1].config.value().is_object());
-  EXPECT_EQ(c->plugins[1].config.where("plugins.enabled[1].config.anything"), "f.yaml:23:9");
-  EXPECT_EQ(c->plugins[1].where, "f.yaml:20:7");
+  EXPECT_EQ(c->plugins[1].config.where("plugins.enabled[1].config.anything"), "f.yaml:24:9");
+  EXPECT_EQ(c->plugins[1].where, "f.yaml:21:7");
   EXPECT_EQ(linkNames(*c), (std::vector<std::string>{"panic-recovery", "request-log"}));
   EXPECT_EQ(c->handlerChain[1].config.path(), "handlerChain[1].config");
   EXPECT_EQ(c->logLevel, "debug");
@@ -116,6 +118,7 @@ TEST(Config, DefaultsWhenSectionsAreAbsent) {
     EXPECT_EQ(c->serving.insecurePort, -1);
     EXPECT_EQ(c->serving.securePort, 6443);
     EXPECT_EQ(c->serving.requestTimeout, std::chrono::seconds(60));
+    EXPECT_TRUE(c->serving.ioUring);
     EXPECT_EQ(c->storage.backend, "sqlite");
     EXPECT_EQ(c->storage.prefix, "/registry");
     EXPECT_EQ(c->storage.watchCacheSize, 10000);
@@ -177,12 +180,13 @@ INSTANTIATE_TEST_SUITE_P(
     Config, ConfigErrors,
     ::testing::Values(
         BadCase{"UnknownTopLevelKey", "serving: {}\nbogus: 1\n",
-                "f.yaml:2:1: bogus: unknown key; expected one of: audit, authentication, authorization, "
+                "f.yaml:2:1: bogus: unknown key; expected one of: audit, authentication, "
+                "authorization, "
                 "handlerChain, logging, plugins, serving, storage"},
-        BadCase{
-            "UnknownServingKey", "serving:\n  bindAddress: 1.2.3.4\n  port: 80\n",
-            "f.yaml:3:3: serving.port: unknown key; expected one of: bindAddress, blockingThreads, certDir, insecureBindAddress, "
-            "insecurePort..."},
+        BadCase{"UnknownServingKey", "serving:\n  bindAddress: 1.2.3.4\n  port: 80\n",
+                "f.yaml:3:3: serving.port: unknown key; expected one of: bindAddress, "
+                "blockingThreads, certDir, insecureBindAddress, "
+                "insecurePort..."},
         BadCase{"SectionNotAMapping", "serving: 5\n", "f.yaml:1:1: serving: expected a mapping"},
         BadCase{"SectionIsAList", "storage:\n  - memory\n",
                 "f.yaml:1:1: storage: expected a mapping"},
@@ -200,6 +204,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "f.yaml:2:3: serving.workerThreads: must be between 0 and 1024, got 5000"},
         BadCase{"StreamThreadsNegative", "serving:\n  streamThreads: -1\n",
                 "f.yaml:2:3: serving.streamThreads: must be between 0 and 1024, got -1"},
+        BadCase{"IoUringNotABoolean", "serving:\n  ioUring: maybe\n",
+                "f.yaml:2:3: serving.ioUring: expected a boolean (true or false), got \"maybe\""},
         BadCase{"InFlightNegative", "serving:\n  maxRequestsInFlight: -5\n",
                 "f.yaml:2:3: serving.maxRequestsInFlight: must be between 0 and..."},
         BadCase{

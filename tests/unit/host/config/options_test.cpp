@@ -34,9 +34,10 @@ config::Config yamlConfig(std::string_view yaml) {
 TEST(Options, ParsesEveryFlag) {
   auto o = parseArgs({"--config=/etc/a.yaml", "--plugin-dir", "/p", "--bind-address=0.0.0.0",
                       "--insecure-port=0", "--worker-threads=4", "--stream-threads=3",
-                      "--blocking-threads=8", "--storage-backend=memory", "--etcd-prefix=/kube",
-                      "--max-requests-inflight=7", "--max-mutating-requests-inflight=3",
-                      "--request-timeout=30s", "--min-request-timeout=120", "--log-level=warn"});
+                      "--io-uring=false", "--blocking-threads=8", "--storage-backend=memory",
+                      "--etcd-prefix=/kube", "--max-requests-inflight=7",
+                      "--max-mutating-requests-inflight=3", "--request-timeout=30s",
+                      "--min-request-timeout=120", "--log-level=warn"});
   ASSERT_TRUE(o) << o.error().message;
   EXPECT_FALSE(o->help);
   EXPECT_FALSE(o->version);
@@ -46,6 +47,7 @@ TEST(Options, ParsesEveryFlag) {
   EXPECT_EQ(o->insecurePort, 0);
   EXPECT_EQ(o->workerThreads, 4);
   EXPECT_EQ(o->streamThreads, 3);
+  EXPECT_EQ(o->ioUring, "false");
   EXPECT_EQ(o->blockingThreads, 8);
   EXPECT_EQ(o->storageBackend, "memory");
   EXPECT_EQ(o->etcdPrefix, "/kube");
@@ -125,7 +127,9 @@ logging:
   o.etcdPrefix = "/from-flag";
   o.logLevel = "debug";
   o.pluginDir = "/plugins";
+  o.ioUring = "false";
   ASSERT_TRUE(applyTo(o, c));
+  EXPECT_FALSE(c.serving.ioUring);
   EXPECT_EQ(c.serving.insecurePort, 9999);
   EXPECT_EQ(c.serving.requestTimeout, std::chrono::minutes(2));
   EXPECT_EQ(c.serving.minRequestTimeout, std::chrono::seconds(60))
@@ -156,6 +160,8 @@ TEST(Options, ApplyErrorsNameTheFlag) {
        "--worker-threads: must be between 0 and 1024"},
       {"streamThreads", [](Options& o) { o.streamThreads = 1025; },
        "--stream-threads: must be between 0 and 1024"},
+      {"ioUring", [](Options& o) { o.ioUring = "sometimes"; },
+       "--io-uring: expected true or false, got \"sometimes\""},
       {"blocking", [](Options& o) { o.blockingThreads = 5000; },
        "--blocking-threads: must be between 0 and 4096"},
       {"backend", [](Options& o) { o.storageBackend = "nosql"; },
