@@ -21,7 +21,8 @@ namespace apiserver::server {
 class SendRing {
  public:
   /// create sets up a ring for up to `entries` staged sends, or returns null and says why in
-  /// `why` when the kernel refuses (io_uring disabled, or filtered by a seccomp profile).
+  /// `why` when the kernel refuses (io_uring disabled or filtered by a seccomp profile, or a
+  /// kernel before 5.18).
   static std::unique_ptr<SendRing> create(unsigned entries, std::string& why);
   ~SendRing();
   SendRing(const SendRing&) = delete;
