@@ -96,8 +96,8 @@ po::options_description describe(Options* o) {
       ("io-uring", po::value<std::string>()->implicit_value("true")->notifier([o](const std::string& v) {
          o->ioUring = v;
        }),
-       "write a watch fan-out many streams to a system call where the kernel allows it (default true; "
-       "--io-uring=false) (serving.ioUring)")
+       "make a watch fan-out's writes many to a system call (io_uring) where the kernel allows it "
+       "(default true; --io-uring=false) (serving.ioUring)")
       ("blocking-threads", num(&o->blockingThreads),
        "threads running writes, which wait for storage; 0 = writes run on the I/O threads (serving.blockingThreads)")
       ("storage-backend", str(&o->storageBackend), "the storage backend: memory, sqlite or etcd3 (storage.backend)")
