@@ -21,8 +21,7 @@ void readServing(ConfigReader& r, ServingConfig& s) {
   if (auto v = r.string("insecureBindAddress")) s.insecureBindAddress = *v;
   if (auto v = r.integer("workerThreads", 0, 1024)) s.workerThreads = *v;
   if (auto v = r.integer("streamThreads", 0, 1024)) s.streamThreads = *v;
-  if (auto v = r.boolean("ioUring"))
-    s.ioUring = *v;
+  if (auto v = r.boolean("ioUring")) s.ioUring = *v;
   if (auto v = r.integer("blockingThreads", 0, 4096)) s.blockingThreads = *v;
   if (auto v = r.integer("maxRequestsInFlight", 0)) s.maxRequestsInFlight = *v;
   if (auto v = r.integer("maxMutatingRequestsInFlight", 0)) s.maxMutatingRequestsInFlight = *v;

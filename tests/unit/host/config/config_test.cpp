@@ -181,12 +181,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"UnknownTopLevelKey", "serving: {}\nbogus: 1\n",
                 "f.yaml:2:1: bogus: unknown key; expected one of: audit, authentication, "
-                "authorization, "
-                "handlerChain, logging, plugins, serving, storage"},
+                "authorization, handlerChain, logging, plugins, serving, storage"},
         BadCase{"UnknownServingKey", "serving:\n  bindAddress: 1.2.3.4\n  port: 80\n",
                 "f.yaml:3:3: serving.port: unknown key; expected one of: bindAddress, "
-                "blockingThreads, certDir, insecureBindAddress, "
-                "insecurePort..."},
+                "blockingThreads, certDir, insecureBindAddress, insecurePort..."},
         BadCase{"SectionNotAMapping", "serving: 5\n", "f.yaml:1:1: serving: expected a mapping"},
         BadCase{"SectionIsAList", "storage:\n  - memory\n",
                 "f.yaml:1:1: storage: expected a mapping"},
